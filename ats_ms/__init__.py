@@ -1,0 +1,22 @@
+"""ats_ms: Asymmetric Temperature Scaling knowledge distillation (Li et al., NeurIPS 2022) for MindSpore.
+
+Public API (imported lazily, so ``ats_ms.reference`` stays free of mindspore and nothing touches the MindSpore context
+at import time): ``DistillLoss``, ``ATSLoss``, ``TSLoss``, ``create_model``, ``list_models``.
+"""
+import importlib
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "DistillLoss": "ats_ms.losses", "ATSLoss": "ats_ms.losses", "TSLoss": "ats_ms.losses",
+    "create_model": "ats_ms.models", "list_models": "ats_ms.models",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'ats_ms' has no attribute {name!r}")
+
+
+__all__ = list(_LAZY) + ["__version__"]

@@ -1,0 +1,28 @@
+"""``python -m ats_ms <command> [flags]``: dispatch to ``ats_ms.cli.<command>.main``."""
+import importlib
+import os
+import sys
+
+COMMANDS = {
+    "check": "numerical check of the losses (and --models: the networks) against the numpy reference",
+}
+
+
+def main(argv=None):
+    """Run the command named by argv[0]; returns its exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("GLOG_v", "3")
+    if not argv or argv[0] in ("-h", "--help"):
+        print("usage: python -m ats_ms <command> [flags]\n\ncommands:")
+        for name, text in COMMANDS.items():
+            print(f"  {name:10s} {text}")
+        return 0 if argv else 2
+    name = argv[0]
+    if name not in COMMANDS:
+        print(f"error: unknown command {name!r}; expected one of {', '.join(COMMANDS)}", file=sys.stderr)
+        return 2
+    return importlib.import_module(f"ats_ms.cli.{name}").main(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

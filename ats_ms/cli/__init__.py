@@ -1,0 +1,1 @@
+"""Command-line commands: one module per command, each with ``main(argv) -> int``; wiring only, no logic."""

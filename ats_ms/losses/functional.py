@@ -1,0 +1,121 @@
+r"""Pure MindSpore maths of temperature-scaled knowledge distillation (graph-safe, no state).
+
+Asymmetric Temperature Scaling (ATS), Li et al., "Asymmetric Temperature Scaling Makes Larger Networks Teach Well
+Again", NeurIPS 2022 (arXiv 2210.04427). For teacher logits z, label y and temperatures tau_1 (``tp_tau``, the label
+column) and tau_2 (``t_tau``, every other column):
+
+.. math::
+    q_c = \frac{\exp(z_c / \tau_c)}{\sum_j \exp(z_j / \tau_j)}, \qquad
+    \tau_c = \tau_1 \text{ if } c = y \text{ else } \tau_2
+
+Plain temperature scaling (TS) is the case tau_1 == tau_2. The loss both official codes optimise is the soft
+cross-entropy (not the KL divergence; same gradient, different value):
+
+.. math::
+    L = (1 - \lambda)\, CE(s, y) + \lambda\, \tau_s^2\, \frac{1}{N}\sum_n -\sum_c q_{nc} \log\mathrm{softmax}(s_n/\tau_s)_c
+
+Every function computes in float32 whatever the input dtype (float16/bfloat16 logits are cast), subtracts the row
+maximum inside softmax/log_softmax, and so stays finite for logits up to 1e4 and temperatures down to 0.05. The numpy
+twins in ``ats_ms.reference.losses`` carry the same names and argument order.
+"""
+import mindspore as ms
+from mindspore import ops
+
+
+def _fp32(x):
+    return ops.cast(x, ms.float32)
+
+
+def label_mask(labels, n_classes):
+    """One-hot float32 mask of the label column.
+
+    Args:
+        labels (Tensor): (N,) int32, int64 or uint32 class indices.
+        n_classes (int): number of columns C.
+
+    Returns:
+        Tensor: (N, C) float32 with 1.0 at (n, labels[n]) and 0.0 elsewhere.
+    """
+    return ops.one_hot(ops.cast(labels, ms.int32), n_classes,
+                       ms.Tensor(1.0, ms.float32), ms.Tensor(0.0, ms.float32))
+
+
+def asymmetric_teacher_probs(t_logits, labels, tp_tau, t_tau):
+    """ATS teacher distribution: softmax of z / tau(y), tau = ``tp_tau`` on the label column, ``t_tau`` elsewhere.
+
+    Args:
+        t_logits (Tensor): (N, C) teacher logits, any float dtype; gradient is stopped.
+        labels (Tensor): (N,) ground-truth labels (int32, int64 or uint32).
+        tp_tau (float): temperature of the label column (tau_1).
+        t_tau (float): temperature of the other columns (tau_2).
+
+    Returns:
+        Tensor: (N, C) float32 probabilities, rows sum to 1.
+    """
+    z = ops.stop_gradient(_fp32(t_logits))
+    mask = label_mask(labels, z.shape[-1])
+    inv_tau = mask * (1.0 / tp_tau) + (1.0 - mask) * (1.0 / t_tau)
+    return ops.softmax(z * inv_tau, axis=-1)
+
+
+def soft_cross_entropy(s_logits, target_probs, s_tau):
+    """Batch mean of -sum_c q_c log_softmax(s / s_tau)_c.
+
+    Args:
+        s_logits (Tensor): (N, C) student logits, any float dtype.
+        target_probs (Tensor): (N, C) target distribution q (rows sum to 1).
+        s_tau (float): student temperature.
+
+    Returns:
+        Tensor: scalar float32.
+    """
+    log_p = ops.log_softmax(_fp32(s_logits) * (1.0 / s_tau), axis=-1)
+    return -(_fp32(target_probs) * log_p).sum(axis=-1).mean()
+
+
+def cross_entropy(s_logits, labels):
+    """Batch mean of the ordinary cross-entropy -log softmax(s)_y.
+
+    Args:
+        s_logits (Tensor): (N, C) student logits, any float dtype.
+        labels (Tensor): (N,) labels (int32, int64 or uint32).
+
+    Returns:
+        Tensor: scalar float32.
+    """
+    mask = label_mask(labels, s_logits.shape[-1])
+    return -(mask * ops.log_softmax(_fp32(s_logits), axis=-1)).sum(axis=-1).mean()
+
+
+def ats_kd_loss(s_logits, t_logits, labels, tp_tau, t_tau, s_tau):
+    """The KD term s_tau^2 * soft_cross_entropy(s, asymmetric_teacher_probs(z, y, tp_tau, t_tau), s_tau).
+
+    Args:
+        s_logits (Tensor): (N, C) student logits.
+        t_logits (Tensor): (N, C) teacher logits (no gradient flows into them).
+        labels (Tensor): (N,) labels.
+        tp_tau, t_tau, s_tau (float): temperatures.
+
+    Returns:
+        Tensor: scalar float32.
+    """
+    q = asymmetric_teacher_probs(t_logits, labels, tp_tau, t_tau)
+    return (s_tau * s_tau) * soft_cross_entropy(s_logits, q, s_tau)
+
+
+def distill_loss(s_logits, t_logits, labels, tp_tau, t_tau, s_tau, lamb):
+    """Total objective (1 - lamb) * CE(s, y) + lamb * s_tau^2 * soft CE, as the official codes optimise it.
+
+    Args:
+        s_logits (Tensor): (N, C) student logits.
+        t_logits (Tensor): (N, C) teacher logits (no gradient flows into them).
+        labels (Tensor): (N,) labels.
+        tp_tau, t_tau, s_tau (float): temperatures (TS: tp_tau == t_tau).
+        lamb (float): weight of the KD term in [0, 1].
+
+    Returns:
+        Tensor: scalar float32.
+    """
+    ce = cross_entropy(s_logits, labels)
+    kd = ats_kd_loss(s_logits, t_logits, labels, tp_tau, t_tau, s_tau)
+    return (1.0 - lamb) * ce + lamb * kd

@@ -1,0 +1,96 @@
+"""Thin ``nn.Cell`` wrappers around ``ats_ms.losses.functional``: validation in ``__init__``, maths in the functions.
+
+All Cells take ``construct(s_logits, t_logits, labels)`` with s_logits/t_logits (N, C) of any float dtype and labels
+(N,) int32/int64/uint32, and return a float32 scalar. Teacher logits never receive gradient.
+"""
+from mindspore import nn
+
+from ats_ms.losses import functional as F
+from ats_ms.utils.errors import check_kd_way, check_temperature, check_unit_interval
+
+
+class ATSLoss(nn.Cell):
+    """ATS knowledge-distillation term: s_tau^2 * mean_n(-sum_c q_c log_softmax(s / s_tau)_c).
+
+    q is the teacher distribution with temperature ``tp_tau`` on the label column and ``t_tau`` on the others
+    (Li et al., NeurIPS 2022). The paper's ATS uses tp_tau > t_tau.
+
+    Args:
+        tp_tau (float): temperature of the label column (tau_1), finite and > 0.
+        t_tau (float): temperature of the wrong classes (tau_2), finite and > 0.
+        s_tau (float): student temperature, finite and > 0. Default 1.0.
+
+    Inputs:
+        - **s_logits** (Tensor) - (N, C) student logits.
+        - **t_logits** (Tensor) - (N, C) teacher logits.
+        - **labels** (Tensor) - (N,) ground-truth labels.
+
+    Outputs:
+        Tensor, scalar float32.
+
+    Raises:
+        ValueError: a temperature is <= 0, NaN, inf or not a number.
+    """
+
+    def __init__(self, tp_tau, t_tau, s_tau=1.0):
+        super().__init__()
+        self.tp_tau = check_temperature("tp_tau", tp_tau)
+        self.t_tau = check_temperature("t_tau", t_tau)
+        self.s_tau = check_temperature("s_tau", s_tau)
+
+    def construct(self, s_logits, t_logits, labels):
+        return F.ats_kd_loss(s_logits, t_logits, labels, self.tp_tau, self.t_tau, self.s_tau)
+
+
+class TSLoss(ATSLoss):
+    """Plain temperature-scaling KD term (Hinton et al.): exactly ``ATSLoss(tau, tau, s_tau)``.
+
+    Args:
+        tau (float): teacher temperature for every class, finite and > 0.
+        s_tau (float): student temperature. Default 1.0.
+
+    Inputs/Outputs: as ``ATSLoss``.
+    """
+
+    def __init__(self, tau, s_tau=1.0):
+        tau = check_temperature("tau", tau)
+        super().__init__(tau, tau, s_tau)
+
+
+class DistillLoss(nn.Cell):
+    """Total distillation objective: (1 - lamb) * CE(s, y) + lamb * s_tau^2 * soft CE(s, q).
+
+    Args:
+        kd_way (str): ``"ATS"`` (q with tp_tau on the label column, t_tau elsewhere), ``"TS"`` (t_tau everywhere, as
+            the official demo's TS runs) or ``"none"`` (plain CE; the teacher logits are ignored). Case-insensitive.
+        tp_tau (float): label-column temperature for ATS. Default 4.0.
+        t_tau (float): wrong-class temperature (ATS) or the single temperature (TS). Default 3.0.
+        s_tau (float): student temperature. Default 1.0.
+        lamb (float): weight of the KD term, in [0, 1]. Default 0.5.
+
+    Inputs:
+        - **s_logits** (Tensor) - (N, C) student logits.
+        - **t_logits** (Tensor) - (N, C) teacher logits (unused with kd_way "none").
+        - **labels** (Tensor) - (N,) ground-truth labels.
+
+    Outputs:
+        Tensor, scalar float32.
+
+    Raises:
+        ValueError: unknown kd_way, a temperature <= 0 or not finite, lamb outside [0, 1].
+    """
+
+    def __init__(self, kd_way="ATS", tp_tau=4.0, t_tau=3.0, s_tau=1.0, lamb=0.5):
+        super().__init__()
+        self.kd_way = check_kd_way(kd_way)
+        tp_tau = check_temperature("tp_tau", tp_tau)
+        self.t_tau = check_temperature("t_tau", t_tau)
+        self.s_tau = check_temperature("s_tau", s_tau)
+        self.lamb = check_unit_interval("lamb", lamb)
+        self.tp_tau = self.t_tau if self.kd_way == "TS" else tp_tau
+        self.use_teacher = self.kd_way != "none"
+
+    def construct(self, s_logits, t_logits, labels):
+        if self.use_teacher:
+            return F.distill_loss(s_logits, t_logits, labels, self.tp_tau, self.t_tau, self.s_tau, self.lamb)
+        return F.cross_entropy(s_logits, labels)

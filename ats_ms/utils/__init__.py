@@ -1,0 +1,1 @@
+"""Shared helpers: errors, configuration, output strings, names, device set-up."""
