@@ -5,6 +5,7 @@ import sys
 
 COMMANDS = {
     "check": "numerical check of the losses (and --models: the networks) against the numpy reference",
+    "convert": "PyTorch .pth state_dict (published teachers) to a MindSpore checkpoint",
 }
 
 

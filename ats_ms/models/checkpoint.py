@@ -1,0 +1,102 @@
+"""Strict checkpoint loading and atomic saving of bare networks.
+
+``mindspore.load_param_into_net`` never raises on name mismatches, so ``load_strict`` compares names and shapes
+itself and raises one UserError listing every missing, unexpected and mis-shaped parameter.
+"""
+import logging
+import os
+
+import numpy as np
+
+from ats_ms.utils.errors import UserError
+
+log = logging.getLogger(__name__)
+_LIST_MAX = 6
+
+
+def read_checkpoint(path):
+    """Read a MindSpore checkpoint into {name: Parameter}; missing, truncated or corrupt files raise UserError."""
+    import mindspore as ms
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise UserError(f"checkpoint {path}: no such file; expected a MindSpore .ckpt file")
+    try:
+        params = ms.load_checkpoint(path)
+    except Exception as exc:  # MindSpore raises ValueError/RuntimeError with multi-line text on corrupt files
+        reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+        raise UserError(f"checkpoint {path} cannot be read ({reason}); expected a complete MindSpore .ckpt file")
+    if not params:
+        raise UserError(f"checkpoint {path} holds no parameters; expected a MindSpore .ckpt file of a network")
+    return params
+
+
+def _fmt(names):
+    names = sorted(names)
+    more = f" ... (+{len(names) - _LIST_MAX} more)" if len(names) > _LIST_MAX else ""
+    return ", ".join(names[:_LIST_MAX]) + more
+
+
+def compare(net, params):
+    """Return (missing, unexpected, mismatched) between ``net``'s parameters and the {name: array-like} ``params``.
+
+    Missing names that the network declares in ``ZERO_IF_MISSING`` (a regex) are not reported.
+    """
+    expected = {p.name: tuple(p.shape) for p in net.get_parameters()}
+    optional = getattr(net, "ZERO_IF_MISSING", None)
+    missing = [n for n in expected if n not in params and not (optional and optional.match(n))]
+    unexpected = [n for n in params if n not in expected]
+    mismatched = [f"{n} {tuple(np.shape(params[n]))} vs network {expected[n]}"
+                  for n in expected if n in params and tuple(np.shape(params[n])) != expected[n]]
+    return missing, unexpected, mismatched
+
+
+def load_strict(net, checkpoint, source=None):
+    """Load a checkpoint (path or {name: Parameter/array}) into the bare ``net``; every parameter must match.
+
+    Args:
+        net (nn.Cell): the network, not yet wrapped (wrapping adds name prefixes).
+        checkpoint (str | dict): checkpoint file or parameter dict.
+        source (str | None): name of the checkpoint in messages.
+
+    Raises:
+        UserError: listing missing, unexpected and mis-shaped parameters.
+    """
+    import mindspore as ms
+    source = source or (checkpoint if isinstance(checkpoint, (str, os.PathLike)) else "checkpoint")
+    params = read_checkpoint(checkpoint) if isinstance(checkpoint, (str, os.PathLike)) else dict(checkpoint)
+    params = {n: v if isinstance(v, ms.Parameter) else ms.Parameter(ms.Tensor(np.asarray(v)), name=n)
+              for n, v in params.items()}
+    missing, unexpected, mismatched = compare(net, params)
+    if missing or unexpected or mismatched:
+        model = getattr(net, "model_name", type(net).__name__)
+        parts = [f"{len(missing)} missing ({_fmt(missing)})" if missing else "",
+                 f"{len(unexpected)} unexpected ({_fmt(unexpected)})" if unexpected else "",
+                 f"{len(mismatched)} mis-shaped ({_fmt(mismatched)})" if mismatched else ""]
+        raise UserError(f"checkpoint {source} does not match network {model}: "
+                        f"{'; '.join(p for p in parts if p)}; expected a checkpoint of {model} with the same n_classes")
+    zeroed = [p.name for p in net.get_parameters() if p.name not in params]
+    for name in zeroed:
+        param = net.parameters_dict()[name]
+        params[name] = ms.Parameter(ms.Tensor(np.zeros(param.shape, np.float32)), name=name)
+    if zeroed:
+        log.warning("checkpoint %s has no conv biases (official demo VGG): %d biases loaded as zeros",
+                    source, len(zeroed))
+    not_loaded, _ = ms.load_param_into_net(net, params, strict_load=True)
+    if not_loaded:
+        raise UserError(f"checkpoint {source}: parameters not loaded: {_fmt(not_loaded)}")
+    return net
+
+
+def save_network(net, path):
+    """Save the bare network's parameters to ``path`` atomically (temp file in the same folder, then rename)."""
+    import mindspore as ms
+    path = os.fspath(path)
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.tmp-{os.getpid()}.ckpt")  # save_checkpoint appends .ckpt otherwise
+    try:
+        ms.save_checkpoint(net, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
