@@ -1,0 +1,83 @@
+"""CIFAR-10/100 in both official layouts (python pickles or binary records), read into numpy arrays.
+
+Layouts under ``data_dir`` (../shared/docs/ATS_NOTES.md section 5):
+    cifar-100-python/{train,test}            pickled dicts: b"data" (N, 3072) uint8 CHW, b"fine_labels"
+    cifar-10-batches-py/{data_batch_1..5,test_batch}   b"data", b"labels"
+    cifar-100-binary/{train,test}.bin        records <coarse u8><fine u8><3072 u8>
+    cifar-10-batches-bin/{data_batch_1..5,test_batch}.bin   records <label u8><3072 u8>
+Any number of records is accepted (subsets and test fixtures too); sizes and label ranges are checked.
+"""
+import os
+
+import numpy as np
+
+from ats_ms.data.safe_pickle import load_cifar_pickle
+from ats_ms.utils.errors import UserError
+
+IMAGE_BYTES = 3072
+
+LAYOUTS = {
+    "cifar100": {
+        "python": ("cifar-100-python", {"train": ["train"], "test": ["test"]}, b"fine_labels"),
+        "binary": ("cifar-100-binary", {"train": ["train.bin"], "test": ["test.bin"]}, 2),
+    },
+    "cifar10": {
+        "python": ("cifar-10-batches-py", {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["test_batch"]},
+                   b"labels"),
+        "binary": ("cifar-10-batches-bin", {"train": [f"data_batch_{i}.bin" for i in range(1, 6)],
+                                            "test": ["test_batch.bin"]}, 1),
+    },
+}
+N_CLASSES = {"cifar100": 100, "cifar10": 10}
+
+
+def find_layout(name, data_dir):
+    """Return ``"python"`` or ``"binary"`` for the first layout whose files are all present, else None."""
+    for layout, (folder, files, _) in LAYOUTS[name].items():
+        paths = [os.path.join(data_dir, folder, f) for split in files.values() for f in split]
+        if all(os.path.isfile(p) for p in paths):
+            return layout
+    return None
+
+
+def _read_python(path, label_key):
+    d = load_cifar_pickle(path)
+    if not isinstance(d, dict) or b"data" not in d or label_key not in d:
+        raise UserError(f"data file {path} lacks b'data' or {label_key!r}; expected an official CIFAR python file")
+    data, labels = np.asarray(d[b"data"]), np.asarray(d[label_key])
+    if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != IMAGE_BYTES or len(labels) != len(data):
+        raise UserError(f"data file {path} has data {data.dtype}{data.shape} and {len(labels)} labels; "
+                        f"expected uint8 (N, 3072) and N labels")
+    return data, labels
+
+
+def _read_binary(path, label_offset):
+    raw = np.fromfile(path, dtype=np.uint8)
+    record = label_offset + IMAGE_BYTES
+    if raw.size == 0 or raw.size % record:
+        raise UserError(f"data file {path} has {raw.size} bytes, not a whole number of {record}-byte records; "
+                        f"it is truncated or corrupt (delete it and download again)")
+    raw = raw.reshape(-1, record)
+    return raw[:, label_offset:], raw[:, label_offset - 1]
+
+
+def load_cifar(name, data_dir, split):
+    """Images (N, 32, 32, 3) uint8 HWC and labels (N,) int32 of ``split`` (``train``/``test``).
+
+    Raises:
+        UserError: no layout found, or a file is refused, truncated, corrupt or has labels out of range.
+    """
+    layout = find_layout(name, data_dir)
+    if layout is None:
+        raise UserError(f"{name} not found under {data_dir}; expected {LAYOUTS[name]['python'][0]}/ or "
+                        f"{LAYOUTS[name]['binary'][0]}/ there (or --download True)")
+    folder, files, key = LAYOUTS[name][layout]
+    reader = _read_python if layout == "python" else _read_binary
+    parts = [reader(os.path.join(data_dir, folder, f), key) for f in files[split]]
+    data = np.concatenate([p[0] for p in parts])
+    labels = np.concatenate([np.asarray(p[1]).astype(np.int64) for p in parts])
+    if labels.size and (labels.min() < 0 or labels.max() >= N_CLASSES[name]):
+        raise UserError(f"{name} {split} labels span [{labels.min()}, {labels.max()}]; expected [0, "
+                        f"{N_CLASSES[name] - 1}]")
+    images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+    return np.ascontiguousarray(images), labels.astype(np.int32)
