@@ -4,6 +4,10 @@ import os
 import sys
 
 COMMANDS = {
+    "classify": "train a teacher or a plain student with cross-entropy (demo run_classify.py flags)",
+    "distill": "distill a frozen teacher into a student with ATS or TS (demo run_distill.py flags)",
+    "eval": "top-1/top-5 of a checkpoint on the test split",
+    "export": "export a checkpoint to MINDIR (AIR on Ascend) with the demo's file name",
     "check": "numerical check of the losses (and --models: the networks) against the numpy reference",
     "convert": "PyTorch .pth state_dict (published teachers) to a MindSpore checkpoint",
 }

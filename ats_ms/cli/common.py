@@ -1,32 +1,9 @@
-"""What every command shares: boolean parsing and the error edge (``error: ...`` and exit status 2)."""
-import argparse
+"""What every command shares: the error edge (``error: ...`` and exit status 2), argument parsing helpers."""
 import functools
 import sys
 
+from ats_ms.utils.args import ArgumentParser, str2bool  # noqa: F401 (re-exported for the commands)
 from ats_ms.utils.errors import UserError
-
-TRUE_WORDS = ("true", "1", "yes", "y", "on")
-FALSE_WORDS = ("false", "0", "no", "n", "off")
-
-
-def str2bool(value):
-    """Parse True/False/1/0/yes/no/on/off (case-insensitive) as argparse ``type``; anything else is an error."""
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in TRUE_WORDS:
-        return True
-    if text in FALSE_WORDS:
-        return False
-    raise argparse.ArgumentTypeError(f"{value!r} is not a boolean; expected True/False (also 1/0, yes/no)")
-
-
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse with exit status 2 and a single ``error: ...`` line (no usage block)."""
-
-    def error(self, message):
-        raise UserError(f"{self.prog}: {message}")
-
 
 def guarded(main):
     """Decorate ``main(argv) -> int`` so UserError and file errors print one ``error:`` line and return 2."""

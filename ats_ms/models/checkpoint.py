@@ -50,13 +50,27 @@ def compare(net, params):
     return missing, unexpected, mismatched
 
 
-def load_strict(net, checkpoint, source=None):
+def _classifier_mismatch(net, params, mismatched_names):
+    """(checkpoint classes, network classes) if only the last layer's class dimension differs, else None."""
+    last = [p for p in net.get_parameters()][-2:]
+    names = {p.name for p in last}
+    if not mismatched_names or not set(mismatched_names) <= names:
+        return None
+    weight = last[0]
+    got = np.shape(params[weight.name])
+    if len(got) == 2 and got[1:] == tuple(weight.shape[1:]):
+        return got[0], weight.shape[0]
+    return None
+
+
+def load_strict(net, checkpoint, source=None, n_classes_flag=False):
     """Load a checkpoint (path or {name: Parameter/array}) into the bare ``net``; every parameter must match.
 
     Args:
         net (nn.Cell): the network, not yet wrapped (wrapping adds name prefixes).
         checkpoint (str | dict): checkpoint file or parameter dict.
         source (str | None): name of the checkpoint in messages.
+        n_classes_flag (bool): word a class-count mismatch in terms of the --n_classes flag.
 
     Raises:
         UserError: listing missing, unexpected and mis-shaped parameters.
@@ -67,6 +81,11 @@ def load_strict(net, checkpoint, source=None):
     params = {n: v if isinstance(v, ms.Parameter) else ms.Parameter(ms.Tensor(np.asarray(v)), name=n)
               for n, v in params.items()}
     missing, unexpected, mismatched = compare(net, params)
+    classes = None if missing or unexpected else _classifier_mismatch(
+        net, params, [m.split(" ", 1)[0] for m in mismatched])
+    if classes and n_classes_flag:
+        raise UserError(f"--n_classes={classes[1]} but {source} was trained with {classes[0]} classes; expected "
+                        f"--n_classes {classes[0]}")
     if missing or unexpected or mismatched:
         model = getattr(net, "model_name", type(net).__name__)
         parts = [f"{len(missing)} missing ({_fmt(missing)})" if missing else "",

@@ -1,0 +1,1 @@
+"""Training engine: learning-rate recipes, optimizer, the distillation train network, callbacks and the trainer."""
