@@ -24,18 +24,23 @@ def _config(command, tmp_path, *argv):
             "--ckpt_dir", str(tmp_path / "ckpts"), "--log_dir", str(tmp_path / "logs"), "--print_every", "0"]
     config = resolve("test", COMMAND_FLAGS[command], base + list(argv))[0]
     validate(config, command)
-    check_outputs(config, command, naming.run_paths(config))
     device.configure("CPU", 0, "graph", config.seed)
     return config
+
+
+def _trainer(config, command):
+    trainer = Trainer(config, command, out=io.StringIO()).prepare()
+    check_outputs(config, command, naming.run_paths(config))
+    return trainer
 
 
 @pytest.fixture(scope="module")
 def trained_teacher(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("teacher")
     config = _config("classify", tmp, "--net_name", "ResNet8", "--epoches", "3", "--log_name", "teacher.log")
-    out = io.StringIO()
-    history = Trainer(config, "classify", out=out).run()
-    return tmp, config, history, out.getvalue()
+    trainer = _trainer(config, "classify")
+    history = trainer.run()
+    return tmp, config, history, trainer.out.getvalue()
 
 
 def test_teacher_run_outputs(trained_teacher):
@@ -63,7 +68,7 @@ def test_distillation_keeps_teacher_frozen_and_student_learns(trained_teacher, t
     teacher_ckpt = str(tmp / "ckpts" / "digits-ResNet8.ckpt")
     config = _config("distill", tmp_path, "--t_net_name", "ResNet8", "--net_name", "ResNet8", "--epoches", "2",
                      "--kd_way", kd_way, "--t_ckpt", teacher_ckpt, "--weight_decay", "5e-4")
-    trainer = Trainer(config, "distill", out=io.StringIO())
+    trainer = _trainer(config, "distill")
     history = trainer.run()
     assert history[-1]["loss"] < history[0]["loss"]
     student_names = {p.name for p in trainer.student.trainable_params()}

@@ -26,19 +26,15 @@ def run(command, argv):
         from ats_ms.engine.distributed import DistributedTrainer, init_distributed
         init_distributed(config)
         trainer_cls = DistributedTrainer
-    if not config.distribute or _rank() == 0:
+    trainer = trainer_cls(config, command).prepare()
+    if trainer.rank == 0:
         check_outputs(config, command, paths)
     try:
-        trainer_cls(config, command).run()
+        trainer.run()
     except NonFiniteLoss as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
     return 0
-
-
-def _rank():
-    from mindspore.communication import get_rank
-    return get_rank()
 
 
 def make_main(command):

@@ -55,8 +55,8 @@ def _read_binary(path, label_offset):
     raw = np.fromfile(path, dtype=np.uint8)
     record = label_offset + IMAGE_BYTES
     if raw.size == 0 or raw.size % record:
-        raise UserError(f"data file {path} has {raw.size} bytes, not a whole number of {record}-byte records; "
-                        f"it is truncated or corrupt (delete it and download again)")
+        raise UserError(f"data file {path} has {raw.size} bytes, not a whole number of {record}-byte records: it is "
+                        f"truncated or corrupt; expected an official CIFAR binary file (delete it and download again)")
     raw = raw.reshape(-1, record)
     return raw[:, label_offset:], raw[:, label_offset - 1]
 

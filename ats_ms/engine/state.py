@@ -58,7 +58,9 @@ def load_state(path, config, student, optimizer):
                         f"{', '.join(changed) or 'unknown'}); expected the same flags, or a new --ckpt_name")
     optimizer_state = {k: params.pop(k) for k in list(params) if k.startswith("moments.") or k == "global_step"}
     load_strict(student, params, source=path)
-    not_loaded, _ = ms.load_param_into_net(optimizer, optimizer_state, strict_load=True)
-    if not_loaded:
-        raise UserError(f"--resume: {path} lacks optimizer state for {len(not_loaded)} parameters")
+    wanted = {m.name for m in optimizer.moments} | {"global_step"}
+    if set(optimizer_state) != wanted:
+        raise UserError(f"--resume: {path} has optimizer state for {len(optimizer_state)} of {len(wanted)} entries; "
+                        f"expected a resume checkpoint written by this run")
+    ms.load_param_into_net(optimizer, optimizer_state, strict_load=True)
     return state

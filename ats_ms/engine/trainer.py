@@ -19,6 +19,15 @@ from ats_ms.utils.errors import UserError, check_kd_way, check_temperature, chec
 log = logging.getLogger(__name__)
 
 
+def resident_mb():
+    """Resident memory of this process in MB (Linux /proc; 0.0 where unavailable)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 class NonFiniteLoss(UserError):
     """Training produced a NaN/inf loss (exit status 3)."""
 
@@ -53,33 +62,36 @@ def validate(config, command):
 
 
 def _writable_dir(flag, folder):
+    existing = os.path.abspath(folder)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing) or not os.access(existing, os.W_OK | os.X_OK):
+        raise UserError(f"--{flag}={folder} cannot be created or written ({existing} is not a writable folder); "
+                        f"expected a writable folder")
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as exc:
         raise UserError(f"--{flag}={folder} cannot be created ({exc.strerror}); expected a writable folder")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise UserError(f"--{flag}={folder} is not writable; expected a writable folder")
 
 
 def check_outputs(config, command, paths):
-    """Refuse runs that would overwrite the teacher, a finished checkpoint or a half-done run."""
+    """Refuse runs that would overwrite the teacher, a finished checkpoint or a half-done run; create the folders.
+
+    Called after every input has been checked, so a refused run writes nothing.
+    """
     if command == "distill" and config.kd_way != "none":
         teacher = naming.teacher_ckpt_path(config)
         if os.path.abspath(paths["ckpt"]) == os.path.abspath(teacher):
             raise UserError(f"--ckpt_name={config.ckpt_name} would overwrite the teacher checkpoint {teacher}; "
                             f"expected another name (default: {naming.default_ckpt_name(config, command)})")
-        if not os.path.isfile(teacher):
-            raise UserError(f"teacher checkpoint {teacher} not found; expected --t_ckpt FILE or "
-                            f"{{ckpt_dir}}/{{dataset}}-{{t_net_name}}.ckpt (train it with classify, or convert the "
-                            f"published .pth with 'python -m ats_ms convert')")
-    _writable_dir("ckpt_dir", config.ckpt_dir)
-    _writable_dir("log_dir", config.log_dir)
     if os.path.exists(paths["ckpt"]) and not config.overwrite:
         raise UserError(f"checkpoint {paths['ckpt']} already exists; expected a new --ckpt_name, or --overwrite True "
                         f"to replace it")
     if os.path.exists(paths["resume"]) and not config.resume and not config.overwrite:
         raise UserError(f"{paths['resume']} holds an interrupted run; expected --resume True to continue it, or "
                         f"--overwrite True to start over")
+    _writable_dir("ckpt_dir", config.ckpt_dir)
+    _writable_dir("log_dir", config.log_dir)
 
 
 class Trainer:
@@ -89,6 +101,29 @@ class Trainer:
         self.config, self.command, self.out = config, command, out
         self.paths = naming.run_paths(config)
         self.rank, self.group_size = 0, 1
+        self.teacher_net = None
+        self.prepared = False
+
+    def prepare(self):
+        """Read the data and the teacher (everything the user gave us) before anything is written."""
+        self._datasets()
+        if self.command == "distill" and self.config.kd_way != "none":
+            self.teacher_net = self._load_teacher()
+        self.prepared = True
+        return self
+
+    def _load_teacher(self):
+        from ats_ms.models import create_model
+        from ats_ms.models.checkpoint import load_strict
+        c = self.config
+        path = naming.teacher_ckpt_path(c)
+        if not os.path.isfile(path):
+            raise UserError(f"teacher checkpoint {path} not found; expected --t_ckpt FILE or "
+                            f"{{ckpt_dir}}/{{dataset}}-{{t_net_name}}.ckpt (train it with classify, or convert the "
+                            f"published .pth with 'python -m ats_ms convert')")
+        net = create_model(c.t_net_name, c.n_classes)
+        load_strict(net, path, source=f"teacher checkpoint {path}", n_classes_flag=True)
+        return net
 
     # ----- building -----
     def _print(self, text):
@@ -126,14 +161,7 @@ class Trainer:
         c = self.config
         ms.set_seed(c.seed)
         self.student = create_model(c.net_name, c.n_classes)
-        teacher = None
-        if self.command == "distill" and c.kd_way != "none":
-            path = naming.teacher_ckpt_path(c)
-            teacher_net = create_model(c.t_net_name, c.n_classes)
-            from ats_ms.models.checkpoint import load_strict
-            load_strict(teacher_net, path, source=f"teacher checkpoint {path}", n_classes_flag=True)
-            teacher = FrozenTeacher(teacher_net)
-            self.teacher_net = teacher_net
+        teacher = FrozenTeacher(self.teacher_net) if self.teacher_net is not None else None
         if c.amp_level != "O0":
             ms.amp.auto_mixed_precision(self.student, c.amp_level)
             if teacher is not None:
@@ -198,7 +226,8 @@ class Trainer:
         record = {"epoch": epoch + 1, "lr": float(self.lrs[epoch * self.steps_per_epoch]),
                   "loss": monitor.mean_loss(), "train_acc": monitor.mean_acc(), "test_acc": result["acc"],
                   "test_top1": result["top1"], "test_top5": result.get("top5"),
-                  "seconds": round(time.time() - start, 3), "skipped_batches": monitor.skipped}
+                  "seconds": round(time.time() - start, 3), "skipped_batches": monitor.skipped,
+                  "rss_mb": round(resident_mb(), 1)}
         if monitor.skipped:
             self._print(f"note: skipped {monitor.skipped} batches with non-finite loss in epoch {epoch + 1}")
         self._print(logs.epoch_line(record["epoch"], record["loss"], record["train_acc"], record["test_acc"]))
@@ -227,7 +256,8 @@ class Trainer:
     def run(self):
         """Train; returns the per-epoch history (list of dicts)."""
         from ats_ms.utils.config import save_effective
-        self._datasets()
+        if not self.prepared:
+            self.prepare()
         self._networks()
         start_epoch, history = self._resume()
         if self.rank == 0:

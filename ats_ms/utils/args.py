@@ -23,4 +23,4 @@ class ArgumentParser(argparse.ArgumentParser):
     """argparse with exit status 2 and a single ``error: ...`` line (no usage block)."""
 
     def error(self, message):
-        raise UserError(f"{self.prog}: {message}")
+        raise UserError(f"{self.prog}: {message}; expected the flags and values listed by {self.prog} --help")

@@ -1,0 +1,156 @@
+"""Interruption (SIGKILL mid-epoch and during the checkpoint write) and resume, non-finite losses, and a soak run."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cifar_fixtures import write_binary_layout
+
+ms = pytest.importorskip("mindspore")
+ROOT = Path(__file__).resolve().parents[1]
+
+RUN = ["classify", "--dataset", "digits", "--n_classes", "10", "--net_name", "ResNet8", "--epoches", "3",
+       "--batch_size", "128", "--lr", "0.1", "--ckpt_dir", "ckpts", "--log_dir", "logs", "--print_every", "2"]
+
+# Installed through PYTHONPATH as sitecustomize: SIGKILLs the process right before the N-th resume checkpoint is
+# renamed into place (its temporary file fully written), i.e. in the middle of a checkpoint write.
+KILL_DURING_WRITE = """
+import os, signal
+_replace, _count = os.replace, [0]
+def replace(src, dst, *a, **k):
+    if str(dst).endswith('.resume.ckpt'):
+        _count[0] += 1
+        if _count[0] == int(os.environ['KILL_AT_WRITE']):
+            os.kill(os.getpid(), signal.SIGKILL)
+    return _replace(src, dst, *a, **k)
+os.replace = replace
+"""
+
+
+# The paper schedule runs epoch 1 at 2e-7 x lr: lr * weight_decay is 0.1 there (harmless) and 1e5 in epoch 2, where
+# the weights overflow to inf within a few steps and the loss becomes NaN.
+DIVERGE = ["--lr_schedule", "paper", "--lr", "0.05", "--weight_decay", "1e7", "--epoches", "2"]
+
+
+def _env(extra_path=None, **kw):
+    path = os.pathsep.join([p for p in (extra_path, str(ROOT)) if p])
+    return dict(os.environ, PYTHONPATH=path, **kw)
+
+
+def _run(cwd, *extra, env=None):
+    return subprocess.run([sys.executable, "-m", "ats_ms", *RUN, *extra], cwd=cwd, env=env or _env(),
+                          capture_output=True, text=True, timeout=600)
+
+
+def _kill_when(cwd, needle):
+    """Start the run and SIGKILL it as soon as ``needle`` appears on its stdout."""
+    proc = subprocess.Popen([sys.executable, "-m", "ats_ms", *RUN], cwd=cwd, env=_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if needle in line:
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, "".join(seen)
+    return "".join(seen)
+
+
+def _params(path):
+    return {k: v.asnumpy() for k, v in ms.load_checkpoint(str(path)).items()}
+
+
+def _check_complete(cwd, reference):
+    log = (cwd / "logs" / "classify.log").read_text()
+    assert log.count("[EPOCHS]: 1 2 3\n") == 1 and log.count("Namespace(") == 1
+    epochs = [json.loads(line)["epoch"] for line in (cwd / "logs" / "digits-ResNet8.metrics.jsonl").open()]
+    assert epochs == [1, 2, 3]
+    got = _params(cwd / "ckpts" / "digits-ResNet8.ckpt")
+    assert set(got) == set(reference)
+    for name in reference:
+        np.testing.assert_array_equal(got[name], reference[name], err_msg=name)
+    assert not (cwd / "ckpts" / "digits-ResNet8.resume.ckpt").exists()
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("uninterrupted")
+    proc = _run(cwd)
+    assert proc.returncode == 0, proc.stderr
+    return _params(cwd / "ckpts" / "digits-ResNet8.ckpt")
+
+
+def test_sigkill_mid_epoch_then_resume(tmp_path, reference):
+    out = _kill_when(tmp_path, "epoch 2 step 4/")
+    assert "[Epoch:1]" in out and "[Epoch:2]" not in out
+    resume = tmp_path / "ckpts" / "digits-ResNet8.resume.ckpt"
+    assert resume.is_file()
+    again = _run(tmp_path)
+    assert again.returncode == 2 and "holds an interrupted run" in again.stderr
+    changed = _run(tmp_path, "--resume", "True", "--lr", "0.2")
+    assert changed.returncode == 2 and "different configuration (changed: lr)" in changed.stderr
+    done = _run(tmp_path, "--resume", "True")
+    assert done.returncode == 0, done.stderr
+    assert "resumed from" in done.stdout and "[Epoch:1]" not in done.stdout and "[Epoch:3]" in done.stdout
+    _check_complete(tmp_path, reference)
+
+
+def test_sigkill_during_checkpoint_write_then_resume(tmp_path, reference):
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(KILL_DURING_WRITE)
+    killed = _run(tmp_path, env=_env(str(hook), KILL_AT_WRITE="2"))
+    assert killed.returncode == -signal.SIGKILL
+    assert "[Epoch:2]" in killed.stdout
+    resume = tmp_path / "ckpts" / "digits-ResNet8.resume.ckpt"
+    state = json.loads(ms.load_checkpoint(str(resume))["ats_state"])
+    assert state["epoch"] == 1
+    done = _run(tmp_path, "--resume", "True")
+    assert done.returncode == 0, done.stderr
+    leftovers = [n for n in os.listdir(tmp_path / "ckpts") if n.startswith(".")]
+    assert len(leftovers) <= 1
+    _check_complete(tmp_path, reference)
+
+
+def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tmp_path):
+    stop = _run(tmp_path, *DIVERGE)
+    assert stop.returncode == 3, stop.stdout + stop.stderr
+    error = [line for line in stop.stderr.splitlines() if line.startswith("error:")]
+    assert len(error) == 1 and "non-finite loss" in error[0] and "at epoch 2, step" in error[0]
+    resume = tmp_path / "ckpts" / "digits-ResNet8.resume.ckpt"
+    assert str(resume.name) in error[0]
+    params = ms.load_checkpoint(str(resume))
+    assert json.loads(params.pop("ats_state"))["epoch"] == 1
+    assert all(np.isfinite(v.asnumpy()).all() for v in params.values())
+    assert not (tmp_path / "ckpts" / "digits-ResNet8.ckpt").exists()
+
+
+def test_non_finite_loss_skip(tmp_path):
+    run = _run(tmp_path, *DIVERGE, "--on_nan", "skip")
+    assert run.returncode == 0, run.stderr
+    assert "note: skipped" in run.stdout
+    records = [json.loads(line) for line in (tmp_path / "logs" / "digits-ResNet8.metrics.jsonl").open()]
+    assert records[0]["skipped_batches"] == 0 and records[1]["skipped_batches"] > 0
+    assert (tmp_path / "ckpts" / "digits-ResNet8.ckpt").is_file()
+
+
+def test_soak_resident_memory_is_flat(tmp_path):
+    write_binary_layout(str(tmp_path / "data"), "cifar10", n_train=40, n_test=10)
+    epochs = 30
+    proc = subprocess.run([sys.executable, "-m", "ats_ms", "classify", "--dataset", "cifar10", "--data_dir", "data",
+                           "--n_classes", "10", "--net_name", "ResNet8", "--epoches", str(epochs), "--batch_size",
+                           "8", "--ckpt_dir", "ckpts", "--log_dir", "logs", "--print_every", "0"],
+                          cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    rss = [json.loads(line)["rss_mb"] for line in (tmp_path / "logs" / "cifar10-ResNet8.metrics.jsonl").open()]
+    growth = (rss[-1] - rss[1]) / rss[1]
+    print(f"\nsoak: {epochs} epochs, resident memory epoch 2 {rss[1]:.1f} MB -> epoch {epochs} {rss[-1]:.1f} MB "
+          f"({100 * growth:+.2f} %)")
+    assert growth <= 0.05
