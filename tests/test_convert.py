@@ -7,8 +7,7 @@ from conftest import run_cli
 torch = pytest.importorskip("torch")
 ms = pytest.importorskip("mindspore")
 
-import torch_twins  # noqa: E402
-
+from ats_ms.convert import torch_twins  # noqa: E402
 from ats_ms.convert import convert_file, read_torch_state_dict  # noqa: E402
 from ats_ms.models import create_model  # noqa: E402
 

@@ -10,10 +10,19 @@ from mindspore import nn, ops
 
 
 class FrozenTeacher(nn.Cell):
-    """Inference-only wrapper. Inputs: images (N, 3, H, W). Outputs: logits (N, C) without gradient."""
+    """Inference-only wrapper. Inputs: images (N, 3, H, W). Outputs: logits (N, C) without gradient.
 
-    def __init__(self, teacher):
+    Args:
+        teacher (nn.Cell): the loaded teacher network.
+        fold_bn (bool): fold its BatchNorms into the preceding convolutions first (same logits up to float
+            rounding, one pass fewer over each activation). The teacher's own cell is modified in place.
+    """
+
+    def __init__(self, teacher, fold_bn=False):
         super().__init__()
+        if fold_bn:
+            from ats_ms.models.fold import fold_batchnorm
+            fold_batchnorm(teacher)
         self.teacher = teacher
         for param in teacher.get_parameters():
             param.requires_grad = False

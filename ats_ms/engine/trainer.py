@@ -95,10 +95,18 @@ def check_outputs(config, command, paths):
 
 
 class Trainer:
-    """Builds everything for one run and trains it. Use ``Trainer(config, command).run()``."""
+    """Builds everything for one run and trains it: ``Trainer(config, command).prepare()``, then ``run()``.
 
-    def __init__(self, config, command, out=sys.stdout):
+    Args:
+        config (Namespace): resolved flags (see ``ats_ms.utils.config``), validated.
+        command (str): ``classify`` or ``distill``.
+        out (file): where console lines go.
+        arrays (tuple | None): ((train images, labels), (test images, labels)) instead of loading ``config.dataset``.
+    """
+
+    def __init__(self, config, command, out=sys.stdout, arrays=None):
         self.config, self.command, self.out = config, command, out
+        self.arrays = arrays
         self.paths = naming.run_paths(config)
         self.rank, self.group_size = 0, 1
         self.teacher_net = None
@@ -133,8 +141,11 @@ class Trainer:
     def _datasets(self):
         from ats_ms.data import create_dataset, load_arrays
         c = self.config
-        self.train_arrays = load_arrays(c.dataset, c.data_dir, "train", c.download)
-        self.test_arrays = load_arrays(c.dataset, c.data_dir, "test", False)
+        if self.arrays is not None:
+            self.train_arrays, self.test_arrays = self.arrays
+        else:
+            self.train_arrays = load_arrays(c.dataset, c.data_dir, "train", c.download)
+            self.test_arrays = load_arrays(c.dataset, c.data_dir, "test", False)
         kwargs = dict(n_classes=c.n_classes, normalize=c.normalize, num_workers=c.num_workers)
         self.test_ds = create_dataset(c.dataset, c.data_dir, "test", c.batch_size, arrays=self.test_arrays, **kwargs)
         self._train_kwargs = kwargs

@@ -15,6 +15,8 @@ DEPTHS = (8, 14, 20, 32, 44, 56, 110)
 class BasicBlock(nn.Cell):
     """conv3x3-BN-ReLU-conv3x3-BN plus (projected) identity, then ReLU. (N, cin, H, W) -> (N, cout, H/s, W/s)."""
 
+    FOLD_PAIRS = (("conv1", "bn1"), ("conv2", "bn2"))
+
     def __init__(self, in_channels, channels, stride=1):
         super().__init__()
         self.conv1 = conv2d(in_channels, channels, 3, stride, 1)
@@ -40,6 +42,8 @@ class CifarResNet(nn.Cell):
         depth (int): 6n + 2.
         n_classes (int): classes.
     """
+
+    FOLD_PAIRS = (("conv1", "bn1"),)
 
     def __init__(self, depth, n_classes):
         super().__init__()

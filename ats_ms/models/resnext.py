@@ -16,6 +16,8 @@ EXPANSION = 4
 class Bottleneck(nn.Cell):
     """1x1 - grouped 3x3 - 1x1 bottleneck (width = planes * groups * base_width / 64) with residual and ReLU."""
 
+    FOLD_PAIRS = (("conv1", "bn1"), ("conv2", "bn2"), ("conv3", "bn3"))
+
     def __init__(self, in_channels, planes, groups, base_width, stride=1):
         super().__init__()
         width = int(planes * groups * base_width / 64.0)
@@ -41,6 +43,8 @@ class Bottleneck(nn.Cell):
 
 class ResNeXt(nn.Cell):
     """ResNeXt (9n + 2 layers) for 32x32 inputs. Inputs: (N, 3, 32, 32). Outputs: (N, n_classes) logits."""
+
+    FOLD_PAIRS = (("conv1", "bn1"),)
 
     def __init__(self, depth, groups, base_width, n_classes):
         super().__init__()

@@ -28,6 +28,8 @@ class ChannelShuffle(nn.Cell):
 class ShuffleBottleneck(nn.Cell):
     """Grouped 1x1 - shuffle - depthwise 3x3 - grouped 1x1; stride 2 concatenates an average-pooled shortcut."""
 
+    FOLD_PAIRS = (("conv1", "bn1"), ("conv2", "bn2"), ("conv3", "bn3"))
+
     def __init__(self, in_channels, out_channels, stride, groups):
         super().__init__()
         mid = int(out_channels / 4)
@@ -54,6 +56,8 @@ class ShuffleBottleneck(nn.Cell):
 
 class ShuffleNetV1(nn.Cell):
     """ShuffleNetV1 for 32x32 inputs. Inputs: (N, 3, 32, 32). Outputs: (N, n_classes) logits."""
+
+    FOLD_PAIRS = (("conv1", "bn1"),)
 
     def __init__(self, n_classes):
         super().__init__()

@@ -16,6 +16,8 @@ WIDTHS = (1, 2, 4, 8)
 class WideBasicBlock(nn.Cell):
     """BN-ReLU-conv3x3-BN-ReLU-conv3x3 plus shortcut; with a projection the shortcut takes the pre-activated input."""
 
+    FOLD_PAIRS = (("conv1", "bn2"),)
+
     def __init__(self, in_channels, channels, stride):
         super().__init__()
         self.bn1 = batch_norm(in_channels)

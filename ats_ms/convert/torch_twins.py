@@ -1,7 +1,9 @@
-"""Small PyTorch twins of each backbone family (written for these tests), with the reference's state_dict names.
+"""PyTorch twins of each backbone family (our own code), with the reference's state_dict names.
 
-Used by the conversion parity tests and by ``bench --torch``. Importing this module needs torch.
+Used by the conversion parity tests and by ``bench --torch``. Importing this module needs torch (optional).
 """
+import functools
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -83,7 +85,8 @@ class WideResNet(nn.Module):
         return self.fc(F.relu(self.bn1(x)).mean((2, 3)))
 
 
-VGG_CFG = {8: [[64], [128], [256], [512], [512]], 11: [[64], [128], [256, 256], [512, 512], [512, 512]]}
+VGG_CFG = {8: [[64], [128], [256], [512], [512]], 11: [[64], [128], [256, 256], [512, 512], [512, 512]],
+           13: [[64, 64], [128, 128], [256, 256], [512, 512], [512, 512]]}
 
 
 class VGG(nn.Module):
@@ -226,9 +229,11 @@ class ShuffleNetV1(nn.Module):
 
 
 TWINS = {
-    "ResNet8": lambda c: ResNet(8, c), "ResNet14": lambda c: ResNet(14, c),
-    "WRN16-2": lambda c: WideResNet(16, 2, c), "VGG8": lambda c: VGG(8, c), "VGG11": lambda c: VGG(11, c),
-    "ResNeXt29-4-4d": lambda c: ResNeXt(4, c), "MobileNetV2": MobileNetV2, "ShuffleNetV1": ShuffleNetV1,
+    **{f"ResNet{d}": functools.partial(ResNet, d) for d in (8, 14, 20, 32, 44, 56, 110)},
+    **{f"WRN{d}-{k}": functools.partial(WideResNet, d, k) for d in (16, 28, 40) for k in (1, 2, 4, 8)},
+    **{f"VGG{d}": functools.partial(VGG, d) for d in VGG_CFG},
+    **{f"ResNeXt29-{g}-4d": functools.partial(ResNeXt, g) for g in (4, 8, 16, 32, 64)},
+    "MobileNetV2": MobileNetV2, "ShuffleNetV1": ShuffleNetV1,
 }
 
 

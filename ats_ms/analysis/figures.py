@@ -1,0 +1,72 @@
+"""Figures (matplotlib is optional: without it, ``save`` returns None and the caller says the figure was skipped)."""
+import os
+
+
+def _pyplot():
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        return plt
+    except ImportError:
+        return None
+
+
+def temperature_figure(per_teacher, path):
+    """Figs. 7/13: e(q) and sigma(q) against temperature, TS vs ATS, one column per teacher. Returns path or None.
+
+    Args:
+        per_teacher (dict): {teacher label: rows of ``temperature.statistics``}.
+    """
+    plt = _pyplot()
+    if plt is None:
+        return None
+    fig, axes = plt.subplots(2, len(per_teacher), figsize=(4.2 * len(per_teacher), 6.4), squeeze=False)
+    for col, (name, rows) in enumerate(per_teacher.items()):
+        for row_idx, key in enumerate(("e", "sigma")):
+            ax = axes[row_idx][col]
+            for method, style in (("TS", "o-"), ("ATS", "s--")):
+                pts = [(r["tau"], r[key]) for r in rows if r["method"] == method and r["tau"] is not None]
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], style, ms=3, label=method)
+            ax.set_xlabel("temperature tau (ATS: tau_1 = 1.25 tau, tau_2 = 0.75 tau)")
+            ax.set_ylabel({"e": "e(q): mean wrong-class prob.", "sigma": "sigma(q): std of wrong-class prob."}[key])
+            ax.set_title(name)
+            ax.grid(alpha=0.3)
+            ax.legend()
+    fig.tight_layout()
+    return _save(fig, plt, path)
+
+
+def heatmap_figure(tp_taus, t_taus, last, best, path, title=""):
+    """Fig. 10: student accuracy over (tp_tau, t_tau), last and best epoch side by side; the diagonal (TS) boxed."""
+    plt = _pyplot()
+    if plt is None:
+        return None
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
+    for ax, grid, name in ((axes[0], last, "last epoch"), (axes[1], best, "best epoch")):
+        image = ax.imshow(grid, cmap="viridis", origin="lower", aspect="auto")
+        ax.set_xticks(range(len(t_taus)), [f"{t:g}" for t in t_taus])
+        ax.set_yticks(range(len(tp_taus)), [f"{t:g}" for t in tp_taus])
+        ax.set_xlabel("t_tau (tau_2, wrong classes)")
+        ax.set_ylabel("tp_tau (tau_1, correct class)")
+        ax.set_title(f"{title} test accuracy, {name}".strip())
+        for i, tp in enumerate(tp_taus):
+            for j, t in enumerate(t_taus):
+                value = grid[i][j]
+                ax.text(j, i, "-" if value != value else f"{100 * value:.1f}", ha="center", va="center",
+                        color="white", fontsize=8)
+                if tp == t:
+                    ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="red", lw=1.5))
+        fig.colorbar(image, ax=ax)
+    fig.text(0.01, 0.01, "red boxes: tp_tau == t_tau (TS)", fontsize=8, color="red")
+    fig.tight_layout()
+    return _save(fig, plt, path)
+
+
+def _save(fig, plt, path):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = f"{path}.tmp.png"
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    os.replace(tmp, path)
+    return path

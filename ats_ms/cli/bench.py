@@ -1,0 +1,48 @@
+"""``python -m ats_ms bench``: time our fused step, a demo-style step, a whole epoch and (--torch) PyTorch."""
+import json
+import sys
+
+from ats_ms.cli.common import ArgumentParser, guarded, str2bool
+from ats_ms.utils import device
+
+
+def build_parser():
+    p = ArgumentParser(prog="python -m ats_ms bench", description="Benchmarks in one process (see README).")
+    p.add_argument("--t_net_name", default="ResNet110")
+    p.add_argument("--net_name", default="VGG8")
+    p.add_argument("--batch_size", type=int, default=128)
+    p.add_argument("--n_classes", type=int, default=100)
+    p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--torch", action="store_true", help="also time a PyTorch twin step (needs torch)")
+    p.add_argument("--fold_teacher_bn", type=str2bool, default=True)
+    p.add_argument("--json", default=None, help="write the result as JSON to this file")
+    p.add_argument("--device_target", default="CPU", choices=device.DEVICES)
+    p.add_argument("--device_id", type=int, default=0)
+    return p
+
+
+@guarded
+def main(argv=None):
+    from ats_ms.models import resolve_name
+    from ats_ms.utils.errors import UserError
+    args = build_parser().parse_args(argv)
+    if args.batch_size <= 0 or args.steps <= 0:
+        raise UserError("--batch_size and --steps must be > 0; expected positive integers")
+    t_net, s_net = resolve_name(args.t_net_name), resolve_name(args.net_name)
+    if args.torch:
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            raise UserError("--torch needs PyTorch, which is not installed; pip install torch==2.13.0 (CPU build)")
+    device.configure(args.device_target, args.device_id, "graph", 0)
+    from ats_ms.bench import run_bench, table_lines
+    result = run_bench(t_net, s_net, args.batch_size, args.n_classes, args.steps, args.torch, args.fold_teacher_bn)
+    print("\n".join(table_lines(result)))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(result, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
