@@ -19,4 +19,5 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
   echo "$WANT" > "$STAMP"
 fi
 export PY
+export PATH="$VENV/bin:$PATH"  # msrun starts workers with the python on PATH
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"

@@ -1,4 +1,5 @@
 """Shared wiring of ``classify`` and ``distill``: flags/YAML -> validation -> device -> Trainer."""
+import os
 import sys
 
 from ats_ms.cli.common import guarded
@@ -17,8 +18,10 @@ def run(command, argv):
     """Parse, validate, configure the device and train; returns the exit status."""
     from ats_ms.engine.trainer import NonFiniteLoss, Trainer, check_outputs, validate
     from ats_ms.utils import naming
-    config, _ = resolve(f"python -m ats_ms {command}", COMMAND_FLAGS[command], argv, DESCRIPTIONS[command])
+    config, sources = resolve(f"python -m ats_ms {command}", COMMAND_FLAGS[command], argv, DESCRIPTIONS[command])
     validate(config, command)
+    if config.distribute and sources["device_id"] == "default" and "DEVICE_ID" in os.environ:
+        config.device_id = int(os.environ["DEVICE_ID"])  # msrun gives each local rank its own device
     paths = naming.run_paths(config)
     device.configure(config.device_target, config.device_id, config.mode, config.seed)
     trainer_cls = Trainer

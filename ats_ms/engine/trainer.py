@@ -171,7 +171,7 @@ class Trainer:
         from ats_ms.models import create_model
         c = self.config
         ms.set_seed(c.seed)
-        self.student = create_model(c.net_name, c.n_classes)
+        self.student = self._adapt_student(create_model(c.net_name, c.n_classes))
         teacher = FrozenTeacher(self.teacher_net) if self.teacher_net is not None else None
         if c.amp_level != "O0":
             ms.amp.auto_mixed_precision(self.student, c.amp_level)
@@ -198,6 +198,9 @@ class Trainer:
         from ats_ms.engine.lr import build_lr
         lr = self.config.lr * (self.group_size if self.config.lr_scale == "linear" else 1)
         return build_lr(self.config.lr_schedule, lr, self.config.epoches, self.steps_per_epoch)
+
+    def _adapt_student(self, student):
+        return student
 
     def _grad_reducer(self):
         return None
