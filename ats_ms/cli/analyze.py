@@ -7,7 +7,7 @@ a PNG (several --ckpt: several teachers side by side). Numbers come from the num
 import os
 import sys
 
-from ats_ms.cli.common import ArgumentParser, guarded, str2bool
+from ats_ms.cli.common import ArgumentParser, add_device_args, guarded, str2bool
 from ats_ms.utils import device
 from ats_ms.utils.errors import UserError
 
@@ -44,9 +44,7 @@ def build_parser():
     p.add_argument("--max_images", type=int, default=0, help="use only the first N images (0: all)")
     p.add_argument("--batch_size", type=int, default=256)
     p.add_argument("--out_dir", default="./outputs/analyze")
-    p.add_argument("--device_target", default="CPU", choices=device.DEVICES)
-    p.add_argument("--device_id", type=int, default=0)
-    return p
+    return add_device_args(p)
 
 
 @guarded

@@ -1,8 +1,7 @@
 """``python -m ats_ms bench``: time our fused step, a demo-style step, a whole epoch and (--torch) PyTorch."""
-import json
 import sys
 
-from ats_ms.cli.common import ArgumentParser, guarded, str2bool
+from ats_ms.cli.common import ArgumentParser, add_device_args, guarded, str2bool, write_json
 from ats_ms.utils import device
 
 
@@ -16,9 +15,7 @@ def build_parser():
     p.add_argument("--torch", action="store_true", help="also time a PyTorch twin step (needs torch)")
     p.add_argument("--fold_teacher_bn", type=str2bool, default=True)
     p.add_argument("--json", default=None, help="write the result as JSON to this file")
-    p.add_argument("--device_target", default="CPU", choices=device.DEVICES)
-    p.add_argument("--device_id", type=int, default=0)
-    return p
+    return add_device_args(p)
 
 
 @guarded
@@ -39,8 +36,7 @@ def main(argv=None):
     result = run_bench(t_net, s_net, args.batch_size, args.n_classes, args.steps, args.torch, args.fold_teacher_bn)
     print("\n".join(table_lines(result)))
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(result, f, indent=1)
+        write_json(args.json, result)
     return 0
 
 

@@ -3,7 +3,7 @@ import os
 import sys
 import time
 
-from ats_ms.cli.common import ArgumentParser, guarded
+from ats_ms.cli.common import ArgumentParser, add_device_args, guarded
 from ats_ms.utils import device
 
 
@@ -11,14 +11,12 @@ def build_parser():
     p = ArgumentParser(prog="python -m ats_ms check",
                        description="Check the loss Cells (and networks) on a device against the float64 numpy "
                                    "reference; exits 0 only if every row passes.")
-    p.add_argument("--device_target", default="CPU", choices=device.DEVICES)
-    p.add_argument("--device_id", type=int, default=0)
     p.add_argument("--dtype", default="float32", choices=("float32", "float16"))
     p.add_argument("--mode", default="graph", choices=device.MODES)
     p.add_argument("--models", action="store_true", help="also check the networks' forward pass")
     p.add_argument("--jobs", type=int, default=None,
                    help="processes compiling the loss grid in parallel (default: up to 3 on CPU, 1 on GPU/Ascend)")
-    return p
+    return add_device_args(p)
 
 
 @guarded

@@ -18,3 +18,18 @@ def guarded(main):
             print("error: interrupted", file=sys.stderr)
             return 130
     return wrapper
+
+
+def add_device_args(parser):
+    """--device_target and --device_id, as every command spells them."""
+    from ats_ms.utils.device import DEVICES
+    parser.add_argument("--device_target", default="CPU", choices=DEVICES)
+    parser.add_argument("--device_id", type=int, default=0)
+    return parser
+
+
+def write_json(path, data):
+    """Write ``data`` as indented JSON to ``path`` (the --json option of eval and bench)."""
+    import json
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1)

@@ -1,7 +1,7 @@
 """``python -m ats_ms demo``: the main job (what ``bash scripts/run_demo.sh`` runs)."""
 import sys
 
-from ats_ms.cli.common import ArgumentParser, guarded
+from ats_ms.cli.common import ArgumentParser, add_device_args, guarded
 from ats_ms.utils import device
 
 
@@ -14,18 +14,28 @@ def build_parser():
     p.add_argument("--plan", default=None, choices=("digits", "cifar100"), help="default: cifar100 if present")
     p.add_argument("--teacher_epochs", type=int, default=None)
     p.add_argument("--student_epochs", type=int, default=None)
-    p.add_argument("--device_target", default="CPU", choices=device.DEVICES)
-    p.add_argument("--device_id", type=int, default=0)
-    return p
+    p.add_argument("--small", default=None, help="small teacher (default ResNet14)")
+    p.add_argument("--large", default=None, help="large teacher (default ResNet32)")
+    p.add_argument("--student", default=None, help="student (default ResNet8)")
+    p.add_argument("--max_train", type=int, default=None, help="use only the first N training images")
+    p.add_argument("--max_test", type=int, default=None, help="use only the first N test images")
+    return add_device_args(p)
 
 
 @guarded
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    from ats_ms.models import resolve_name
+    from ats_ms.utils.errors import UserError
     device.configure(args.device_target, args.device_id, "graph", 0)
     from ats_ms.demo import run_demo
-    overrides = {k: v for k, v in (("teacher_epochs", args.teacher_epochs),
-                                   ("student_epochs", args.student_epochs)) if v is not None}
+    keys = ("teacher_epochs", "student_epochs", "small", "large", "student", "max_train", "max_test")
+    overrides = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
+    if any(isinstance(v, int) and v <= 0 for v in overrides.values()):
+        raise UserError("--teacher_epochs, --student_epochs, --max_train and --max_test must be > 0")
+    for key in ("small", "large", "student"):
+        if key in overrides:
+            overrides[key] = resolve_name(overrides[key])
     run_demo(args.data_dir, args.out_dir, args.plan, **overrides)
     return 0
 

@@ -1,9 +1,8 @@
 """``python -m ats_ms eval``: top-1/top-5 (and the demo's batch-mean accuracy) of a checkpoint on the test split."""
-import json
 import os
 import sys
 
-from ats_ms.cli.common import guarded
+from ats_ms.cli.common import guarded, write_json
 from ats_ms.utils import device
 from ats_ms.utils.config import DATA, DEVICE, Flag, resolve
 
@@ -28,8 +27,7 @@ def main(argv=None):
     print(f"{result['net_name']} {path} on {config.dataset} test ({result['images']} images): "
           f"top-1 {result['top1']:.4f}  top-5 {result['top5']:.4f}  batch-mean acc {result['acc']:.4f}")
     if config.json:
-        with open(config.json, "w", encoding="utf-8") as f:
-            json.dump(result, f, indent=1)
+        write_json(config.json, result)
     return 0
 
 
