@@ -64,6 +64,30 @@ def bench_ours(t_net, s_net, batch_size, n_classes, steps, fold_bn=True):
             "step_s": round(seconds, 4), "peak_rss_mb": round(peak_rss_mb(), 1)}
 
 
+def bench_breakdown(t_net, s_net, batch_size, n_classes, steps, fold_bn=True):
+    """Where a fused step's time goes: teacher forward alone (inference graph) and the student's step alone
+    (forward, backward and optimizer with plain CE); the fused step is roughly their sum."""
+    import mindspore as ms
+
+    from ats_ms.engine.lr import build_lr
+    from ats_ms.engine.networks import FrozenTeacher, StudentWithLoss, TrainStep
+    from ats_ms.engine.optim import build_optimizer
+    from ats_ms.losses import DistillLoss
+    from ats_ms.models import create_model
+    ms.set_context(mode=ms.GRAPH_MODE)
+    x, y = (ms.Tensor(a) for a in _batch(batch_size, n_classes))
+    teacher = FrozenTeacher(create_model(t_net, n_classes), fold_bn=fold_bn)
+    teacher(x).asnumpy()
+    teacher_s = _time_steps(lambda: teacher(x).asnumpy(), steps, 1)
+    student = create_model(s_net, n_classes)
+    optimizer = build_optimizer(student, build_lr("demo", 0.01, 1, 1000), 0.9, 5e-4)
+    step = TrainStep(StudentWithLoss(student, None, DistillLoss("none")), optimizer)
+    step.set_train(True)
+    step(x, y)[0].asnumpy()
+    student_s = _time_steps(lambda: step(x, y)[0].asnumpy(), steps, 1)
+    return {"teacher_forward_s": round(teacher_s, 4), "student_step_s": round(student_s, 4)}
+
+
 def bench_demo_style(t_net, s_net, batch_size, n_classes, steps):
     """(b): the demo's PyNative loop: teacher forward, GradOperation step, and two logging forwards per batch."""
     import mindspore as ms
@@ -165,6 +189,8 @@ def run_bench(t_net, s_net, batch_size=128, n_classes=100, steps=10, with_torch=
               "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA")}
     emit("[bench] a. ours: graph-mode fused distillation step")
     result["ours"] = bench_ours(t_net, s_net, batch_size, n_classes, steps, fold_bn)
+    emit("[bench] breakdown: teacher forward alone, student step alone")
+    result["breakdown"] = bench_breakdown(t_net, s_net, batch_size, n_classes, steps, fold_bn)
     emit("[bench] b. demo-style PyNative step")
     result["demo_style"] = bench_demo_style(t_net, s_net, batch_size, n_classes, max(2, steps // 3))
     emit("[bench] c. one epoch through Model.train and the data pipeline")
@@ -194,6 +220,10 @@ def table_lines(result):
              f"{result['n_classes']} classes, {result['steps']} steps",
              f"{'measurement':38s} {'img/s':>8s}  notes"]
     lines += [f"{name:38s} {ips:8.1f}  {note}" for name, ips, note in rows]
+    if "breakdown" in result:
+        b = result["breakdown"]
+        lines.append(f"breakdown per step: teacher forward {b['teacher_forward_s']:.3f} s + student step "
+                     f"{b['student_step_s']:.3f} s vs fused step {result['ours']['step_s']:.3f} s")
     ratios = result["ratios"]
     lines.append("ratios: a/b {a_over_b}  a/d {ad}  epoch overhead (1 - c/a) {ov:.1%}".format(
         a_over_b=ratios["a_over_b"], ad=ratios.get("a_over_d", "n/a"), ov=ratios["epoch_overhead_c_vs_a"]))

@@ -145,9 +145,9 @@ def _figure(plan, teachers, students, path):
     labels = list(students)
     axes[0].bar(range(len(labels)), [100 * students[k]["last"] for k in labels],
                 color=["gray"] + ["tab:blue", "tab:orange"] * 2)
-    for name, t in teachers.items():
-        axes[0].axhline(100 * t["acc"], ls=":", lw=1, color="black")
-        axes[0].text(len(labels) - 0.5, 100 * t["acc"], f" teacher {name}", va="bottom", ha="right", fontsize=8)
+    for (name, t), style in zip(teachers.items(), (":", "--")):
+        axes[0].axhline(100 * t["acc"], ls=style, lw=1, color="black", label=f"teacher {name}: {100 * t['acc']:.1f}%")
+    axes[0].legend(fontsize=8, loc="lower right")
     axes[0].set_xticks(range(len(labels)), labels, rotation=25, ha="right", fontsize=8)
     axes[0].set_ylabel("test accuracy (%)")
     axes[0].set_title(f"student {plan['student']} on {plan['dataset']}")

@@ -122,6 +122,7 @@ def test_bench_writes_every_field(tmp_path):
     assert {"compile_s", "img_per_s", "step_s", "peak_rss_mb"} <= set(result["ours"])
     assert result["demo_style"]["img_per_s"] > 0 and result["epoch"]["img_per_s"] > 0
     assert {"a_over_b", "epoch_overhead_c_vs_a"} <= set(result["ratios"])
+    assert {"teacher_forward_s", "student_step_s"} <= set(result["breakdown"])
     if "--torch" in args:
         assert result["torch"]["img_per_s"] > 0 and "a_over_d" in result["ratios"]
     assert "ratios: a/b" in proc.stdout

@@ -62,12 +62,13 @@ def test_teacher_run_outputs(trained_teacher):
     assert "conv1.weight" in saved and not any(k.startswith(("student.", "teacher.", "moments")) for k in saved)
 
 
-@pytest.mark.parametrize("kd_way", ["ATS", "none"])
-def test_distillation_keeps_teacher_frozen_and_student_learns(trained_teacher, tmp_path, kd_way):
+@pytest.mark.parametrize("kd_way,fold", [("ATS", "False"), ("ATS", "True"), ("none", "True")])
+def test_distillation_keeps_teacher_frozen_and_student_learns(trained_teacher, tmp_path, kd_way, fold):
     tmp, _, _, _ = trained_teacher
     teacher_ckpt = str(tmp / "ckpts" / "digits-ResNet8.ckpt")
     config = _config("distill", tmp_path, "--t_net_name", "ResNet8", "--net_name", "ResNet8", "--epoches", "2",
-                     "--kd_way", kd_way, "--t_ckpt", teacher_ckpt, "--weight_decay", "5e-4")
+                     "--kd_way", kd_way, "--t_ckpt", teacher_ckpt, "--weight_decay", "5e-4",
+                     "--fold_teacher_bn", fold)
     trainer = _trainer(config, "distill")
     history = trainer.run()
     assert history[-1]["loss"] < history[0]["loss"]
@@ -76,13 +77,20 @@ def test_distillation_keeps_teacher_frozen_and_student_learns(trained_teacher, t
     if kd_way == "none":
         assert trainer.train_step.network.teacher is None
         return
+    assert all(not p.requires_grad for p in trainer.teacher_net.get_parameters())
+    if fold == "True":
+        x = ms.Tensor(np.random.default_rng(0).normal(size=(4, 3, 32, 32)).astype(np.float32))
+        original = create_model("ResNet8", 10, checkpoint=teacher_ckpt)
+        original.set_train(False)
+        assert not any("moving_mean" in p.name for p in trainer.teacher_net.get_parameters())  # all folded
+        np.testing.assert_allclose(trainer.teacher_net(x).asnumpy(), original(x).asnumpy(), atol=1e-4)
+        return
     before = ms.load_checkpoint(teacher_ckpt)
     after = {p.name: p.asnumpy() for p in trainer.teacher_net.get_parameters()}
     assert set(after) == {f"teacher.{k}" for k in before}
     for name, value in before.items():
         np.testing.assert_array_equal(after[f"teacher.{name}"], value.asnumpy(), err_msg=name)
     assert any("moving_mean" in n for n in before)
-    assert all(not p.requires_grad for p in trainer.teacher_net.get_parameters())
 
 
 def test_eval_and_export(trained_teacher, tmp_path):

@@ -28,7 +28,7 @@ def temperature_figure(per_teacher, path):
             for method, style in (("TS", "o-"), ("ATS", "s--")):
                 pts = [(r["tau"], r[key]) for r in rows if r["method"] == method and r["tau"] is not None]
                 ax.plot([p[0] for p in pts], [p[1] for p in pts], style, ms=3, label=method)
-            ax.set_xlabel("temperature tau (ATS: tau_1 = 1.25 tau, tau_2 = 0.75 tau)")
+            ax.set_xlabel("tau (ATS: tau_1 = 1.25 tau, tau_2 = 0.75 tau)", fontsize=8)
             ax.set_ylabel({"e": "e(q): mean wrong-class prob.", "sigma": "sigma(q): std of wrong-class prob."}[key])
             ax.set_title(name)
             ax.grid(alpha=0.3)

@@ -14,6 +14,7 @@ def build_parser():
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--torch", action="store_true", help="also time a PyTorch twin step (needs torch)")
     p.add_argument("--fold_teacher_bn", type=str2bool, default=True)
+    p.add_argument("--threads", type=int, default=0, help="CPU kernel threads (0: MindSpore's default)")
     p.add_argument("--json", default=None, help="write the result as JSON to this file")
     return add_device_args(p)
 
@@ -32,6 +33,9 @@ def main(argv=None):
         except ImportError:
             raise UserError("--torch needs PyTorch, which is not installed; pip install torch==2.13.0 (CPU build)")
     device.configure(args.device_target, args.device_id, "graph", 0)
+    if args.threads > 0:
+        import mindspore as ms
+        ms.device_context.cpu.op_tuning.threads_num(args.threads)
     from ats_ms.bench import run_bench, table_lines
     result = run_bench(t_net, s_net, args.batch_size, args.n_classes, args.steps, args.torch, args.fold_teacher_bn)
     print("\n".join(table_lines(result)))

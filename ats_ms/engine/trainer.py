@@ -172,7 +172,9 @@ class Trainer:
         c = self.config
         ms.set_seed(c.seed)
         self.student = self._adapt_student(create_model(c.net_name, c.n_classes))
-        teacher = FrozenTeacher(self.teacher_net) if self.teacher_net is not None else None
+        teacher = None
+        if self.teacher_net is not None:
+            teacher = FrozenTeacher(self.teacher_net, fold_bn=c.fold_teacher_bn)
         if c.amp_level != "O0":
             ms.amp.auto_mixed_precision(self.student, c.amp_level)
             if teacher is not None:
