@@ -116,3 +116,13 @@ def test_eval_and_export(trained_teacher, tmp_path):
     again = run_cli("export", "--n_classes", 10, "--net_name", "ResNet8", "--ckpt_dir", ckpts,
                     "--ckpt_name", "digits-ResNet8.ckpt")
     assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_amp_o2_on_cpu_writes_a_loadable_fp32_checkpoint(tmp_path):
+    proc = run_cli("classify", "--dataset", "digits", "--n_classes", 10, "--net_name", "ResNet8", "--epoches", 1,
+                   "--batch_size", 128, "--amp_level", "O2", "--ckpt_dir", tmp_path / "c", "--log_dir", tmp_path / "l",
+                   "--print_every", 0)
+    assert proc.returncode == 0, proc.stderr
+    assert EPOCH_LINE.match([line for line in proc.stdout.splitlines() if line.startswith("[Epoch:")][0])
+    net = create_model("ResNet8", 10, checkpoint=str(tmp_path / "c" / "digits-ResNet8.ckpt"))
+    assert net.conv1.weight.dtype == ms.float32

@@ -49,7 +49,7 @@ def heatmap_figure(tp_taus, t_taus, last, best, path, title=""):
         ax.set_yticks(range(len(tp_taus)), [f"{t:g}" for t in tp_taus])
         ax.set_xlabel("t_tau (tau_2, wrong classes)")
         ax.set_ylabel("tp_tau (tau_1, correct class)")
-        ax.set_title(f"{title} test accuracy, {name}".strip())
+        ax.set_title(f"{title} test accuracy, {name}".strip(), fontsize=9)
         for i, tp in enumerate(tp_taus):
             for j, t in enumerate(t_taus):
                 value = grid[i][j]

@@ -52,7 +52,8 @@ def main(argv=None):
         status = sweep.run_cells(args.config, out_dir, todo, extra)
         if any(code == 2 for code in status.values()):
             return 2
-    lines, figure = sweep.report(out_dir, tp_taus, t_taus, seeds, os.path.basename(args.config))
+    title = os.path.splitext(os.path.basename(args.config))[0]
+    lines, figure = sweep.report(out_dir, tp_taus, t_taus, seeds, title)
     print("\n".join(lines))
     print(f"table: {os.path.join(out_dir, 'sweep.csv')}")
     print(f"figure: {figure}" if figure else "figure skipped: matplotlib is not installed")
