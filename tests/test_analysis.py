@@ -126,3 +126,13 @@ def test_bench_writes_every_field(tmp_path):
     if "--torch" in args:
         assert result["torch"]["img_per_s"] > 0 and "a_over_d" in result["ratios"]
     assert "ratios: a/b" in proc.stdout
+
+
+def test_without_matplotlib_tables_are_written_and_figures_skipped(tmp_path, monkeypatch, capsys):
+    from ats_ms.analysis import figures, sweep
+    monkeypatch.setattr(figures, "_pyplot", lambda: None)
+    assert figures.temperature_figure({"t": []}, str(tmp_path / "a.png")) is None
+    lines, figure = sweep.report(str(tmp_path / "sw"), (1.0, 2.0), (1.0,), (0,))
+    assert figure is None and not (tmp_path / "sw" / "sweep.png").exists()
+    assert json.loads((tmp_path / "sw" / "sweep.json").read_text())["rows"][0]["seeds"] == 0
+    assert (tmp_path / "sw" / "sweep.csv").is_file() and lines[2].split() == ["1", "-*"]

@@ -46,3 +46,19 @@ def test_demo_scripts_end_to_end(tmp_path):
         "cifar100-ResNet14-VGG8-TS.ckpt", "cifar100-ResNet110-VGG8-TS.ckpt",
         "cifar100-ResNet14-VGG8-ATS.ckpt", "cifar100-ResNet110-VGG8-ATS.ckpt",
         "cifar100-ResNet14-VGG8-ATS_mindir.mindir", "cifar100-ResNet110-VGG8-ATS_mindir.mindir"])
+
+
+def test_standalone_script_runs_a_config(tmp_path):
+    config = tmp_path / "teacher.yaml"
+    config.write_text("dataset: digits\nn_classes: 10\nnet_name: ResNet8\nepoches: 1\nbatch_size: 128\n"
+                      "print_every: 0\nckpt_name: t.ckpt\n")
+    env = dict(os.environ, DEVICE_TARGET="CPU")
+    proc = subprocess.run(["bash", str(ROOT / "scripts" / "run_standalone_train_gpu.sh"), str(config), "0",
+                           "--log_name", "standalone.log"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert EPOCH_LINE.search(proc.stdout) and (tmp_path / "ckpts" / "t.ckpt").is_file()
+    assert "[EPOCHS]: 1" in (tmp_path / "logs" / "standalone.log").read_text()
+    missing = subprocess.run(["bash", str(ROOT / "scripts" / "run_standalone_train_gpu.sh"), "nope.yaml"],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and missing.stderr.startswith("error: CONFIG nope.yaml")
