@@ -39,8 +39,7 @@ def _arrays(plan, data_dir):
 
 
 def _run(command, argv, arrays, emit):
-    from ats_ms.engine.trainer import Trainer, check_outputs, validate
-    from ats_ms.utils import naming
+    from ats_ms.engine.trainer import Trainer, validate
     from ats_ms.utils.config import COMMAND_FLAGS, resolve
     config = resolve(f"demo {command}", COMMAND_FLAGS[command], argv)[0]
     validate(config, command)
@@ -54,7 +53,6 @@ def _run(command, argv, arrays, emit):
             pass
 
     trainer = Trainer(config, command, out=Emit(), arrays=arrays).prepare()
-    check_outputs(config, command, naming.run_paths(config))
     history = trainer.run()
     return trainer, history
 
@@ -137,8 +135,8 @@ def table_lines(plan, teachers, students):
 
 
 def _figure(plan, teachers, students, path):
-    from ats_ms.analysis.figures import _pyplot, _save
-    plt = _pyplot()
+    from ats_ms.analysis.figures import pyplot, save_figure
+    plt = pyplot()
     if plt is None:
         return None
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
@@ -162,4 +160,4 @@ def _figure(plan, teachers, students, path):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
-    return _save(fig, plt, path)
+    return save_figure(fig, plt, path)

@@ -43,8 +43,8 @@ def main(out, teacher_ckpt):
 
     from ats_ms.engine.distributed import DistributedTrainer, init_distributed
     from ats_ms.engine.networks import TrainStep
-    from ats_ms.engine.trainer import check_outputs, validate
-    from ats_ms.utils import device, naming
+    from ats_ms.engine.trainer import validate
+    from ats_ms.utils import device
     from ats_ms.utils.config import COMMAND_FLAGS, resolve
 
     rank_dir = os.path.join(out, "rank{}")
@@ -67,8 +67,6 @@ def main(out, teacher_ckpt):
     from ats_ms.data import load_arrays
     arrays = tuple((a[0][:256], a[1][:256]) for a in (load_arrays("digits", "", s) for s in ("train", "test")))
     trainer = DistributedTrainer(config, "distill", arrays=arrays).prepare()
-    if trainer.rank == 0:
-        check_outputs(config, "distill", naming.run_paths(config))
     trainer.run()
     np.savez(os.path.join(out, f"rank{rank}_epoch.npz"),
              **{p.name: p.asnumpy() for p in trainer.student.trainable_params()})

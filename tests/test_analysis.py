@@ -130,7 +130,7 @@ def test_bench_writes_every_field(tmp_path):
 
 def test_without_matplotlib_tables_are_written_and_figures_skipped(tmp_path, monkeypatch, capsys):
     from ats_ms.analysis import figures, sweep
-    monkeypatch.setattr(figures, "_pyplot", lambda: None)
+    monkeypatch.setattr(figures, "pyplot", lambda: None)
     assert figures.temperature_figure({"t": []}, str(tmp_path / "a.png")) is None
     lines, figure = sweep.report(str(tmp_path / "sw"), (1.0, 2.0), (1.0,), (0,))
     assert figure is None and not (tmp_path / "sw" / "sweep.png").exists()

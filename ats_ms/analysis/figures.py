@@ -2,7 +2,8 @@
 import os
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib.pyplot with the Agg backend, or None when matplotlib is not installed."""
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -18,7 +19,7 @@ def temperature_figure(per_teacher, path):
     Args:
         per_teacher (dict): {teacher label: rows of ``temperature.statistics``}.
     """
-    plt = _pyplot()
+    plt = pyplot()
     if plt is None:
         return None
     fig, axes = plt.subplots(2, len(per_teacher), figsize=(4.2 * len(per_teacher), 6.4), squeeze=False)
@@ -34,12 +35,12 @@ def temperature_figure(per_teacher, path):
             ax.grid(alpha=0.3)
             ax.legend()
     fig.tight_layout()
-    return _save(fig, plt, path)
+    return save_figure(fig, plt, path)
 
 
 def heatmap_figure(tp_taus, t_taus, last, best, path, title=""):
     """Fig. 10: student accuracy over (tp_tau, t_tau), last and best epoch side by side; the diagonal (TS) boxed."""
-    plt = _pyplot()
+    plt = pyplot()
     if plt is None:
         return None
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
@@ -60,10 +61,11 @@ def heatmap_figure(tp_taus, t_taus, last, best, path, title=""):
         fig.colorbar(image, ax=ax)
     fig.text(0.01, 0.01, "red boxes: tp_tau == t_tau (TS)", fontsize=8, color="red")
     fig.tight_layout()
-    return _save(fig, plt, path)
+    return save_figure(fig, plt, path)
 
 
-def _save(fig, plt, path):
+def save_figure(fig, plt, path):
+    """Save ``fig`` as PNG at ``path`` atomically (folder created); returns ``path``."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = f"{path}.tmp.png"
     fig.savefig(tmp, dpi=110)

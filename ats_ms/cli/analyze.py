@@ -4,7 +4,6 @@ Runs each teacher over the split once, then reports per temperature setting q_y,
 three terms of the KD-loss decomposition (for --student_ckpt's probabilities, or a uniform student), as CSV, JSON and
 a PNG (several --ckpt: several teachers side by side). Numbers come from the numpy reference functions.
 """
-import os
 import sys
 
 from ats_ms.cli.common import ArgumentParser, add_device_args, guarded, str2bool

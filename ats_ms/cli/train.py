@@ -16,13 +16,11 @@ DESCRIPTIONS = {
 
 def run(command, argv):
     """Parse, validate, configure the device and train; returns the exit status."""
-    from ats_ms.engine.trainer import NonFiniteLoss, Trainer, check_outputs, validate
-    from ats_ms.utils import naming
+    from ats_ms.engine.trainer import NonFiniteLoss, Trainer, validate
     config, sources = resolve(f"python -m ats_ms {command}", COMMAND_FLAGS[command], argv, DESCRIPTIONS[command])
     validate(config, command)
     if config.distribute and sources["device_id"] == "default" and "DEVICE_ID" in os.environ:
         config.device_id = int(os.environ["DEVICE_ID"])  # msrun gives each local rank its own device
-    paths = naming.run_paths(config)
     device.configure(config.device_target, config.device_id, config.mode, config.seed)
     trainer_cls = Trainer
     if config.distribute:
@@ -30,8 +28,6 @@ def run(command, argv):
         init_distributed(config)
         trainer_cls = DistributedTrainer
     trainer = trainer_cls(config, command).prepare()
-    if trainer.rank == 0:
-        check_outputs(config, command, paths)
     try:
         trainer.run()
     except NonFiniteLoss as exc:

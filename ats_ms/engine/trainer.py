@@ -95,7 +95,7 @@ def check_outputs(config, command, paths):
 
 
 class Trainer:
-    """Builds everything for one run and trains it: ``Trainer(config, command).prepare()``, then ``run()``.
+    """Builds everything for one run and trains it: ``Trainer(config, command).prepare().run()``.
 
     Args:
         config (Namespace): resolved flags (see ``ats_ms.utils.config``), validated.
@@ -113,10 +113,15 @@ class Trainer:
         self.prepared = False
 
     def prepare(self):
-        """Read the data and the teacher (everything the user gave us) before anything is written."""
+        """Read the data and the teacher (everything the user gave us), then check and create the outputs (rank 0).
+
+        Every input error is raised before anything is written.
+        """
         self._datasets()
         if self.command == "distill" and self.config.kd_way != "none":
             self.teacher_net = self._load_teacher()
+        if self.rank == 0:
+            check_outputs(self.config, self.command, self.paths)
         self.prepared = True
         return self
 

@@ -93,10 +93,9 @@ def load_strict(net, checkpoint, source=None, n_classes_flag=False):
                  f"{len(mismatched)} mis-shaped ({_fmt(mismatched)})" if mismatched else ""]
         raise UserError(f"checkpoint {source} does not match network {model}: "
                         f"{'; '.join(p for p in parts if p)}; expected a checkpoint of {model} with the same n_classes")
-    zeroed = [p.name for p in net.get_parameters() if p.name not in params]
-    for name in zeroed:
-        param = net.parameters_dict()[name]
-        params[name] = ms.Parameter(ms.Tensor(np.zeros(param.shape, np.float32)), name=name)
+    zeroed = [p for p in net.get_parameters() if p.name not in params]
+    for param in zeroed:
+        params[param.name] = ms.Parameter(ms.Tensor(np.zeros(param.shape, np.float32)), name=param.name)
     if zeroed:
         log.warning("checkpoint %s has no conv biases (official demo VGG): %d biases loaded as zeros",
                     source, len(zeroed))

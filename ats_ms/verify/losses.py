@@ -121,19 +121,20 @@ def run_loss_check(dtype="float32", setup=("CPU", 0, "graph"), jobs=1, progress=
         progress (callable | None): called with each GroupResult in order as soon as it is known.
     """
     results = []
+
+    def collect(chunks):
+        for chunk in chunks:
+            for result in chunk:
+                results.append(result)
+                if progress:
+                    progress(result)
+
     if jobs <= 1:
-        chunks = (check_class_count(c, dtype) for c in CLASS_COUNTS)
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+        collect(check_class_count(c, dtype) for c in CLASS_COUNTS)
+        return results
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = [pool.submit(_worker, setup, c, dtype) for c in CLASS_COUNTS]
-        chunks = (f.result() for f in futures)
-    for chunk in chunks:
-        for result in chunk:
-            results.append(result)
-            if progress:
-                progress(result)
-    if jobs > 1:
-        pool.shutdown()
+        collect(f.result() for f in futures)
     return results
