@@ -62,6 +62,8 @@ def test_analyze_cli(tmp_path, teacher_ckpt):
     assert data["images"] == 64 and len(data["rows"]) == 2 * (3 + 3 + 1)
     assert (tmp_path / "out" / "analyze.csv").read_text().startswith("teacher,checkpoint,method,tau,tp_tau")
     assert (tmp_path / "out" / "analyze.png").read_bytes()[:8] == PNG
+    assert proc.stdout.count("sigma(q), spread of the wrong classes against tau") == 2
+    assert "o TS   + ATS" in proc.stdout
     bad = run_cli("analyze", "--net_name", "ResNet8", "--ckpt", teacher_ckpt, "--dataset", "digits",
                   "--n_classes", 10, "--taus", "1,x")
     assert bad.returncode == 2 and bad.stderr.startswith("error: --taus='1,x'")
@@ -110,7 +112,7 @@ def test_teacher_bn_folding_is_exact(name):
 
 def test_bench_writes_every_field(tmp_path):
     args = ["bench", "--t_net_name", "ResNet8", "--net_name", "ResNet8", "--batch_size", 8, "--steps", 2,
-            "--n_classes", 10, "--json", tmp_path / "b.json"]
+            "--n_classes", 10, "--rounds", 2, "--profile", "--json", tmp_path / "b.json"]
     try:
         import torch  # noqa: F401
         args.append("--torch")
@@ -122,7 +124,17 @@ def test_bench_writes_every_field(tmp_path):
     assert {"compile_s", "img_per_s", "step_s", "peak_rss_mb"} <= set(result["ours"])
     assert result["demo_style"]["img_per_s"] > 0 and result["epoch"]["img_per_s"] > 0
     assert {"a_over_b", "epoch_overhead_c_vs_a"} <= set(result["ratios"])
-    assert {"teacher_forward_s", "student_step_s"} <= set(result["breakdown"])
+    assert set(result["breakdown"]) == {"teacher_forward_s", "student_forward_s", "student_forward_backward_s",
+                                        "student_step_s"}
+    rows = ["ours", "epoch", "demo_style"] + (["torch"] if "--torch" in args else [])
+    assert all(len(result[row]["rounds_img_per_s"]) == 2 for row in rows)
+    from ats_ms.bench.parts import PARTS
+    assert set(result["profile"]) == set(PARTS)
+    for part in result["profile"].values():
+        assert part["wall_s"] > 0 and part["onednn_s"] and {"other_s", "convs"} <= set(part)
+    assert "conv fwd" in result["profile"]["teacher_forward"]["onednn_s"]
+    assert "conv bwd-weights" in result["profile"]["student_step"]["onednn_s"]
+    assert "teacher conv ic16 oc16 out 32x32" in proc.stdout
     if "--torch" in args:
         assert result["torch"]["img_per_s"] > 0 and "a_over_d" in result["ratios"]
     assert "ratios: a/b" in proc.stdout

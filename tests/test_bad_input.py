@@ -86,6 +86,7 @@ CASES = {
     "Ascend missing": (CLASSIFY + ["--device_target", "Ascend"], ["--device_target=Ascend", "cannot use a Ascend"]),
     "unknown flag": (CLASSIFY + ["--learning_rate", "0.1"], ["unrecognized arguments: --learning_rate"]),
     "bad boolean": (CLASSIFY + ["--download", "maybe"], ["--download", "maybe", "True/False"]),
+    "bench rounds": (["bench", "--rounds", "0"], ["--rounds=0", "positive integers"]),
 }
 
 

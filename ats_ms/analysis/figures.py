@@ -1,6 +1,8 @@
 """Figures (matplotlib is optional: without it, ``save`` returns None and the caller says the figure was skipped)."""
 import os
 
+from ats_ms.analysis.temperature import curve
+
 
 def pyplot():
     """matplotlib.pyplot with the Agg backend, or None when matplotlib is not installed."""
@@ -27,8 +29,7 @@ def temperature_figure(per_teacher, path):
         for row_idx, key in enumerate(("e", "sigma")):
             ax = axes[row_idx][col]
             for method, style in (("TS", "o-"), ("ATS", "s--")):
-                pts = [(r["tau"], r[key]) for r in rows if r["method"] == method and r["tau"] is not None]
-                ax.plot([p[0] for p in pts], [p[1] for p in pts], style, ms=3, label=method)
+                ax.plot(*curve(rows, method, key), style, ms=3, label=method)
             ax.set_xlabel("tau (ATS: tau_1 = 1.25 tau, tau_2 = 0.75 tau)", fontsize=8)
             ax.set_ylabel({"e": "e(q): mean wrong-class prob.", "sigma": "sigma(q): std of wrong-class prob."}[key])
             ax.set_title(name)

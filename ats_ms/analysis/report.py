@@ -3,7 +3,7 @@ import os
 
 import numpy as np
 
-from ats_ms.analysis import figures, temperature
+from ats_ms.analysis import figures, temperature, textplot
 from ats_ms.analysis.io import write_rows
 
 
@@ -37,9 +37,19 @@ def analyze_teachers(teachers, args, taus=None, pairs=()):
         lines.append(f"{label}: accuracy on {args.split} {accuracy:.4f}, {len(labels)} images")
         lines += [f"  {r['method']:3s} tp_tau {r['tp_tau']:6.3f} t_tau {r['t_tau']:6.3f}  q_y {r['q_y']:.4f}  "
                   f"e(q) {r['e']:.5f}  sigma(q) {r['sigma']:.5f}" for r in stats if r["tau"] in (1.0, 4.0, None)]
+        lines += text_figure(stats, net.model_name)
     out = args.out_dir
     csv_path, json_path = os.path.join(out, "analyze.csv"), os.path.join(out, "analyze.json")
     write_rows(rows, csv_path, json_path, {"dataset": args.dataset, "split": args.split, "images": len(labels),
                                            "student": args.student_ckpt or "uniform"})
     figure = figures.temperature_figure(per_teacher, os.path.join(out, "analyze.png"))
     return {"csv": csv_path, "json": json_path, "figure": figure, "lines": lines, "per_teacher": per_teacher}
+
+
+def text_figure(stats, name):
+    """The PNG's two panels as text: e(q) and sigma(q) against tau, TS (o) and ATS at (1.25 tau, 0.75 tau) (+)."""
+    lines = []
+    for key, what in (("e", "e(q), mean wrong-class probability"), ("sigma", "sigma(q), spread of the wrong classes")):
+        (taus, ts), (_, ats) = temperature.curve(stats, "TS", key), temperature.curve(stats, "ATS", key)
+        lines += textplot.line_chart(taus, [("TS", "o", ts), ("ATS", "+", ats)], f"{name}: {what} against tau")
+    return lines

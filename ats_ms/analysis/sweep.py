@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from ats_ms.analysis import figures
+from ats_ms.analysis import figures, textplot
 from ats_ms.analysis.io import write_rows
 
 
@@ -75,9 +75,13 @@ def collect(out_dir, tp_taus, t_taus, seeds):
 
 
 def table_lines(rows, t_taus, key="last_mean"):
-    """Text table: rows tp_tau, columns t_tau, cells 100 x accuracy (* marks the TS diagonal)."""
-    lines = [f"{key.replace('_mean', '')}-epoch test accuracy (%), rows tp_tau, columns t_tau (* = TS)",
-             "tp\\t  " + " ".join(f"{t:>8g}" for t in t_taus)]
+    """Text heatmap: rows tp_tau, columns t_tau, cells 100 x accuracy (* marks the TS diagonal), each followed by a
+    shade character from light (lowest accuracy of the grid) to dark (highest)."""
+    lines = [f"{key.replace('_mean', '')}-epoch test accuracy (%), rows tp_tau, columns t_tau (* = TS), "
+             f"shade {textplot.SHADES[0]} low .. {textplot.SHADES[-1]} high",
+             "tp\\t  " + " ".join(f"{t:>8g}  " for t in t_taus)]
+    values = [r[key] for r in rows if r[key] is not None]
+    lo, hi = (min(values), max(values)) if values else (0.0, 0.0)
     by_tp = {}
     for row in rows:
         by_tp.setdefault(row["tp_tau"], []).append(row)
@@ -86,7 +90,8 @@ def table_lines(rows, t_taus, key="last_mean"):
         for r in cells_:
             std = r[key.replace("mean", "std")]
             value = "-" if r[key] is None else f"{100 * r[key]:.1f}" + (f"±{100 * std:.1f}" if r["seeds"] > 1 else "")
-            text.append(f"{value + ('*' if r['ts_diagonal'] else ''):>8s}")
+            mark = " " if r[key] is None else textplot.shade(r[key], lo, hi)
+            text.append(f"{value + ('*' if r['ts_diagonal'] else ''):>8s} {mark}")
         lines.append(f"{tp:<6g}" + " ".join(text))
     return lines
 

@@ -44,6 +44,12 @@ def statistics(logits, labels, taus=PAPER_TAUS, pairs=(), student_probs=None):
     return rows
 
 
+def curve(rows, method, key):
+    """(taus, values) of one statistic ``key`` for ``method`` over the tau list (explicit pairs left out)."""
+    pts = [(r["tau"], r[key]) for r in rows if r["method"] == method and r["tau"] is not None]
+    return [p[0] for p in pts], [p[1] for p in pts]
+
+
 def teacher_logits(net, images, batch_size=256, normalize="imagenet"):
     """Inference-mode logits (N, C) float64 of ``net`` on uint8 NHWC ``images`` with the test-time transform."""
     import mindspore as ms

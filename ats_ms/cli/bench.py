@@ -15,6 +15,9 @@ def build_parser():
     p.add_argument("--torch", action="store_true", help="also time a PyTorch twin step (needs torch)")
     p.add_argument("--fold_teacher_bn", type=str2bool, default=True)
     p.add_argument("--threads", type=int, default=0, help="CPU kernel threads (0: MindSpore's default)")
+    p.add_argument("--rounds", type=int, default=3, help="alternating rounds over rows a-d (medians reported)")
+    p.add_argument("--profile", action="store_true",
+                   help="also time each part of the step and its oneDNN kernels (in a child process)")
     p.add_argument("--json", default=None, help="write the result as JSON to this file")
     return add_device_args(p)
 
@@ -24,8 +27,9 @@ def main(argv=None):
     from ats_ms.models import resolve_name
     from ats_ms.utils.errors import UserError
     args = build_parser().parse_args(argv)
-    if args.batch_size <= 0 or args.steps <= 0:
-        raise UserError("--batch_size and --steps must be > 0; expected positive integers")
+    if min(args.batch_size, args.steps, args.rounds) <= 0:
+        raise UserError(f"--batch_size={args.batch_size}, --steps={args.steps}, --rounds={args.rounds}: "
+                        "expected positive integers")
     t_net, s_net = resolve_name(args.t_net_name), resolve_name(args.net_name)
     if args.torch:
         try:
@@ -37,7 +41,8 @@ def main(argv=None):
         import mindspore as ms
         ms.device_context.cpu.op_tuning.threads_num(args.threads)
     from ats_ms.bench import run_bench, table_lines
-    result = run_bench(t_net, s_net, args.batch_size, args.n_classes, args.steps, args.torch, args.fold_teacher_bn)
+    result = run_bench(t_net, s_net, args.batch_size, args.n_classes, args.steps, args.torch, args.fold_teacher_bn,
+                       args.rounds, args.profile, args.device_target, args.device_id, args.threads)
     print("\n".join(table_lines(result)))
     if args.json:
         write_json(args.json, result)

@@ -1,0 +1,76 @@
+"""Benchmarks of one distillation step and one epoch (``python -m ats_ms bench``).
+
+``steps``: the measurements a-d; ``parts``: the step's parts compiled alone (breakdown); ``profile``: oneDNN
+per-kernel times of each part (``--profile``). ``run_bench`` runs them in one process and returns one dict;
+``table_lines`` prints it.
+"""
+import os
+
+
+def run_bench(t_net, s_net, batch_size=128, n_classes=100, steps=10, with_torch=False, fold_bn=True, rounds=3,
+              profile=False, device_target="CPU", device_id=0, threads=0, emit=print):
+    """All measurements; returns the result dict (rows a-d, breakdown, optional profile and the ratios).
+
+    Rows a-d are built first, then timed in ``rounds`` alternating rounds (medians reported); (b) runs
+    ``max(2, steps // 3)`` steps per round because one demo-style step costs about two of ours.
+    """
+    from ats_ms.bench import steps as bench_steps
+    from ats_ms.engine.trainer import resident_mb
+    result = {"t_net_name": t_net, "net_name": s_net, "batch_size": batch_size, "n_classes": n_classes,
+              "steps": steps, "rounds": rounds, "fold_teacher_bn": fold_bn, "cpu_count": os.cpu_count(),
+              "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA"), "device_target": device_target}
+    emit("[bench] building and compiling: a. ours (fused graph step), c. epoch via Model.train, b. demo-style"
+         + (", d. PyTorch twin" if with_torch else ""))
+    ours_facts, step_timer, epoch_timer = bench_steps.setup_ours_and_epoch(t_net, s_net, batch_size, n_classes,
+                                                                           steps, fold_bn)
+    timers = {"ours": step_timer, "epoch": epoch_timer}
+    facts = {"ours": ours_facts}
+    facts["demo_style"], timers["demo_style"] = bench_steps.setup_demo_style(t_net, s_net, batch_size, n_classes,
+                                                                             max(2, steps // 3))
+    if with_torch:
+        facts["torch"], timers["torch"] = bench_steps.setup_torch(t_net, s_net, batch_size, n_classes, steps)
+    measured = bench_steps.measure_rounds(timers, rounds, emit)
+    for name, row in measured.items():
+        result[name] = {**facts.get(name, {}), **row}
+    result["ours"]["step_s"] = round(result["ours"]["seconds"] / steps, 4)
+    emit("[bench] breakdown: teacher forward, student forward, forward+backward, step, each compiled alone")
+    result["breakdown"] = bench_steps.bench_breakdown(t_net, s_net, batch_size, n_classes, steps, fold_bn)
+    ours = result["ours"]["img_per_s"]
+    result["ratios"] = {"a_over_b": round(ours / result["demo_style"]["img_per_s"], 2),
+                        "epoch_overhead_c_vs_a": round(1 - result["epoch"]["img_per_s"] / ours, 3)}
+    if with_torch:
+        result["ratios"]["a_over_d"] = round(ours / result["torch"]["img_per_s"], 2)
+    if profile:
+        from ats_ms.bench.profile import run_profile
+        emit("[bench] profile: oneDNN kernels of each part (child process with ONEDNN_VERBOSE=1)")
+        result["profile"] = run_profile(t_net, s_net, batch_size, n_classes, steps, fold_bn, device_target,
+                                        device_id, threads)
+    result["resident_mb"] = round(resident_mb(), 1)
+    return result
+
+
+def table_lines(result):
+    """Printable table of a ``run_bench`` result."""
+    rows = [("a. ours (graph, fused step)", result["ours"]["img_per_s"],
+             f"compile {result['ours']['compile_s']} s, peak RSS {result['ours']['peak_rss_mb']} MB"),
+            ("b. demo-style (PyNative)", result["demo_style"]["img_per_s"], ""),
+            ("c. epoch via Model.train + pipeline", result["epoch"]["img_per_s"],
+             f"{result['epoch']['images']} images")]
+    if "torch" in result:
+        rows.append(("d. PyTorch twin, teacher no_grad", result["torch"]["img_per_s"],
+                     f"{result['torch']['threads']} threads, torch {result['torch']['torch']}"))
+    lines = [f"bench {result['t_net_name']} -> {result['net_name']}, batch {result['batch_size']}, "
+             f"{result['n_classes']} classes, {result['steps']} steps, median of {result['rounds']} alternating rounds",
+             f"{'measurement':38s} {'img/s':>8s}  notes"]
+    lines += [f"{name:38s} {ips:8.1f}  {note}" for name, ips, note in rows]
+    b = result["breakdown"]
+    lines.append(f"breakdown per step: teacher forward {b['teacher_forward_s']:.3f} s, student forward "
+                 f"{b['student_forward_s']:.3f} s, + backward {b['student_forward_backward_s']:.3f} s, "
+                 f"+ optimizer {b['student_step_s']:.3f} s; fused step {result['ours']['step_s']:.3f} s")
+    ratios = result["ratios"]
+    lines.append("ratios: a/b {a_over_b}  a/d {ad}  epoch overhead (1 - c/a) {ov:.1%}".format(
+        a_over_b=ratios["a_over_b"], ad=ratios.get("a_over_d", "n/a"), ov=ratios["epoch_overhead_c_vs_a"]))
+    if "profile" in result:
+        from ats_ms.bench.profile import profile_lines
+        lines += profile_lines(result["profile"])
+    return lines

@@ -1,0 +1,105 @@
+"""The parts of one distillation step, each compiled as its own graph so that its time can be measured alone.
+
+``teacher_forward``: the frozen teacher's inference graph. ``student_forward``: the student's forward and CE loss in
+training mode. ``student_forward_backward``: the same plus gradients, no optimizer. ``student_step``: the same plus
+the optimizer update. ``fused_step``: our real step (teacher + student + ATS loss + optimizer in one graph, the cell
+Model.train runs). Differences give the student's backward (forward_backward - forward) and the optimizer
+(step - forward_backward).
+"""
+import time
+
+import numpy as np
+
+PARTS = ("teacher_forward", "student_forward", "student_forward_backward", "student_step", "fused_step")
+
+
+def synthetic_batch(batch_size, n_classes, seed=0):
+    """A fixed random batch: images (N, 3, 32, 32) float32, labels (N,) int32."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(batch_size, 3, 32, 32)).astype(np.float32)
+    y = rng.integers(0, n_classes, batch_size).astype(np.int32)
+    return x, y
+
+
+def seconds_per_call(fn, steps, warmup=1):
+    """Mean wall seconds of ``fn()`` over ``steps`` calls after ``warmup`` calls."""
+    for _ in range(warmup):
+        fn()
+    start = time.perf_counter()
+    for _ in range(steps):
+        fn()
+    return (time.perf_counter() - start) / steps
+
+
+def _optimizer(student):
+    from ats_ms.engine.lr import build_lr
+    from ats_ms.engine.optim import build_optimizer
+    return build_optimizer(student, build_lr("demo", 0.01, 1, 1000), 0.9, 5e-4)
+
+
+def build_fused_step(t_net, s_net, n_classes, fold_bn=True):
+    """Our training cell: TrainStep(StudentWithLoss(student, FrozenTeacher, DistillLoss ATS 4/2), Momentum)."""
+    from ats_ms.engine.networks import FrozenTeacher, StudentWithLoss, TrainStep
+    from ats_ms.losses import DistillLoss
+    from ats_ms.models import create_model
+    teacher, student = create_model(t_net, n_classes), create_model(s_net, n_classes)
+    frozen = FrozenTeacher(teacher, fold_bn=fold_bn)
+    step = TrainStep(StudentWithLoss(student, frozen, DistillLoss("ATS", 4.0, 2.0)), _optimizer(student))
+    step.set_train(True)
+    return step
+
+
+def build_part(name, t_net, s_net, n_classes, fold_bn=True):
+    """A graph-mode cell for one of ``PARTS``; call it with (images, labels), read its first output."""
+    import mindspore as ms
+    from mindspore import nn, ops
+
+    from ats_ms.engine.networks import FrozenTeacher, StudentWithLoss, TrainStep
+    from ats_ms.losses import DistillLoss
+    from ats_ms.models import create_model
+    if name == "fused_step":
+        return build_fused_step(t_net, s_net, n_classes, fold_bn)
+    if name == "teacher_forward":
+        teacher = FrozenTeacher(create_model(t_net, n_classes), fold_bn=fold_bn)
+        return lambda images, labels: (teacher(images),)
+    student = create_model(s_net, n_classes)
+    with_loss = StudentWithLoss(student, None, DistillLoss("none"))
+    with_loss.set_train(True)
+    if name == "student_forward":
+        return with_loss
+    optimizer = _optimizer(student)
+    if name == "student_step":
+        step = TrainStep(with_loss, optimizer)
+        step.set_train(True)
+        return step
+
+    class ForwardBackward(nn.Cell):
+        def __init__(self):
+            super().__init__(auto_prefix=False)
+            self.network = with_loss
+            self.grad_fn = ms.value_and_grad(with_loss, None, optimizer.parameters, has_aux=True)
+
+        def construct(self, images, labels):
+            (loss, _), grads = self.grad_fn(images, labels)
+            return (ops.depend(loss, grads),)
+
+    cell = ForwardBackward()
+    cell.set_train(True)
+    return cell
+
+
+def time_part(name, t_net, s_net, batch_size, n_classes, steps, fold_bn=True, before=None):
+    """Build, compile and time one part; returns (compile seconds, seconds per step).
+
+    ``before`` (callable | None) runs right before the timed calls (the profiler's marker).
+    """
+    import mindspore as ms
+    cell = build_part(name, t_net, s_net, n_classes, fold_bn)
+    x, y = (ms.Tensor(a) for a in synthetic_batch(batch_size, n_classes))
+    start = time.perf_counter()
+    cell(x, y)[0].asnumpy()
+    compile_s = time.perf_counter() - start
+    cell(x, y)[0].asnumpy()
+    if before is not None:
+        before()
+    return compile_s, seconds_per_call(lambda: cell(x, y)[0].asnumpy(), steps, warmup=0)
