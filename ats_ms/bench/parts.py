@@ -22,13 +22,13 @@ def synthetic_batch(batch_size, n_classes, seed=0):
 
 
 def seconds_per_call(fn, steps, warmup=1):
-    """Mean wall seconds of ``fn()`` over ``steps`` calls after ``warmup`` calls."""
+    """Mean wall seconds of ``fn()`` over ``steps`` calls after ``warmup`` calls (0.0 when ``steps`` is 0)."""
     for _ in range(warmup):
         fn()
     start = time.perf_counter()
     for _ in range(steps):
         fn()
-    return (time.perf_counter() - start) / steps
+    return (time.perf_counter() - start) / steps if steps else 0.0
 
 
 def _optimizer(student):
@@ -89,17 +89,18 @@ def build_part(name, t_net, s_net, n_classes, fold_bn=True):
 
 
 def time_part(name, t_net, s_net, batch_size, n_classes, steps, fold_bn=True, before=None):
-    """Build, compile and time one part; returns (compile seconds, seconds per step).
+    """Build, compile (two warm calls) and time one part; returns seconds per step.
 
     ``before`` (callable | None) runs right before the timed calls (the profiler's marker).
     """
     import mindspore as ms
     cell = build_part(name, t_net, s_net, n_classes, fold_bn)
     x, y = (ms.Tensor(a) for a in synthetic_batch(batch_size, n_classes))
-    start = time.perf_counter()
-    cell(x, y)[0].asnumpy()
-    compile_s = time.perf_counter() - start
-    cell(x, y)[0].asnumpy()
+
+    def run():
+        return cell(x, y)[0].asnumpy()
+
+    seconds_per_call(run, 0, warmup=2)
     if before is not None:
         before()
-    return compile_s, seconds_per_call(lambda: cell(x, y)[0].asnumpy(), steps, warmup=0)
+    return seconds_per_call(run, steps, warmup=0)

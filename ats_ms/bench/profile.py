@@ -103,7 +103,7 @@ def child_main(spec):
         ms.device_context.cpu.op_tuning.threads_num(spec["threads"])
     walls = {}
     for name in PARTS:
-        _, walls[name] = time_part(name, spec["t_net"], spec["s_net"], spec["batch_size"], spec["n_classes"],
+        walls[name] = time_part(name, spec["t_net"], spec["s_net"], spec["batch_size"], spec["n_classes"],
                                    spec["steps"], spec["fold_bn"], before=lambda n=name: _mark(n))
         _mark("done")
     print(MARK + "_walls " + json.dumps(walls), flush=True)

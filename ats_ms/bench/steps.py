@@ -81,11 +81,9 @@ def setup_ours_and_epoch(t_net, s_net, batch_size, n_classes, steps, fold_bn=Tru
     facts = {"compile_s": round(compile_s, 2), "peak_rss_mb": round(peak_rss_mb(), 1)}
 
     def step_timer():
-        ms.set_context(mode=ms.GRAPH_MODE)
         return steps * seconds_per_call(lambda: step_cell(x, y)[0].asnumpy(), steps, warmup=1), n
 
     def epoch_timer():
-        ms.set_context(mode=ms.GRAPH_MODE)
         data = create_dataset("cifar100", "", "train", batch_size, n_classes=n_classes, arrays=arrays,
                               num_workers=os.cpu_count() or 1, drop_remainder=True)
         monitor = StepMonitor(1, steps, batch_size, 0, lambda line: None)
@@ -103,7 +101,7 @@ def bench_breakdown(t_net, s_net, batch_size, n_classes, steps, fold_bn=True):
         dict: ``<part>_s`` seconds per step for teacher_forward, student_forward, student_forward_backward,
         student_step.
     """
-    return {f"{name}_s": round(time_part(name, t_net, s_net, batch_size, n_classes, steps, fold_bn)[1], 4)
+    return {f"{name}_s": round(time_part(name, t_net, s_net, batch_size, n_classes, steps, fold_bn), 4)
             for name in PARTS if name != "fused_step"}
 
 
