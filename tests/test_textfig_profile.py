@@ -47,6 +47,7 @@ VERBOSE = [
     "mb8ic4_ih4oh2kh2sh2dh0ph0_iw4ow2kw2sw2dw0pw0,2",
     "onednn_verbose,v1,primitive,exec,cpu,matmul,gemm:jit:f32,undef,src:f32,,,8x4:4x10,0.5",
     "@@ats_ms_bench_part done",
+    '@@ats_ms_bench_part_walls {"teacher_forward": 1.0}',
     "onednn_verbose,v1,primitive,exec,cpu,pooling,simple_nchw:any,forward_training,src:f32,,alg:pooling_max,x,99",
 ]
 
@@ -63,6 +64,7 @@ def test_parse_verbose_splits_by_part_and_category():
     assert profile.conv_gflop("mb8_g2ic4oc8_ih4oh4kh1sh1dh0ph0_iw4ow4kw1sw1dw0pw0") == pytest.approx(
         2 * 8 * 8 * 2 * 4 * 4 / 1e9)
     assert "done" in parts and "pooling" in parts["done"]["onednn_s"]
+    assert set(parts) == {"teacher_forward", "student_forward_backward", "done"}
 
 
 def test_categories():

@@ -64,9 +64,9 @@ def table_lines(result):
              f"{'measurement':38s} {'img/s':>8s}  notes"]
     lines += [f"{name:38s} {ips:8.1f}  {note}" for name, ips, note in rows]
     b = result["breakdown"]
-    lines.append(f"breakdown per step: teacher forward {b['teacher_forward_s']:.3f} s, student forward "
-                 f"{b['student_forward_s']:.3f} s, + backward {b['student_forward_backward_s']:.3f} s, "
-                 f"+ optimizer {b['student_step_s']:.3f} s; fused step {result['ours']['step_s']:.3f} s")
+    lines.append(f"breakdown per step: teacher forward {b['teacher_forward_s']:.3f} s; student forward "
+                 f"{b['student_forward_s']:.3f} s, forward+backward {b['student_forward_backward_s']:.3f} s, "
+                 f"whole step {b['student_step_s']:.3f} s; fused step {result['ours']['step_s']:.3f} s")
     ratios = result["ratios"]
     lines.append("ratios: a/b {a_over_b}  a/d {ad}  epoch overhead (1 - c/a) {ov:.1%}".format(
         a_over_b=ratios["a_over_b"], ad=ratios.get("a_over_d", "n/a"), ov=ratios["epoch_overhead_c_vs_a"]))

@@ -60,7 +60,7 @@ def parse_verbose(lines, steps):
     """
     parts, current = {}, None
     for line in lines:
-        if line.startswith(MARK):
+        if line.startswith(MARK + " "):
             current = line.split()[1]
             parts[current] = {"onednn_s": {}, "shapes": {}}
             continue
