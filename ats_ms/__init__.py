@@ -1,13 +1,15 @@
 """ats_ms: Asymmetric Temperature Scaling knowledge distillation (Li et al., NeurIPS 2022) for MindSpore.
 
 Public API (imported lazily, so ``ats_ms.reference`` stays free of mindspore and nothing touches the MindSpore context
-at import time): ``DistillLoss``, ``ATSLoss``, ``TSLoss``, ``create_model``, ``list_models``.
+at import time): ``make_config``, ``train``, ``train_pack`` (the API under the command line), ``DistillLoss``,
+``ATSLoss``, ``TSLoss``, ``create_model``, ``list_models``.
 """
 import importlib
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _LAZY = {
+    "make_config": "ats_ms.api", "train": "ats_ms.api", "train_pack": "ats_ms.api",
     "DistillLoss": "ats_ms.losses", "ATSLoss": "ats_ms.losses", "TSLoss": "ats_ms.losses",
     "create_model": "ats_ms.models", "list_models": "ats_ms.models",
 }

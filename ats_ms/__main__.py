@@ -1,4 +1,4 @@
-"""``python -m ats_ms <command> [flags]``: dispatch to ``ats_ms.cli.<command>.main``."""
+"""``python -m ats_ms <command> [flags]`` (also ``ats-ms``): dispatch to ``ats_ms.cli.<command>.main``."""
 import importlib
 import os
 import sys
@@ -6,14 +6,14 @@ import sys
 COMMANDS = {
     "classify": "train a teacher or a plain student with cross-entropy (demo run_classify.py flags)",
     "distill": "distill a frozen teacher into a student with ATS or TS (demo run_distill.py flags)",
+    "sweep": "tp_tau x t_tau grid from one teacher, cells packed to share its forward (paper Fig. 10)",
     "eval": "top-1/top-5 of a checkpoint on the test split",
-    "bench": "time the fused distillation step against a demo-style step, an epoch and PyTorch",
-    "demo": "the main job: small and large teacher, student without KD / TS / ATS, table and figure",
-    "analyze": "teacher wrong-class statistics e(q), sigma(q) under TS vs ATS (paper Figs. 7/13)",
-    "sweep": "tp_tau x t_tau grid of distillations with a heatmap (paper Fig. 10)",
     "export": "export a checkpoint to MINDIR (AIR on Ascend) with the demo's file name",
+    "analyze": "teacher wrong-class statistics e(q), sigma(q) under TS vs ATS (paper Figs. 7/13)",
+    "convert": "PyTorch .pth state_dict (published teachers) to a MindSpore checkpoint with its record",
+    "demo": "the main job: small and large teacher, students without KD / TS / ATS over seeds, table and figure",
+    "bench": "time the fused step, a demo-style step, an epoch, packed students, the pipeline and PyTorch",
     "check": "numerical check of the losses (and --models: the networks) against the numpy reference",
-    "convert": "PyTorch .pth state_dict (published teachers) to a MindSpore checkpoint",
 }
 
 
@@ -22,7 +22,8 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("GLOG_v", "3")
     if not argv or argv[0] in ("-h", "--help"):
-        print("usage: python -m ats_ms <command> [flags]\n\ncommands:")
+        print("usage: python -m ats_ms <command> [flags]    (python -m ats_ms <command> --help: its flags)\n\n"
+              "commands:")
         for name, text in COMMANDS.items():
             print(f"  {name:10s} {text}")
         return 0 if argv else 2

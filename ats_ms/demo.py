@@ -1,10 +1,12 @@
-"""The main job: a small and a large teacher, one student distilled without KD, with TS and with ATS from each.
+"""The main job: a small and a large teacher; one student trained without KD, with TS and with ATS from each, over
+several seeds, the students of a teacher trained as one pack sharing its forward.
 
-On the embedded digits data (or a CIFAR-100 subset when ./data holds CIFAR-100) it trains both teachers, the student
-five times (no KD; TS and ATS from each teacher), measures each teacher's wrong-class statistics e(q), sigma(q) under
-TS and ATS on the training split, prints a results table and writes logs, checkpoints, a JSON summary and one PNG.
+On the embedded digits data (or a CIFAR-100 subset when ``--data_dir`` holds CIFAR-100) it trains both teachers,
+then per seed one pack per teacher (small teacher: no KD, TS, ATS; large teacher: TS, ATS), measures each teacher's
+wrong-class statistics e(q), sigma(q) under TS and ATS on the training split, prints a table of mean and sample
+standard deviation over the seeds and writes logs, checkpoints, a JSON summary and one PNG. Everything goes through
+the Python API (``make_config``, ``train``, ``train_pack``).
 """
-import json
 import os
 import time
 
@@ -12,6 +14,7 @@ import numpy as np
 
 from ats_ms.analysis import temperature
 from ats_ms.utils.errors import UserError
+from ats_ms.utils.files import write_json
 
 PLANS = {
     "digits": {"dataset": "digits", "n_classes": 10, "small": "ResNet14", "large": "ResNet32", "student": "ResNet8",
@@ -22,6 +25,8 @@ PLANS = {
                  "max_train": 5000, "max_test": 1000},
 }
 TS_TAU, ATS_TP, ATS_T, LAMB = 4.0, 4.0, 2.0, 0.5
+KD_RUNS = {"none": {"kd_way": "none"}, "TS": {"kd_way": "TS", "t_tau": TS_TAU, "tp_tau": TS_TAU},
+           "ATS": {"kd_way": "ATS", "tp_tau": ATS_TP, "t_tau": ATS_T}}
 
 
 def choose_plan(data_dir):
@@ -30,84 +35,81 @@ def choose_plan(data_dir):
     return "cifar100" if os.path.isdir(data_dir) and find_layout("cifar100", data_dir) else "digits"
 
 
-def _arrays(plan, data_dir):
+def make_plan(config):
+    """The plan of ``config.plan`` (or the one the data allows) with the demo command's overrides."""
+    plan = dict(PLANS[config.plan or choose_plan(config.data_dir)])
+    for key in ("teacher_epochs", "student_epochs", "small", "large", "student", "max_train", "max_test"):
+        if getattr(config, key) is not None:
+            plan[key] = getattr(config, key)
+    return plan
+
+
+def _indent(emit):
+    return lambda line: emit("    " + line) if line.strip() else None
+
+
+def run_demo(config, emit=print):
+    """Run the whole comparison for a ``demo`` RunConfig; returns the summary (also {out_dir}/summary.json)."""
+    from ats_ms.api import make_config, train, train_pack
     from ats_ms.data import load_arrays
-    train = load_arrays(plan["dataset"], data_dir, "train")
-    test = load_arrays(plan["dataset"], data_dir, "test")
-    cut = lambda a, n: (a[0][:n], a[1][:n]) if n else a  # noqa: E731
-    return cut(train, plan["max_train"]), cut(test, plan["max_test"])
-
-
-def _run(command, argv, arrays, emit):
-    from ats_ms.engine.trainer import Trainer, validate
-    from ats_ms.utils.config import COMMAND_FLAGS, resolve
-    config = resolve(f"demo {command}", COMMAND_FLAGS[command], argv)[0]
-    validate(config, command)
-
-    class Emit:
-        def write(self, text):
-            if text.strip():
-                emit("    " + text.rstrip("\n"))
-
-        def flush(self):
-            pass
-
-    trainer = Trainer(config, command, out=Emit(), arrays=arrays).prepare()
-    history = trainer.run()
-    return trainer, history
-
-
-def run_demo(data_dir="./data", out_dir="./outputs/demo", plan_name=None, emit=print, **overrides):
-    """Run the whole comparison; returns the summary dict (also written to {out_dir}/summary.json)."""
-    plan = dict(PLANS[plan_name or choose_plan(data_dir)], **overrides)
-    arrays = _arrays(plan, data_dir)
-    ckpt_dir, log_dir = os.path.join(out_dir, "ckpts"), os.path.join(out_dir, "logs")
-    common = ["--dataset", plan["dataset"], "--data_dir", data_dir, "--n_classes", str(plan["n_classes"]),
-              "--batch_size", str(plan["batch_size"]), "--lr", str(plan["lr"]), "--lr_schedule", "demo",
-              "--weight_decay", "5e-4", "--normalize", "imagenet", "--seed", "0", "--ckpt_dir", ckpt_dir,
-              "--log_dir", log_dir, "--print_every", "0", "--overwrite", "True", "--download", "False"]
+    from ats_ms.models import create_model
+    plan = make_plan(config)
+    ckpt_dir, log_dir = os.path.join(config.out_dir, "ckpts"), os.path.join(config.out_dir, "logs")
+    common = dict(dataset=plan["dataset"], data_dir=config.data_dir, n_classes=plan["n_classes"],
+                  batch_size=plan["batch_size"], lr=plan["lr"], lr_schedule="demo", weight_decay=5e-4,
+                  normalize="imagenet", ckpt_dir=ckpt_dir, log_dir=log_dir, print_every=0, overwrite=True,
+                  download=False, max_train=plan["max_train"], max_test=plan["max_test"],
+                  device_target=config.device_target, device_id=config.device_id)
+    train_x, train_y = load_arrays(plan["dataset"], config.data_dir, "train")
+    if plan["max_train"]:
+        train_x, train_y = train_x[:plan["max_train"]], train_y[:plan["max_train"]]
+    seeds = list(config.seeds)
     start = time.time()
-    steps = 7
-    emit(f"[demo] {plan['dataset']}: {len(arrays[0][1])} train / {len(arrays[1][1])} test images; teachers "
-         f"{plan['small']} and {plan['large']}, student {plan['student']}; outputs in {out_dir}")
+    emit(f"[demo] {plan['dataset']}: {len(train_y)} training images; teachers {plan['small']} and {plan['large']}, "
+         f"student {plan['student']}; seeds {', '.join(map(str, seeds))}; outputs in {config.out_dir}")
     teachers = {}
     for i, key in enumerate(("small", "large"), 1):
         name = plan[key]
-        emit(f"[demo] step {i}/{steps}: teacher {name}, {plan['teacher_epochs']} epochs")
-        trainer, history = _run("classify", common + ["--net_name", name, "--epoches", str(plan["teacher_epochs"]),
-                                                      "--log_name", "teachers.log"], arrays, emit)
-        logits = temperature.teacher_logits(trainer.student, arrays[0][0], 256, "imagenet")
-        stats = temperature.statistics(logits, arrays[0][1], temperature.PAPER_TAUS, ((ATS_TP, ATS_T),))
-        teachers[name] = {"acc": history[-1]["test_acc"], "ckpt": trainer.paths["ckpt"], "stats": stats,
+        emit(f"[demo] teacher {i}/2: {name}, {plan['teacher_epochs']} epochs")
+        teacher_config = make_config("classify", net_name=name, epoches=plan["teacher_epochs"], seed=0,
+                                     log_name="teachers.log", **common)
+        history = train(teacher_config, emit=_indent(emit))
+        path = os.path.join(ckpt_dir, teacher_config.ckpt_name)
+        logits = temperature.teacher_logits(create_model(name, plan["n_classes"], checkpoint=path), train_x, 256,
+                                            "imagenet")
+        stats = temperature.statistics(logits, train_y, temperature.PAPER_TAUS, ((ATS_TP, ATS_T),))
+        teachers[name] = {"acc": history[-1]["test_acc"], "ckpt": path, "stats": stats,
                           "ts": _pick(stats, "TS", TS_TAU, TS_TAU), "ats": _pick(stats, "ATS", ATS_TP, ATS_T)}
-    students = {}
-    runs = [("no KD", None, ["--kd_way", "none"])]
-    for name in (plan["small"], plan["large"]):
-        runs.append((f"TS from {name}", name, ["--kd_way", "TS", "--t_tau", str(TS_TAU), "--tp_tau", str(TS_TAU)]))
-        runs.append((f"ATS from {name}", name, ["--kd_way", "ATS", "--tp_tau", str(ATS_TP), "--t_tau", str(ATS_T)]))
-    for i, (label, teacher, flags) in enumerate(runs, 3):
-        emit(f"[demo] step {min(i, steps)}/{steps}: student {plan['student']} {label}, {plan['student_epochs']} "
-             f"epochs")
-        t_flags = ["--t_net_name", teacher, "--t_ckpt", teachers[teacher]["ckpt"]] if teacher else \
-            ["--t_net_name", plan["small"]]
-        kd = "none" if teacher is None else flags[1]
-        name = f"{plan['dataset']}-{teacher or 'none'}-{plan['student']}-{kd}.ckpt"
-        _, history = _run("distill", common + t_flags + flags + [
-            "--net_name", plan["student"], "--epoches", str(plan["student_epochs"]), "--lamb", str(LAMB),
-            "--log_name", "students.log", "--ckpt_name", name], arrays, emit)
-        students[label] = {"last": history[-1]["test_acc"], "best": max(r["test_acc"] for r in history)}
-    summary = {"plan": plan, "teachers": {k: {kk: vv for kk, vv in v.items() if kk != "stats"}
-                                          for k, v in teachers.items()},
+    results = {}
+    for seed in seeds:
+        for teacher, runs in ((plan["small"], ("none", "TS", "ATS")), (plan["large"], ("TS", "ATS"))):
+            labels = [f"{run if run == 'none' else f'{run} from {teacher}'} seed {seed}" for run in runs]
+            emit(f"[demo] seed {seed}: student {plan['student']} {', '.join(runs)} from {teacher} as one pack, "
+                 f"{plan['student_epochs']} epochs")
+            configs = [make_config("distill", net_name=plan["student"], t_net_name=teacher,
+                                   t_ckpt=teachers[teacher]["ckpt"], epoches=plan["student_epochs"], lamb=LAMB,
+                                   seed=seed, log_name="students.log", **KD_RUNS[run], **common,
+                                   ckpt_name=f"{plan['dataset']}-{teacher if run != 'none' else 'none'}-"
+                                             f"{plan['student']}-{run}-seed{seed}.ckpt")
+                       for run in runs]
+            for run, result in zip(runs, train_pack(configs, emit=_indent(emit), labels=labels)):
+                if result["status"] != "done":
+                    raise UserError(f"demo student {run} from {teacher} failed: {result['error']}")
+                key = "no KD" if run == "none" else f"{run} from {teacher}"
+                results.setdefault(key, []).append(result["history"][-1]["test_acc"])
+    students = {key: {"last": accs, "mean": float(np.mean(accs)),
+                      "std": float(np.std(accs, ddof=1)) if len(accs) > 1 else None} for key, accs in results.items()}
+    summary = {"plan": plan, "seeds": seeds,
+               "teachers": {k: {kk: vv for kk, vv in v.items() if kk != "stats"} for k, v in teachers.items()},
                "students": students, "seconds": round(time.time() - start, 1)}
-    figure = _figure(plan, teachers, students, os.path.join(out_dir, "demo.png"))
+    figure = _figure(plan, teachers, students, os.path.join(config.out_dir, "demo.png"))
     summary["figure"] = figure
-    with open(os.path.join(out_dir, "summary.json"), "w", encoding="utf-8") as f:
-        json.dump(summary, f, indent=1)
-    for line in table_lines(plan, teachers, students):
+    write_json(os.path.join(config.out_dir, "summary.json"), summary)
+    for line in table_lines(plan, seeds, teachers, students):
         emit(line)
     emit(f"[demo] finished in {summary['seconds']:.0f} s")
     emit(f"[demo] figure: {figure}" if figure else "[demo] figure skipped: matplotlib is not installed")
-    emit(f"[demo] logs: {log_dir}  checkpoints: {ckpt_dir}  summary: {os.path.join(out_dir, 'summary.json')}")
+    emit(f"[demo] logs: {log_dir}  checkpoints: {ckpt_dir}  summary: {os.path.join(config.out_dir, 'summary.json')}")
     return summary
 
 
@@ -118,19 +120,24 @@ def _pick(stats, method, tp, t):
     raise UserError(f"no {method} statistics at tp_tau={tp}, t_tau={t}")
 
 
-def table_lines(plan, teachers, students):
-    """The results table (accuracies in %, e(q)/sigma(q) of the teacher on the training split)."""
-    width = 22
-    lines = ["", f"results on {plan['dataset']} (test accuracy of the last epoch; e(q), sigma(q): teacher's "
-                 f"wrong-class probabilities on the training split, TS tau={TS_TAU:g}, ATS tp_tau={ATS_TP:g} "
-                 f"t_tau={ATS_T:g})",
-             f"{'teacher':{width}s} {'teacher acc':>11s} {'student TS':>10s} {'student ATS':>11s} {'e(q) TS':>9s} "
+def _acc(student):
+    std = "" if student["std"] is None else f" ± {100 * student['std']:.2f}"
+    return f"{100 * student['mean']:.2f}{std}%"
+
+
+def table_lines(plan, seeds, teachers, students):
+    """The results table: accuracies in % (mean ± sample std over the seeds), e(q)/sigma(q) on the training split."""
+    width = 10
+    lines = ["", f"results on {plan['dataset']} over seeds {', '.join(map(str, seeds))} (test accuracy of the last "
+                 f"epoch, mean ± sample std; e(q), sigma(q): teacher's wrong-class probabilities on the training split, "
+                 f"TS tau={TS_TAU:g}, ATS tp_tau={ATS_TP:g} t_tau={ATS_T:g})",
+             f"{'teacher':{width}s} {'teacher acc':>11s} {'student TS':>16s} {'student ATS':>16s} {'e(q) TS':>9s} "
              f"{'e(q) ATS':>9s} {'sigma TS':>9s} {'sigma ATS':>9s}"]
     for name, t in teachers.items():
-        lines.append(f"{name:{width}s} {100 * t['acc']:10.2f}% {100 * students[f'TS from {name}']['last']:9.2f}% "
-                     f"{100 * students[f'ATS from {name}']['last']:10.2f}% {t['ts']['e']:9.5f} {t['ats']['e']:9.5f} "
+        lines.append(f"{name:{width}s} {100 * t['acc']:10.2f}% {_acc(students[f'TS from {name}']):>16s} "
+                     f"{_acc(students[f'ATS from {name}']):>16s} {t['ts']['e']:9.5f} {t['ats']['e']:9.5f} "
                      f"{t['ts']['sigma']:9.5f} {t['ats']['sigma']:9.5f}")
-    lines.append(f"student {plan['student']} without KD: {100 * students['no KD']['last']:.2f}%")
+    lines.append(f"student {plan['student']} without KD: {_acc(students['no KD'])}")
     return lines
 
 
@@ -141,19 +148,20 @@ def _figure(plan, teachers, students, path):
         return None
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
     labels = list(students)
-    axes[0].bar(range(len(labels)), [100 * students[k]["last"] for k in labels],
+    axes[0].bar(range(len(labels)), [100 * students[k]["mean"] for k in labels],
+                yerr=[100 * (students[k]["std"] or 0.0) for k in labels], capsize=4,
                 color=["gray"] + ["tab:blue", "tab:orange"] * 2)
     for (name, t), style in zip(teachers.items(), (":", "--")):
         axes[0].axhline(100 * t["acc"], ls=style, lw=1, color="black", label=f"teacher {name}: {100 * t['acc']:.1f}%")
     axes[0].legend(fontsize=8, loc="lower right")
     axes[0].set_xticks(range(len(labels)), labels, rotation=25, ha="right", fontsize=8)
-    axes[0].set_ylabel("test accuracy (%)")
+    axes[0].set_ylabel("test accuracy (%), mean ± std over seeds")
     axes[0].set_title(f"student {plan['student']} on {plan['dataset']}")
     for ax, key, text in ((axes[1], "e", "e(q)"), (axes[2], "sigma", "sigma(q)")):
         for (name, t), color in zip(teachers.items(), ("tab:green", "tab:red")):
             for method, style in (("TS", "-"), ("ATS", "--")):
-                pts = [(r["tau"], r[key]) for r in t["stats"] if r["method"] == method and r["tau"] is not None]
-                ax.plot([p[0] for p in pts], [p[1] for p in pts], style, color=color, label=f"{name} {method}")
+                taus, values = temperature.curve(t["stats"], method, key)
+                ax.plot(taus, values, style, color=color, label=f"{name} {method}")
         ax.set_xlabel("temperature tau (ATS: 1.25 tau / 0.75 tau)")
         ax.set_ylabel(text)
         ax.set_title(f"teacher {text} on the training split")

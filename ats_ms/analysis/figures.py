@@ -67,9 +67,9 @@ def heatmap_figure(tp_taus, t_taus, last, best, path, title=""):
 
 def save_figure(fig, plt, path):
     """Save ``fig`` as PNG at ``path`` atomically (folder created); returns ``path``."""
+    from ats_ms.utils.files import atomic_path
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = f"{path}.tmp.png"
-    fig.savefig(tmp, dpi=110)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110)
     plt.close(fig)
-    os.replace(tmp, path)
     return path

@@ -1,16 +1,17 @@
-"""CSV/JSON writers for analysis tables (rows are flat dicts with the same keys)."""
+"""CSV/JSON writers for analysis tables (rows are flat dicts with the same keys), atomic."""
 import csv
-import json
+import io
 import os
+
+from ats_ms.utils.files import write_json, write_text
 
 
 def write_rows(rows, csv_path, json_path, extra=None):
     """Write ``rows`` to CSV and (with ``extra`` metadata) to JSON; creates the folder."""
     os.makedirs(os.path.dirname(os.path.abspath(csv_path)), exist_ok=True)
-    keys = list(rows[0]) if rows else []
-    with open(csv_path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=keys)
-        writer.writeheader()
-        writer.writerows(rows)
-    with open(json_path, "w", encoding="utf-8") as f:
-        json.dump({**(extra or {}), "rows": rows}, f, indent=1)
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]) if rows else [])
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text(csv_path, text.getvalue())
+    write_json(json_path, {**(extra or {}), "rows": rows})

@@ -1,47 +1,102 @@
-"""Wiring of the analyze command: load data and teachers, compute statistics, write CSV/JSON/PNG."""
+"""Wiring of the analyze command: find the teachers (and a student) with their records, compute the statistics,
+write CSV/JSON/PNG and the text charts."""
 import os
 
 import numpy as np
 
 from ats_ms.analysis import figures, temperature, textplot
 from ats_ms.analysis.io import write_rows
+from ats_ms.utils.errors import UserError
 
 
-def analyze_teachers(teachers, args, taus=None, pairs=()):
-    """Statistics for each (net_name, ckpt) in ``teachers``; returns paths and printable summary lines."""
+def _checkpoint_paths(config):
+    """(names or None per checkpoint, paths): --ckpt, else the teacher (or network) of the YAML given with --config."""
+    if config.ckpt:
+        names = config.net_name or (None,)
+        if len(names) not in (1, len(config.ckpt)):
+            raise UserError(f"--net_name has {len(names)} names for {len(config.ckpt)} --ckpt; expected 1 or one per "
+                            f"--ckpt")
+        return list(names) * len(config.ckpt) if len(names) == 1 else list(names), list(config.ckpt)
+    from ats_ms.utils import naming
+    if config.t_ckpt or config.sources["t_net_name"] == "yaml":
+        return [config.t_net_name], [naming.teacher_ckpt_path(config)]
+    if config.ckpt_name:
+        return [config.net_name[0] if config.net_name else None], [os.path.join(config.ckpt_dir, config.ckpt_name)]
+    raise UserError("no teacher checkpoint given; expected --ckpt FILE (repeat for several teachers), or --config "
+                    "with the YAML of a distillation (its teacher) or of a classify run (its checkpoint)")
+
+
+def resolve_network(config, path, name, name_flag, role):
+    """Network name, style, classes, dataset and normalisation of checkpoint ``path``: its record, the flags for
+    what it lacks; a given flag that contradicts the record raises UserError."""
+    from ats_ms.engine.record import adopt, read_record
+    values = {"net_name": name, "net_style": "paper", "n_classes": config.n_classes, "dataset": config.dataset,
+              "normalize": config.normalize}
+    sources = {"net_name": "given" if name else "default", "net_style": "default"}
+    sources.update({k: config.sources[k] for k in ("n_classes", "dataset", "normalize")})
+    mapping = {k: k for k in values}
+    adopt(values, sources, read_record(path), mapping, f"{role} checkpoint {path}")
+    if values["net_name"] is None:
+        raise UserError(f"{role} checkpoint {path} has no record of its network; expected --{name_flag} NAME")
+    from ats_ms.models import resolve_name
+    values["net_name"] = resolve_name(values["net_name"])
+    return values
+
+
+def analyze_teachers(config):
+    """Statistics for every teacher of ``config`` (an analyze RunConfig); returns paths and printable lines."""
     from ats_ms.data import load_arrays
     from ats_ms.data.pipeline import check_labels
     from ats_ms.models import create_model
     from ats_ms.models.checkpoint import load_strict
 
-    images, labels = load_arrays(args.dataset, args.data_dir, args.split, args.download)
-    if args.max_images:
-        images, labels = images[:args.max_images], labels[:args.max_images]
-    check_labels(labels, args.n_classes, f"{args.dataset} {args.split}")
+    names, paths = _checkpoint_paths(config)
+    teachers = [resolve_network(config, path, name, "net_name", "teacher") for name, path in zip(names, paths)]
+    student = None
+    if config.student_ckpt:
+        student = resolve_network(config, config.student_ckpt, config.student_net_name, "student_net_name",
+                                  "student")
+    shared = {(t["dataset"], t["n_classes"]) for t in teachers + ([student] if student else [])}
+    if len(shared) > 1:
+        raise UserError(f"the checkpoints were trained on different data ({sorted(shared)}); expected one dataset and "
+                        f"class count for all")
+    dataset, n_classes = shared.pop()
+    images, labels = load_arrays(dataset, config.data_dir, config.split, config.download)
+    if config.max_images:
+        images, labels = images[:config.max_images], labels[:config.max_images]
+    check_labels(labels, n_classes, f"{dataset} {config.split}")
     student_probs = None
-    if args.student_ckpt:
+    if student:
         from ats_ms.reference import softmax
-        student = create_model(args.student_net_name or "VGG8", args.n_classes)
-        load_strict(student, args.student_ckpt, n_classes_flag=True)
-        student_probs = softmax(temperature.teacher_logits(student, images, args.batch_size, args.normalize))
+        net = create_model(student["net_name"], n_classes, style=student["net_style"])
+        load_strict(net, config.student_ckpt, n_classes_flag=True)
+        student_probs = softmax(temperature.teacher_logits(net, images, config.batch_size, student["normalize"]))
     per_teacher, rows, lines = {}, [], []
-    for name, ckpt in teachers:
-        net = create_model(name, args.n_classes)
-        load_strict(net, ckpt, source=f"teacher checkpoint {ckpt}", n_classes_flag=True)
-        logits = temperature.teacher_logits(net, images, args.batch_size, args.normalize)
-        stats = temperature.statistics(logits, labels, taus or temperature.PAPER_TAUS, pairs, student_probs)
-        label = f"{net.model_name} ({os.path.basename(ckpt)})"
+    for path, teacher in zip(paths, teachers):
+        net = create_model(teacher["net_name"], n_classes, style=teacher["net_style"])
+        load_strict(net, path, source=f"teacher checkpoint {path}", n_classes_flag=True)
+        logits = temperature.teacher_logits(net, images, config.batch_size, teacher["normalize"])
+        stats = temperature.statistics(logits, labels, config.taus or temperature.PAPER_TAUS,
+                                       config.pairs or (), student_probs)
+        label = f"{net.model_name} ({os.path.basename(path)})"
         per_teacher[label] = stats
         accuracy = float(np.mean(logits.argmax(1) == labels))
-        rows += [{"teacher": net.model_name, "checkpoint": ckpt, **r} for r in stats]
-        lines.append(f"{label}: accuracy on {args.split} {accuracy:.4f}, {len(labels)} images")
+        rows += [{"teacher": net.model_name, "checkpoint": path, **r} for r in stats]
+        lines.append(f"{label}: accuracy on {config.split} {accuracy:.4f}, {len(labels)} images, normalize "
+                     f"{teacher['normalize']}")
         lines += [f"  {r['method']:3s} tp_tau {r['tp_tau']:6.3f} t_tau {r['t_tau']:6.3f}  q_y {r['q_y']:.4f}  "
                   f"e(q) {r['e']:.5f}  sigma(q) {r['sigma']:.5f}" for r in stats if r["tau"] in (1.0, 4.0, None)]
+        if student:
+            decomposition = next(r for r in stats if r["method"] == "TS" and r["tau"] == 1.0)
+            lines.append(f"  KD loss decomposition for student {os.path.basename(config.student_ckpt)} at tau 1: "
+                         f"correct guidance {decomposition['correct_guidance']:.4f}, smooth regularisation "
+                         f"{decomposition['smooth_regularization']:.4f}, class discriminability "
+                         f"{decomposition['class_discriminability']:.4f}")
         lines += text_figure(stats, net.model_name)
-    out = args.out_dir
+    out = config.out_dir
     csv_path, json_path = os.path.join(out, "analyze.csv"), os.path.join(out, "analyze.json")
-    write_rows(rows, csv_path, json_path, {"dataset": args.dataset, "split": args.split, "images": len(labels),
-                                           "student": args.student_ckpt or "uniform"})
+    write_rows(rows, csv_path, json_path, {"dataset": dataset, "split": config.split, "images": len(labels),
+                                           "student": config.student_ckpt or "uniform"})
     figure = figures.temperature_figure(per_teacher, os.path.join(out, "analyze.png"))
     return {"csv": csv_path, "json": json_path, "figure": figure, "lines": lines, "per_teacher": per_teacher}
 

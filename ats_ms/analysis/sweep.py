@@ -1,97 +1,252 @@
-"""The tau_1 x tau_2 sweep (paper Fig. 10): one ATS distillation per (tp_tau, t_tau, seed) cell, resumable.
+"""The tau_1 x tau_2 sweep (paper Fig. 10): one ATS distillation per (tp_tau, t_tau, seed) cell, trained in packs.
 
-A cell whose final checkpoint exists is skipped; a cell with a resume checkpoint continues from it; each seed gives
-every cell the same initialisation and data order. Results: last- and best-epoch test accuracy per cell, mean and
-std over seeds, as CSV/JSON and a heatmap with the diagonal (tp_tau == t_tau, i.e. TS) boxed.
+Cells of one seed see the same batches, so ``--pack K`` trains K of them in one graph sharing one teacher forward
+per batch (``ats_ms.train_pack``); each cell keeps its own files: ``{out_dir}/ckpts/sweep-tp{tp}-t{t}-seed{s}.ckpt``
+(and ``-best``, ``.resume``), ``{out_dir}/logs/<cell>.log``, ``.metrics.jsonl`` and ``.config.yaml``. A finished cell
+is skipped; an interrupted one continues after its last finished epoch, packed with the cells of the same seed and
+progress. Workers (one per device, several machines sharing the folder) divide the grid through claim files
+(``ats_ms.analysis.claims``). Results: last- and best-epoch test accuracy per cell, mean and sample standard deviation
+over the seeds, the best cell, the best TS (diagonal) cell and their difference, as text, CSV/JSON and a heatmap.
 """
 import itertools
 import json
 import os
+import time
 
 import numpy as np
 
 from ats_ms.analysis import figures, textplot
 from ats_ms.analysis.io import write_rows
+from ats_ms.utils import logs
 
 
 def cell_name(tp, t, seed):
     return f"sweep-tp{tp:g}-t{t:g}-seed{seed}"
 
 
-def cells(tp_taus, t_taus, seeds, shard=(0, 1)):
-    """(tp, t, seed) cells of this shard (cell index modulo shard count), in a fixed order."""
-    index, count = shard
-    all_cells = list(itertools.product(tp_taus, t_taus, seeds))
-    return [c for i, c in enumerate(all_cells) if i % count == index]
+def grid_cells(tp_taus, t_taus, seeds):
+    """Every (tp, t, seed) cell, in a fixed order."""
+    return list(itertools.product(tp_taus, t_taus, seeds))
 
 
-def run_cells(config_path, out_dir, todo, extra_argv, emit=print):
-    """Run every cell in ``todo`` (skipping finished ones); returns {cell: exit status}."""
-    from ats_ms.cli.train import run
-    status = {}
-    for n, (tp, t, seed) in enumerate(todo, 1):
-        name = cell_name(tp, t, seed)
-        ckpt_dir = os.path.join(out_dir, "ckpts")
-        if os.path.isfile(os.path.join(ckpt_dir, f"{name}.ckpt")):
-            emit(f"[sweep] cell {n}/{len(todo)} {name}: done, skipped")
-            status[name] = 0
-            continue
-        emit(f"[sweep] cell {n}/{len(todo)} {name}: running")
-        argv = ["--config", config_path, *extra_argv, "--kd_way", "ATS", "--tp_tau", str(tp), "--t_tau", str(t),
-                "--seed", str(seed), "--ckpt_dir", ckpt_dir, "--log_dir", os.path.join(out_dir, "logs"),
-                "--ckpt_name", f"{name}.ckpt", "--log_name", f"{name}.log", "--resume", "True"]
-        status[name] = run("distill", argv)
-        if status[name] != 0:
-            emit(f"[sweep] cell {name} failed with status {status[name]}; continuing")
-    return status
+def out_dir_of(config):
+    """``--out_dir``, else ``outputs/sweep/<name of the --config file>``."""
+    if config.out_dir:
+        return config.out_dir
+    name = os.path.splitext(os.path.basename(config.config))[0] if config.config else "sweep"
+    return os.path.join("outputs", "sweep", name)
+
+
+def base_config(config, out_dir):
+    """The distill config every cell starts from: the sweep's flags, the teacher found from the config (``t_ckpt``,
+    else its ``ckpt_dir``; never the sweep's folder), outputs in ``out_dir``, kd_way ATS, resume on."""
+    from ats_ms.api import make_config
+    from ats_ms.flags import COMMANDS
+    values = {k: v for k, v in config.to_dict().items() if k in COMMANDS["distill"].flags and k != "config"}
+    values.update(kd_way="ATS", t_ckpt=config.t_ckpt, ckpt_dir=os.path.join(out_dir, "ckpts"),
+                  log_dir=os.path.join(out_dir, "logs"), resume=True, overwrite=False)
+    return make_config("distill", **values)
+
+
+def cell_config(base, cell):
+    tp, t, seed = cell
+    name = cell_name(*cell)
+    return base.replace(tp_tau=tp, t_tau=t, seed=seed, ckpt_name=f"{name}.ckpt", log_name=f"{name}.log")
+
+
+def _epochs_done(config):
+    """Epochs finished by an interrupted cell (0 without a resume file)."""
+    from ats_ms.models.checkpoint import read_meta
+    from ats_ms.utils import naming
+    path = naming.run_paths(config)["resume"]
+    if not os.path.isfile(path):
+        return 0
+    raw = read_meta(path, "ats_state")
+    return json.loads(raw)["epoch"] if raw else 0
+
+
+def _finished(config):
+    from ats_ms.utils import naming
+    return os.path.isfile(naming.run_paths(config)["ckpt"])
+
+
+class SweepWorker:
+    """Trains the cells of a grid that no other worker holds, pack by pack, until none is left.
+
+    Args:
+        config (RunConfig): the sweep's config (``make_config("sweep", ...)``).
+        emit (callable): prints one line.
+        arrays (tuple | None): training/test arrays instead of the dataset (tests, the demo).
+    """
+
+    def __init__(self, config, emit=print, arrays=None):
+        self.config, self.emit, self.arrays = config, emit, arrays
+        self.out_dir = out_dir_of(config)
+        self.cells = grid_cells(config.tp_taus, config.t_taus, config.seeds)
+        self.base = base_config(config, self.out_dir)
+        self.configs = {cell: cell_config(self.base, cell) for cell in self.cells}
+        self.claims, self.status = None, {}
+
+    def pack_limit(self):
+        """``--pack``, or what the memory estimate allows for the largest seed group (printed)."""
+        per_seed = len(self.config.tp_taus) * len(self.config.t_taus)
+        if self.config.pack:
+            return min(self.config.pack, per_seed)
+        from ats_ms.engine.memory import pack_size
+        from ats_ms.engine.trainer import load_teacher
+        from ats_ms.models import create_model
+        c = self.base
+        student = create_model(c.net_name, c.n_classes, style=c.net_style)
+        k, line = pack_size(student, load_teacher(c), c.batch_size, c.device_target, c.device_id, per_seed)
+        self.emit(f"[sweep] {line}")
+        return k
+
+    def _next_pack(self, limit):
+        pending = [cell for cell in self.cells if not _finished(self.configs[cell])
+                   and not self.claims.is_failed(cell_name(*cell))]
+        groups = {}
+        for cell in pending:
+            groups.setdefault((cell[2], _epochs_done(self.configs[cell])), []).append(cell)
+        for (seed, epoch), group in groups.items():
+            taken = []
+            for cell in group:
+                name = cell_name(*cell)
+                if not self.claims.try_claim(name):
+                    continue
+                if _finished(self.configs[cell]) or _epochs_done(self.configs[cell]) != epoch:
+                    self.claims.release(name)
+                    continue
+                taken.append(cell)
+                if len(taken) == limit:
+                    break
+            if taken:
+                return taken, epoch
+        return [], 0
+
+    def run(self):
+        """Train until no cell is left for this worker; returns {cell name: done | failed | ...}."""
+        from ats_ms.analysis.claims import Claims
+        from ats_ms.api import train_pack
+        from ats_ms.engine.trainer import load_teacher
+        load_teacher(self.base)  # the teacher checkpoint is read once, strictly, before any data or cell
+        self.claims = Claims(os.path.join(self.out_dir, "claims"), self.config.claim_timeout)
+        done_before = sum(_finished(c) for c in self.configs.values())
+        self.emit(f"[sweep] {len(self.cells)} cells ({len(self.config.tp_taus)} tp_tau x {len(self.config.t_taus)} "
+                  f"t_tau x {len(self.config.seeds)} seeds), {done_before} already done; outputs in {self.out_dir}")
+        limit = self.pack_limit()
+        seconds_per_cell = []
+        while True:
+            pack, epoch = self._next_pack(limit)
+            if not pack:
+                break
+            names = [cell_name(*cell) for cell in pack]
+            self.emit(f"[sweep] pack of {len(pack)} (seed {pack[0][2]}, from epoch {epoch + 1}): {', '.join(names)}")
+            start = time.time()
+            try:
+                with self.claims.heartbeat(names):
+                    results = train_pack([self.configs[cell] for cell in pack], emit=self.emit, labels=names,
+                                         arrays=self.arrays)
+            finally:
+                for name in names:
+                    self.claims.release(name)
+            for name, result in zip(names, results):
+                self.status[name] = result["status"]
+                if result["status"] == "failed":
+                    self.claims.mark_failed(name, result["error"])
+            seconds_per_cell.append((time.time() - start) / len(pack))
+            left = sum(not _finished(c) and not self.claims.is_failed(cell_name(*cell))
+                       for cell, c in self.configs.items())
+            per_cell = float(np.mean(seconds_per_cell))
+            self.emit(f"[sweep] pack done in {logs.duration(time.time() - start)} ({logs.duration(per_cell)} per "
+                      f"cell); {left} cells left, ETA {logs.duration(per_cell * left)} at this worker's pace")
+        held = [cell_name(*cell) for cell, c in self.configs.items() if not _finished(c)
+                and not self.claims.is_failed(cell_name(*cell))]
+        if held:
+            self.emit(f"[sweep] {len(held)} cells are held by other workers; run again with --report_only True when "
+                      f"they finish")
+        return self.status
+
+
+def _accuracies(out_dir, name):
+    metrics = os.path.join(out_dir, "logs", f"{name}.metrics.jsonl")
+    if not os.path.isfile(os.path.join(out_dir, "ckpts", f"{name}.ckpt")) or not os.path.isfile(metrics):
+        return None
+    with open(metrics, encoding="utf-8") as f:
+        accs = [json.loads(line)["test_acc"] for line in f if line.strip()]
+    return (accs[-1], max(accs)) if accs else None
+
+
+def _mean_std(values):
+    if not values:
+        return None, None
+    return float(np.mean(values)), (float(np.std(values, ddof=1)) if len(values) > 1 else None)
 
 
 def collect(out_dir, tp_taus, t_taus, seeds):
-    """Per-cell last/best accuracy (mean, std over the seeds that finished) and the two grids (NaN where missing)."""
+    """Per-cell rows (mean, sample std over the finished seeds, their count) and the two grids (NaN where missing)."""
     rows = []
     shape = (len(tp_taus), len(t_taus))
     last_grid, best_grid = np.full(shape, np.nan), np.full(shape, np.nan)
     for i, tp in enumerate(tp_taus):
         for j, t in enumerate(t_taus):
-            last, best = [], []
-            for seed in seeds:
-                name = cell_name(tp, t, seed)
-                metrics = os.path.join(out_dir, "logs", f"{name}.metrics.jsonl")
-                if not os.path.isfile(os.path.join(out_dir, "ckpts", f"{name}.ckpt")) or not os.path.isfile(metrics):
-                    continue
-                with open(metrics, encoding="utf-8") as f:
-                    accs = [json.loads(line)["test_acc"] for line in f if line.strip()]
-                last.append(accs[-1])
-                best.append(max(accs))
-            row = {"tp_tau": tp, "t_tau": t, "ts_diagonal": tp == t, "seeds": len(last),
-                   "last_mean": float(np.mean(last)) if last else None,
-                   "last_std": float(np.std(last)) if last else None,
-                   "best_mean": float(np.mean(best)) if best else None,
-                   "best_std": float(np.std(best)) if best else None}
-            rows.append(row)
-            if last:
-                last_grid[i, j], best_grid[i, j] = row["last_mean"], row["best_mean"]
+            found = [a for a in (_accuracies(out_dir, cell_name(tp, t, s)) for s in seeds) if a is not None]
+            last_mean, last_std = _mean_std([a[0] for a in found])
+            best_mean, best_std = _mean_std([a[1] for a in found])
+            failed = sum(os.path.exists(os.path.join(out_dir, "claims", f"{cell_name(tp, t, s)}.failed"))
+                         for s in seeds)
+            rows.append({"tp_tau": tp, "t_tau": t, "ts_diagonal": tp == t, "seeds": len(found), "failed": failed,
+                         "last_mean": last_mean, "last_std": last_std, "best_mean": best_mean, "best_std": best_std})
+            if found:
+                last_grid[i, j], best_grid[i, j] = last_mean, best_mean
     return rows, last_grid, best_grid
 
 
+def best_cells(rows, key="last_mean"):
+    """{"best": row, "best_ts": diagonal row, "difference": best - best_ts} over the cells with results."""
+    done = [r for r in rows if r[key] is not None]
+    diagonal = [r for r in done if r["ts_diagonal"]]
+    best = max(done, key=lambda r: r[key]) if done else None
+    best_ts = max(diagonal, key=lambda r: r[key]) if diagonal else None
+    difference = best[key] - best_ts[key] if best and best_ts else None
+    return {"best": best, "best_ts": best_ts, "difference": difference}
+
+
+def _cell_text(row, key):
+    std = row[key.replace("mean", "std")]
+    return f"{100 * row[key]:.2f}" + (f" ± {100 * std:.2f}" if std is not None else "") + f" % ({row['seeds']} seed" \
+        + ("s" if row["seeds"] != 1 else "") + ")"
+
+
+def best_lines(rows, key="last_mean"):
+    found = best_cells(rows, key)
+    if found["best"] is None:
+        return ["no finished cell yet"]
+    b, ts = found["best"], found["best_ts"]
+    lines = [f"best cell: tp_tau {b['tp_tau']:g}, t_tau {b['t_tau']:g}: {_cell_text(b, key)}"]
+    if ts:
+        lines.append(f"best TS cell (tp_tau = t_tau = {ts['t_tau']:g}): {_cell_text(ts, key)}; best - best TS: "
+                     f"{100 * found['difference']:+.2f} points")
+    return lines
+
+
 def table_lines(rows, t_taus, key="last_mean"):
-    """Text heatmap: rows tp_tau, columns t_tau, cells 100 x accuracy (* marks the TS diagonal), each followed by a
-    shade character from light (lowest accuracy of the grid) to dark (highest)."""
+    """Text heatmap: rows tp_tau, columns t_tau, cells 100 x mean accuracy (+- sample std over seeds; * marks the TS
+    diagonal), each followed by a shade character from light (lowest of the grid) to dark (highest)."""
     lines = [f"{key.replace('_mean', '')}-epoch test accuracy (%), rows tp_tau, columns t_tau (* = TS), "
-             f"shade {textplot.SHADES[0]} low .. {textplot.SHADES[-1]} high",
-             "tp\\t  " + " ".join(f"{t:>8g}  " for t in t_taus)]
+             f"mean ± sample std over seeds, shade {textplot.SHADES[0]} low .. {textplot.SHADES[-1]} high",
+             "tp\\t  " + " ".join(f"{t:>11g}  " for t in t_taus)]
     values = [r[key] for r in rows if r[key] is not None]
     lo, hi = (min(values), max(values)) if values else (0.0, 0.0)
     by_tp = {}
     for row in rows:
         by_tp.setdefault(row["tp_tau"], []).append(row)
-    for tp, cells_ in by_tp.items():
+    for tp, cells in by_tp.items():
         text = []
-        for r in cells_:
+        for r in cells:
             std = r[key.replace("mean", "std")]
-            value = "-" if r[key] is None else f"{100 * r[key]:.1f}" + (f"±{100 * std:.1f}" if r["seeds"] > 1 else "")
+            value = "-" if r[key] is None else f"{100 * r[key]:.1f}" + (f"±{100 * std:.1f}" if std is not None else "")
             mark = " " if r[key] is None else textplot.shade(r[key], lo, hi)
-            text.append(f"{value + ('*' if r['ts_diagonal'] else ''):>8s} {mark}")
+            text.append(f"{value + ('*' if r['ts_diagonal'] else ''):>11s} {mark}")
         lines.append(f"{tp:<6g}" + " ".join(text))
     return lines
 
@@ -99,8 +254,14 @@ def table_lines(rows, t_taus, key="last_mean"):
 def report(out_dir, tp_taus, t_taus, seeds, title=""):
     """Write sweep.csv, sweep.json and sweep.png; returns (lines, figure path or None)."""
     rows, last_grid, best_grid = collect(out_dir, tp_taus, t_taus, seeds)
+    found = best_cells(rows)
     write_rows(rows, os.path.join(out_dir, "sweep.csv"), os.path.join(out_dir, "sweep.json"),
-               {"tp_taus": list(tp_taus), "t_taus": list(t_taus), "seeds": list(seeds)})
+               {"tp_taus": list(tp_taus), "t_taus": list(t_taus), "seeds": list(seeds), **found})
     figure = figures.heatmap_figure(tp_taus, t_taus, last_grid.tolist(), best_grid.tolist(),
                                     os.path.join(out_dir, "sweep.png"), title)
-    return table_lines(rows, t_taus, "last_mean") + table_lines(rows, t_taus, "best_mean"), figure
+    lines = table_lines(rows, t_taus, "last_mean") + best_lines(rows, "last_mean")
+    lines += table_lines(rows, t_taus, "best_mean") + best_lines(rows, "best_mean")
+    failed = sum(r["failed"] for r in rows)
+    if failed:
+        lines.append(f"{failed} cells failed (non-finite loss); see {os.path.join(out_dir, 'claims')}/*.failed")
+    return lines, figure

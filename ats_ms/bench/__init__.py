@@ -8,11 +8,13 @@ import os
 
 
 def run_bench(t_net, s_net, batch_size=128, n_classes=100, steps=10, with_torch=False, fold_bn=True, rounds=3,
-              profile=False, device_target="CPU", device_id=0, threads=0, emit=print):
-    """All measurements; returns the result dict (rows a-d, breakdown, optional profile and the ratios).
+              profile=False, device_target="CPU", device_id=0, threads=0, emit=print, pack=0, num_workers=0,
+              data_dir=None):
+    """All measurements; returns the result dict (rows a-d, packed and pipeline, breakdown, profile, ratios).
 
-    Rows a-d are built first, then timed in ``rounds`` alternating rounds (medians reported); (b) runs
-    ``max(2, steps // 3)`` steps per round because one demo-style step costs about two of ours.
+    The rows are built first, then timed in ``rounds`` alternating rounds (medians reported); (b) runs
+    ``max(2, steps // 3)`` steps per round because one demo-style step costs about two of ours. ``pack`` > 0 adds
+    the ``packed`` row (that many students sharing the teacher) and the ``pipeline`` row.
     """
     from ats_ms.bench import steps as bench_steps
     from ats_ms.engine.trainer import resident_mb
@@ -29,6 +31,12 @@ def run_bench(t_net, s_net, batch_size=128, n_classes=100, steps=10, with_torch=
                                                                              max(2, steps // 3))
     if with_torch:
         facts["torch"], timers["torch"] = bench_steps.setup_torch(t_net, s_net, batch_size, n_classes, steps)
+    if pack:
+        emit(f"[bench] building and compiling: packed ({pack} students sharing the teacher), pipeline")
+        facts["packed"], timers["packed"] = bench_steps.setup_packed(t_net, s_net, batch_size, n_classes, steps,
+                                                                     fold_bn, pack)
+        facts["pipeline"], timers["pipeline"] = bench_steps.setup_pipeline(batch_size, n_classes, num_workers,
+                                                                           data_dir)
     measured = bench_steps.measure_rounds(timers, rounds, emit)
     for name, row in measured.items():
         result[name] = {**facts.get(name, {}), **row}
@@ -40,6 +48,8 @@ def run_bench(t_net, s_net, batch_size=128, n_classes=100, steps=10, with_torch=
                         "epoch_overhead_c_vs_a": round(1 - result["epoch"]["img_per_s"] / ours, 3)}
     if with_torch:
         result["ratios"]["a_over_d"] = round(ours / result["torch"]["img_per_s"], 2)
+    if pack:
+        result["ratios"]["packed_over_a"] = round(result["packed"]["img_per_s"] / ours, 2)
     if profile:
         from ats_ms.bench.profile import run_profile
         emit("[bench] profile: oneDNN kernels of each part (child process with ONEDNN_VERBOSE=1)")
@@ -59,6 +69,12 @@ def table_lines(result):
     if "torch" in result:
         rows.append(("d. PyTorch twin, teacher no_grad", result["torch"]["img_per_s"],
                      f"{result['torch']['threads']} threads, torch {result['torch']['torch']}"))
+    if "packed" in result:
+        rows.append((f"packed: {result['packed']['k']} students, per cell", result["packed"]["img_per_s"],
+                     f"one teacher forward per batch for {result['packed']['k']} students, compile "
+                     f"{result['packed']['compile_s']} s"))
+        rows.append(("pipeline (data alone)", result["pipeline"]["img_per_s"],
+                     f"{result['pipeline']['workers']} workers, {result['pipeline']['source']}"))
     lines = [f"bench {result['t_net_name']} -> {result['net_name']}, batch {result['batch_size']}, "
              f"{result['n_classes']} classes, {result['steps']} steps, median of {result['rounds']} alternating rounds",
              f"{'measurement':38s} {'img/s':>8s}  notes"]
@@ -68,8 +84,9 @@ def table_lines(result):
                  f"{b['student_forward_s']:.3f} s, forward+backward {b['student_forward_backward_s']:.3f} s, "
                  f"whole step {b['student_step_s']:.3f} s; fused step {result['ours']['step_s']:.3f} s")
     ratios = result["ratios"]
-    lines.append("ratios: a/b {a_over_b}  a/d {ad}  epoch overhead (1 - c/a) {ov:.1%}".format(
-        a_over_b=ratios["a_over_b"], ad=ratios.get("a_over_d", "n/a"), ov=ratios["epoch_overhead_c_vs_a"]))
+    lines.append("ratios: a/b {a_over_b}  a/d {ad}  epoch overhead (1 - c/a) {ov:.1%}  packed/a {pa}".format(
+        a_over_b=ratios["a_over_b"], ad=ratios.get("a_over_d", "n/a"), ov=ratios["epoch_overhead_c_vs_a"],
+        pa=ratios.get("packed_over_a", "n/a")))
     if "profile" in result:
         from ats_ms.bench.profile import profile_lines
         lines += profile_lines(result["profile"])

@@ -37,14 +37,20 @@ def _optimizer(student):
     return build_optimizer(student, build_lr("demo", 0.01, 1, 1000), 0.9, 5e-4)
 
 
-def build_fused_step(t_net, s_net, n_classes, fold_bn=True):
-    """Our training cell: TrainStep(StudentWithLoss(student, FrozenTeacher, DistillLoss ATS 4/2), Momentum)."""
-    from ats_ms.engine.networks import FrozenTeacher, StudentWithLoss, TrainStep
+def build_fused_step(t_net, s_net, n_classes, fold_bn=True, pack=1):
+    """Our training cell: TrainStep(StudentsWithLoss(students, FrozenTeacher, ATS losses), Momentum per student).
+
+    ``pack`` students share the teacher forward (ATS tp_tau 4, t_tau 1, 2, ... as in a sweep row).
+    """
+    from ats_ms.engine.cells import FrozenTeacher, StudentsWithLoss, TrainStep
     from ats_ms.losses import DistillLoss
     from ats_ms.models import create_model
-    teacher, student = create_model(t_net, n_classes), create_model(s_net, n_classes)
+    teacher = create_model(t_net, n_classes)
+    students = [create_model(s_net, n_classes) for _ in range(pack)]
     frozen = FrozenTeacher(teacher, fold_bn=fold_bn)
-    step = TrainStep(StudentWithLoss(student, frozen, DistillLoss("ATS", 4.0, 2.0)), _optimizer(student))
+    losses = [DistillLoss("ATS", 4.0, 2.0 if pack == 1 else 1.0 + k) for k in range(pack)]
+    net = StudentsWithLoss(students, frozen, losses)
+    step = TrainStep(net, [_optimizer(student) for student in students])
     step.set_train(True)
     return step
 
@@ -54,7 +60,7 @@ def build_part(name, t_net, s_net, n_classes, fold_bn=True):
     import mindspore as ms
     from mindspore import nn, ops
 
-    from ats_ms.engine.networks import FrozenTeacher, StudentWithLoss, TrainStep
+    from ats_ms.engine.cells import FrozenTeacher, StudentsWithLoss, TrainStep
     from ats_ms.losses import DistillLoss
     from ats_ms.models import create_model
     if name == "fused_step":
@@ -63,13 +69,13 @@ def build_part(name, t_net, s_net, n_classes, fold_bn=True):
         teacher = FrozenTeacher(create_model(t_net, n_classes), fold_bn=fold_bn)
         return lambda images, labels: (teacher(images),)
     student = create_model(s_net, n_classes)
-    with_loss = StudentWithLoss(student, None, DistillLoss("none"))
+    with_loss = StudentsWithLoss([student], None, [DistillLoss("none")])
     with_loss.set_train(True)
     if name == "student_forward":
         return with_loss
     optimizer = _optimizer(student)
     if name == "student_step":
-        step = TrainStep(with_loss, optimizer)
+        step = TrainStep(with_loss, [optimizer])
         step.set_train(True)
         return step
 
@@ -80,7 +86,7 @@ def build_part(name, t_net, s_net, n_classes, fold_bn=True):
             self.grad_fn = ms.value_and_grad(with_loss, None, optimizer.parameters, has_aux=True)
 
         def construct(self, images, labels):
-            (loss, _), grads = self.grad_fn(images, labels)
+            (loss, _, _), grads = self.grad_fn(images, labels)
             return (ops.depend(loss, grads),)
 
     cell = ForwardBackward()

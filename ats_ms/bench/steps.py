@@ -7,6 +7,9 @@ b. demo-style: the official MindSpore demo's loop re-created: PyNative, teacher 
 c. a whole epoch through Model.train and the real data pipeline (augmentation, batching, callbacks) on synthetic
    CIFAR-sized uint8 data, so pipeline and callback overhead shows; it runs the same compiled cell as (a).
 d. (--torch) PyTorch with the same architectures (ats_ms.convert.torch_twins), teacher under no_grad, 2 threads.
+packed (--pack K): K students sharing one teacher forward in one graph (a sweep's pack); reported per cell, i.e.
+   K x batch images per step, so packed / ours is how much cheaper a grid cell gets.
+pipeline: the training data pipeline alone (read, RandomCrop + flip + Normalize + HWC2CHW, batch), img/s.
 
 Each ``setup_*`` builds and warms its measurement and returns (facts, timer): ``timer()`` returns the seconds of one
 timed run and how many images it processed. ``measure_rounds`` calls the timers in alternating rounds, so that the
@@ -86,7 +89,7 @@ def setup_ours_and_epoch(t_net, s_net, batch_size, n_classes, steps, fold_bn=Tru
     def epoch_timer():
         data = create_dataset("cifar100", "", "train", batch_size, n_classes=n_classes, arrays=arrays,
                               num_workers=os.cpu_count() or 1, drop_remainder=True)
-        monitor = StepMonitor(1, steps, batch_size, 0, lambda line: None)
+        monitor = StepMonitor(1, steps, batch_size, 0, lambda line: None, np.zeros(steps), 0, 0)
         start = time.perf_counter()
         model.train(1, data, callbacks=[monitor], dataset_sink_mode=False)
         return time.perf_counter() - start, n
@@ -179,3 +182,41 @@ def setup_torch(t_net, s_net, batch_size, n_classes, steps, threads=2):
     step()
     return ({"threads": threads, "torch": torch.__version__},
             lambda: (steps * seconds_per_call(step, steps, warmup=1), steps * batch_size))
+
+
+def setup_packed(t_net, s_net, batch_size, n_classes, steps, fold_bn, pack):
+    """(packed): ``pack`` students sharing one teacher forward. Returns ({k, compile_s}, timer of ``steps`` steps
+    counting ``pack x batch`` images per step)."""
+    import mindspore as ms
+    step_cell = build_fused_step(t_net, s_net, n_classes, fold_bn, pack=pack)
+    x, y = (ms.Tensor(a) for a in synthetic_batch(batch_size, n_classes))
+    start = time.perf_counter()
+    step_cell(x, y)[0].asnumpy()
+    facts = {"k": pack, "compile_s": round(time.perf_counter() - start, 2)}
+    return facts, lambda: (steps * seconds_per_call(lambda: step_cell(x, y)[0].asnumpy(), steps, warmup=1),
+                           pack * batch_size * steps)
+
+
+def setup_pipeline(batch_size, n_classes, num_workers, data_dir, images=20000):
+    """(pipeline): the training pipeline alone over ``images`` images: CIFAR-100 from ``data_dir`` with the C++
+    reader when its binary layout is there, else synthetic images in memory. Returns ({workers, source}, timer)."""
+    from ats_ms.data.cifar import official_binary
+    from ats_ms.data.pipeline import DataSplit, create_dataset, open_split, worker_count
+    if data_dir and official_binary("cifar100", data_dir):
+        data = open_split("cifar100", data_dir, "train")
+    else:
+        rng = np.random.default_rng(0)
+        data = DataSplit("cifar100", "train", (np.arange(images) % n_classes).astype(np.int32),
+                         images=rng.integers(0, 256, size=(images, 32, 32, 3), dtype=np.uint8))
+
+    def timer():
+        dataset = create_dataset("cifar100", data_dir, "train", batch_size, n_classes=max(n_classes, 100),
+                                 num_workers=num_workers, data=data)
+        seen, start = 0, time.perf_counter()
+        for batch, _ in dataset.create_tuple_iterator(num_epochs=1, output_numpy=True):
+            seen += len(batch)
+            if seen >= images:
+                break
+        return time.perf_counter() - start, seen
+
+    return {"workers": worker_count(num_workers), "source": data.reader}, timer

@@ -1,16 +1,21 @@
-"""What every command shares: the error edge (``error: ...`` and exit status 2), argument parsing helpers."""
+"""What every command shares: argv -> validated config (through the flag table and ``ats_ms.make_config``), and the
+error edge (``error: ...`` and exit status 2; 3 for a non-finite loss)."""
 import functools
 import sys
 
-from ats_ms.utils.args import ArgumentParser, str2bool  # noqa: F401 (re-exported for the commands)
 from ats_ms.utils.errors import UserError
 
+
 def guarded(main):
-    """Decorate ``main(argv) -> int`` so UserError and file errors print one ``error:`` line and return 2."""
+    """Decorate ``main(argv) -> int`` so UserError prints one ``error:`` line and returns 2 (3 for NaN/inf loss)."""
     @functools.wraps(main)
     def wrapper(argv=None):
+        from ats_ms.engine.trainer import NonFiniteLoss
         try:
             return main(argv)
+        except NonFiniteLoss as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 3
         except UserError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -20,16 +25,20 @@ def guarded(main):
     return wrapper
 
 
-def add_device_args(parser):
-    """--device_target and --device_id, as every command spells them."""
-    from ats_ms.utils.device import DEVICES
-    parser.add_argument("--device_target", default="CPU", choices=DEVICES)
-    parser.add_argument("--device_id", type=int, default=0)
-    return parser
+def parse(command, argv):
+    """The validated config of ``python -m ats_ms COMMAND ARGV`` (``--help`` prints the grouped flags and exits)."""
+    from ats_ms.api import make_config
+    from ats_ms.flags import COMMANDS, GROUP_ORDER, flags_of
+    from ats_ms.utils.config import parse_argv
+    given = parse_argv(f"python -m ats_ms {command}", flags_of(command), argv, COMMANDS[command].description,
+                       GROUP_ORDER)
+    return make_config(command, given.pop("config", None), **given)
 
 
-def write_json(path, data):
-    """Write ``data`` as indented JSON to ``path`` (the --json option of eval and bench)."""
-    import json
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=1)
+def command_main(command, action):
+    """``main(argv)`` of a command: parse into a config, then ``action(config) -> exit status``."""
+    @guarded
+    def main(argv=None):
+        return action(parse(command, sys.argv[1:] if argv is None else argv))
+    main.__doc__ = f"python -m ats_ms {command}: parse argv, run, return the exit status."
+    return main

@@ -1,9 +1,10 @@
 """``python -m ats_ms distill``: ATS/TS distillation from a frozen teacher (the demo's run_distill.py)."""
 import sys
 
-from ats_ms.cli.train import make_main
+from ats_ms.cli.classify import _train
+from ats_ms.cli.common import command_main
 
-main = make_main("distill")
+main = command_main("distill", _train)
 
 if __name__ == "__main__":
     sys.exit(main())

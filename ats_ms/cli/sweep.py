@@ -1,64 +1,38 @@
-"""``python -m ats_ms sweep``: ATS distillation over a tp_tau x t_tau grid (and seeds), resumable, with a heatmap.
+"""``python -m ats_ms sweep``: ATS distillation over a tp_tau x t_tau grid (and seeds), packed, resumable, shared.
 
-Cells run one after another on one device. To spread them over several devices, start one process per device with
-``--shard K/N --device_id K`` (each runs the cells whose index is K modulo N), then run once more with
-``--report_only True`` to gather the table and figure. Flags not listed here (e.g. --epoches) go to every cell.
+Every flag of ``distill`` goes to every cell; the teacher comes from the config (``t_ckpt``, else its ``ckpt_dir``).
+Cells of one seed train ``--pack`` at a time sharing one teacher forward. Under msrun (scripts/run_sweep_gpu.sh,
+run_sweep_ascend.sh) each worker uses its DEVICE_ID and takes cells through claim files; msrun's scheduler process
+has nothing to do and exits. ``--report_only True`` only gathers the grid.
 """
 import os
 import sys
 
-from ats_ms.cli.common import ArgumentParser, guarded, str2bool
-from ats_ms.utils.errors import UserError
+from ats_ms.cli.common import command_main
 
 
-def _numbers(flag, text, kind=float):
-    try:
-        values = tuple(kind(v) for v in text.split(",") if v.strip())
-    except ValueError:
-        values = ()
-    if not values:
-        raise UserError(f"--{flag}={text!r} is invalid; expected comma-separated numbers like 1,2,3")
-    return values
-
-
-def build_parser():
-    p = ArgumentParser(prog="python -m ats_ms sweep", description=__doc__)
-    p.add_argument("--config", required=True, help="distillation YAML (teacher, student, recipe)")
-    p.add_argument("--tp_taus", default="1,2,3,4,5,6")
-    p.add_argument("--t_taus", default="1,2,3,4,5")
-    p.add_argument("--seeds", default="0")
-    p.add_argument("--out_dir", default=None, help="default: ./outputs/sweep/<config name>")
-    p.add_argument("--shard", default="0/1", help="K/N: run only cells whose index is K modulo N")
-    p.add_argument("--report_only", type=str2bool, default=False)
-    return p
-
-
-@guarded
-def main(argv=None):
-    args, extra = build_parser().parse_known_args(argv)
+def _sweep(config):
     from ats_ms.analysis import sweep
-    if not os.path.isfile(args.config):
-        raise UserError(f"--config {args.config}: no such file; expected a distillation YAML")
-    tp_taus, t_taus = _numbers("tp_taus", args.tp_taus), _numbers("t_taus", args.t_taus)
-    seeds = _numbers("seeds", args.seeds, int)
-    try:
-        shard = tuple(int(v) for v in args.shard.split("/"))
-        assert len(shard) == 2 and 0 <= shard[0] < shard[1]
-    except (ValueError, AssertionError):
-        raise UserError(f"--shard={args.shard!r} is invalid; expected K/N with 0 <= K < N")
-    out_dir = args.out_dir or os.path.join("outputs", "sweep", os.path.splitext(os.path.basename(args.config))[0])
-    if not args.report_only:
-        todo = sweep.cells(tp_taus, t_taus, seeds, shard)
-        status = sweep.run_cells(args.config, out_dir, todo, extra)
-        if any(code == 2 for code in status.values()):
-            return 2
-    title = os.path.splitext(os.path.basename(args.config))[0]
-    lines, figure = sweep.report(out_dir, tp_taus, t_taus, seeds, title)
+    from ats_ms.utils import device
+    if os.environ.get("MS_ROLE") == "MS_SCHED":
+        print("[sweep] msrun scheduler process: the workers share the grid through claim files; nothing to do here")
+        return 0
+    if os.environ.get("MS_ROLE") == "MS_WORKER" and config.sources["device_id"] == "default":
+        config = config.replace(device_id=int(os.environ.get("DEVICE_ID", "0")))
+    out_dir = sweep.out_dir_of(config)
+    status = {}
+    if not config.report_only:
+        device.configure(config.device_target, config.device_id, config.mode, config.seed)
+        status = sweep.SweepWorker(config).run()
+    title = os.path.splitext(os.path.basename(config.config))[0] if config.config else ""
+    lines, figure = sweep.report(out_dir, config.tp_taus, config.t_taus, config.seeds, title)
     print("\n".join(lines))
     print(f"table: {os.path.join(out_dir, 'sweep.csv')}")
     print(f"figure: {figure}" if figure else "figure skipped: matplotlib is not installed")
-    return 0
+    return 3 if "failed" in status.values() else 0
 
+
+main = command_main("sweep", _sweep)
 
 if __name__ == "__main__":
     sys.exit(main())

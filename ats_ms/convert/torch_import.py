@@ -54,24 +54,42 @@ def torch_to_mindspore(state_dict):
     return out
 
 
-def convert_file(net_name, n_classes, src, dst, overwrite=False):
-    """Convert ``src`` (.pth) into ``dst`` (.ckpt) for registry network ``net_name``; returns the loaded network.
+def classes_in(net_name, state_dict):
+    """The class count of a state_dict of ``net_name``: the rows of its last 2-D (dense) weight."""
+    from ats_ms.models import create_model
+    dense = [p.name for p in create_model(net_name, 1).get_parameters() if len(p.shape) == 2][-1]
+    if dense not in state_dict:
+        raise UserError(f"the state_dict has no {dense}; expected a state_dict of {net_name}")
+    return int(state_dict[dense].shape[0])
 
-    The network is built, loaded strictly (every name and shape must match) and saved atomically. An existing
-    ``dst`` is never replaced unless ``overwrite``.
+
+def convert_file(config):
+    """Convert ``config.src`` (.pth) into ``config.dst`` (.ckpt) for network ``config.net_name``.
+
+    The network is built (``config.n_classes``, or the class count found in the file), loaded strictly (every name
+    and shape must match) and saved atomically with a record (network, classes, ``config.dataset``,
+    ``config.normalize``). An existing ``dst`` is never replaced unless ``config.overwrite``.
+
+    Returns:
+        tuple: (the loaded network, its record).
     """
+    from ats_ms.engine.record import FORMAT, encode
     from ats_ms.models import create_model
     from ats_ms.models.checkpoint import load_strict, save_network
 
-    if os.path.exists(dst) and not overwrite:
+    src, dst = config.src, config.dst
+    if os.path.exists(dst) and not config.overwrite:
         raise UserError(f"--dst {dst} already exists; expected a new file name (or --overwrite True)")
     if os.path.abspath(dst) == os.path.abspath(src):
         raise UserError(f"--dst {dst} is the source file; expected a different file name")
-    params = torch_to_mindspore(read_torch_state_dict(src))
-    net = create_model(net_name, n_classes)
-    load_strict(net, params, source=src)
     folder = os.path.dirname(os.path.abspath(dst))
     if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
         raise UserError(f"--dst {dst}: folder {folder} does not exist or is not writable; expected a writable folder")
-    save_network(net, dst)
-    return net
+    params = torch_to_mindspore(read_torch_state_dict(src))
+    n_classes = config.n_classes or classes_in(config.net_name, params)
+    net = create_model(config.net_name, n_classes)
+    load_strict(net, params, source=src, n_classes_flag=True)
+    record = {"format": FORMAT, "command": "convert", "source": os.path.basename(src), "net_name": net.model_name,
+              "net_style": "paper", "n_classes": n_classes, "dataset": config.dataset, "normalize": config.normalize}
+    save_network(net, dst, encode(record))
+    return net, record

@@ -29,6 +29,7 @@ LAYOUTS = {
     },
 }
 N_CLASSES = {"cifar100": 100, "cifar10": 10}
+OFFICIAL_RECORDS = {"train": 50000, "test": 10000}
 
 
 def find_layout(name, data_dir):
@@ -81,3 +82,33 @@ def load_cifar(name, data_dir, split):
                         f"{N_CLASSES[name] - 1}]")
     images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
     return np.ascontiguousarray(images), labels.astype(np.int32)
+
+
+def official_binary(name, data_dir):
+    """The binary-layout folder of ``name`` if its files hold exactly the official record counts, else None.
+
+    MindSpore's C++ readers (``Cifar100Dataset``/``Cifar10Dataset``) insist on those counts.
+    """
+    folder, files, offset = LAYOUTS[name]["binary"]
+    record = offset + IMAGE_BYTES
+    for split, names in files.items():
+        paths = [os.path.join(data_dir, folder, f) for f in names]
+        if not all(os.path.isfile(p) for p in paths):
+            return None
+        if sum(os.path.getsize(p) for p in paths) != OFFICIAL_RECORDS[split] * record:
+            return None
+    return os.path.join(data_dir, folder)
+
+
+def binary_labels(name, data_dir, split):
+    """Labels (N,) int32 of a binary-layout split, read without loading the images; out-of-range labels raise."""
+    folder, files, offset = LAYOUTS[name]["binary"]
+    parts = []
+    for f in files[split]:
+        raw = np.memmap(os.path.join(data_dir, folder, f), dtype=np.uint8, mode="r")
+        parts.append(np.asarray(raw.reshape(-1, offset + IMAGE_BYTES)[:, offset - 1]))
+    labels = np.concatenate(parts).astype(np.int32)
+    if labels.size and labels.max() >= N_CLASSES[name]:
+        raise UserError(f"{name} {split} labels span [{labels.min()}, {labels.max()}]; expected [0, "
+                        f"{N_CLASSES[name] - 1}]")
+    return labels

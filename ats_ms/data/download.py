@@ -1,6 +1,6 @@
 """Download of the official CIFAR archives: resumable temp file, MD5 check, safe extraction, atomic placement.
 
-- The archive is fetched into ``{data_dir}/.{archive}.part`` (resumed with an HTTP Range request when a partial file
+- The binary-layout archive is fetched (the layout MindSpore's C++ readers take), into ``{data_dir}/.{archive}.part`` (resumed with an HTTP Range request when a partial file
   is there), checked against the official MD5 (a mismatch deletes it and says so), then extracted into a temporary
   folder inside ``data_dir`` and renamed into place, so a half-extracted folder is never taken as data.
 - Extraction refuses absolute paths, ``..``, links, devices and anything else that is not a plain file or folder.
@@ -20,8 +20,8 @@ from ats_ms.utils.errors import UserError
 
 BASE_URL = "https://www.cs.toronto.edu/~kriz"
 ARCHIVES = {
-    "cifar100": ("cifar-100-python.tar.gz", "eb9058c3a382ffc7106e4002c42a8d85"),
-    "cifar10": ("cifar-10-python.tar.gz", "c58f30108f718f92721af3b95e74349a"),
+    "cifar100": ("cifar-100-binary.tar.gz", "03b5dce01913d631647c71ecec9e9cb8"),
+    "cifar10": ("cifar-10-binary.tar.gz", "c32a1d4ab5d03f1284b67883e8d87530"),
 }
 CHUNK = 1 << 20
 
@@ -76,7 +76,7 @@ def safe_extract(archive, dest):
 
 
 def download_cifar(name, data_dir, url=None, md5=None, timeout=60):
-    """Make ``name`` available under ``data_dir`` in the python layout; returns the layout found or placed.
+    """Make ``name`` available under ``data_dir`` (binary layout); returns the layout found or placed.
 
     Args:
         name (str): ``cifar100`` or ``cifar10``.
@@ -99,8 +99,8 @@ def download_cifar(name, data_dir, url=None, md5=None, timeout=60):
         _fetch(url, part, timeout)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise UserError(f"download of {url} failed ({reason}); put the extracted {LAYOUTS[name]['python'][0]}/ "
-                        f"(or {LAYOUTS[name]['binary'][0]}/) folder into {os.path.abspath(data_dir)} and run again")
+        raise UserError(f"download of {url} failed ({reason}); put the extracted {LAYOUTS[name]['binary'][0]}/ "
+                        f"(or {LAYOUTS[name]['python'][0]}/) folder into {os.path.abspath(data_dir)} and run again")
     got = md5sum(part)
     if got != md5:
         os.remove(part)
@@ -108,7 +108,7 @@ def download_cifar(name, data_dir, url=None, md5=None, timeout=60):
     staging = tempfile.mkdtemp(prefix=".extract-", dir=data_dir)
     try:
         safe_extract(part, staging)
-        folder = LAYOUTS[name]["python"][0]
+        folder = LAYOUTS[name]["binary"][0]
         if not os.path.isdir(os.path.join(staging, folder)):
             raise UserError(f"archive from {url} has no {folder}/ folder; expected the official CIFAR archive")
         target = os.path.join(data_dir, folder)

@@ -1,14 +1,18 @@
-"""Per-step monitoring during Model.train: epoch means (demo semantics), progress lines, non-finite detection."""
-import math
+"""Per-step monitoring during Model.train: progress lines with lr and ETAs, non-finite detection.
+
+Epoch means are summed on the device by the training cell (``TrainStep.stats``); this callback only watches the
+outputs it is given: every step in normal mode, once per sink in dataset sink mode.
+"""
 import time
 
+import numpy as np
 from mindspore.train import Callback
 
 from ats_ms.utils import logs
 
 
 class StepMonitor(Callback):
-    """Collects (loss, batch accuracy, finite) of every step; prints progress; handles non-finite losses.
+    """Progress lines and the first non-finite step of each run of a pack.
 
     Args:
         epoch (int): 1-based epoch number (for messages).
@@ -16,41 +20,38 @@ class StepMonitor(Callback):
         images_per_step (int): global batch size (for img/s).
         print_every (int): progress line every N steps (0: never).
         emit (callable): prints one line.
-        skip_nonfinite (bool): the train step skipped non-finite batches (count them); else request a stop.
+        lrs (ndarray): per-step learning rates of the run; ``step_offset`` is this epoch's first index.
+        remaining_epochs (int): epochs after this one (for the run's ETA).
+        stop_on_nonfinite (bool): request a stop at the first non-finite loss (one run, ``--on_nan stop``).
     """
 
-    def __init__(self, epoch, steps, images_per_step, print_every, emit, skip_nonfinite=False):
+    def __init__(self, epoch, steps, images_per_step, print_every, emit, lrs, step_offset, remaining_epochs,
+                 stop_on_nonfinite=False):
         super().__init__()
-        self.skip_nonfinite = skip_nonfinite
         self.epoch, self.steps, self.images_per_step = epoch, steps, images_per_step
         self.print_every, self.emit = print_every, emit
-        self.losses, self.accs = [], []
-        self.skipped = 0
-        self.non_finite = None
-        self._tick, self._tick_step = time.time(), 0
+        self.lrs, self.step_offset, self.remaining_epochs = lrs, step_offset, remaining_epochs
+        self.stop_on_nonfinite = stop_on_nonfinite
+        self.first_nonfinite = {}
+        self.start = self._tick = time.time()
+        self._tick_step = 0
 
     def on_train_step_end(self, run_context):
         params = run_context.original_args()
-        loss, acc, finite = (x.asnumpy() for x in params.net_outputs)
-        step = int(params.cur_step_num)
-        loss_value = float(loss)
-        if not (bool(finite) and math.isfinite(loss_value)):
-            if not self.skip_nonfinite:
-                self.non_finite = (step, loss_value)
-                run_context.request_stop()
-                return
-            self.skipped += 1
-        else:
-            self.losses.append(loss_value)
-            self.accs.append(float(acc))
+        losses, _, finite = (np.atleast_1d(x.asnumpy()) for x in params.net_outputs)
+        step = (int(params.cur_step_num) - 1) % self.steps + 1
+        for k in np.flatnonzero(~(finite & np.isfinite(losses))):
+            self.first_nonfinite.setdefault(int(k), step)
+        if self.stop_on_nonfinite and self.first_nonfinite:
+            run_context.request_stop()
+            return
         if self.print_every and step % self.print_every == 0:
             now = time.time()
             rate = (step - self._tick_step) * self.images_per_step / max(now - self._tick, 1e-9)
-            self.emit(logs.progress_line(self.epoch, step, self.steps, loss_value, rate))
+            per_step = (now - self.start) / step
+            eta_epoch = per_step * (self.steps - step)
+            eta_run = eta_epoch + per_step * self.steps * self.remaining_epochs
+            lr = float(self.lrs[min(self.step_offset + step - 1, len(self.lrs) - 1)])
+            self.emit(logs.progress_line(self.epoch, step, self.steps, [float(v) for v in losses], lr, rate,
+                                         eta_epoch, eta_run))
             self._tick, self._tick_step = now, step
-
-    def mean_loss(self):
-        return sum(self.losses) / len(self.losses) if self.losses else float("nan")
-
-    def mean_acc(self):
-        return sum(self.accs) / len(self.accs) if self.accs else 0.0

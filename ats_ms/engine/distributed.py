@@ -21,9 +21,6 @@ def init_distributed(config):
     if not any(v in os.environ for v in LAUNCHER_VARS):
         raise UserError("--distribute True needs a launcher (no MS_WORKER_NUM/RANK_ID in the environment); expected "
                         "bash scripts/run_distribute_train.sh DEVICE_NUM CONFIG, or msrun --worker_num=N ...")
-    if config.sync_bn and config.device_target == "CPU":
-        raise UserError("--sync_bn True needs GPU or Ascend (SyncBatchNorm has no CPU kernel); expected --sync_bn "
-                        "False on CPU")
     try:
         init()
     except Exception as exc:  # communication errors come as RuntimeError with long text
@@ -47,16 +44,16 @@ def to_sync_batchnorm(net):
 
 
 class DistributedTrainer(Trainer):
-    """Trainer with rank/group size, sharded training data and an all-reduce of gradients."""
+    """Trainer with rank/group size, sharded training data and an all-reduce of each student's gradients."""
 
-    def __init__(self, config, command, **kwargs):
+    def __init__(self, configs, **kwargs):
         from mindspore.communication import get_group_size, get_rank
-        super().__init__(config, command, **kwargs)
+        super().__init__(configs, **kwargs)
         self.rank, self.group_size = get_rank(), get_group_size()
 
     def _adapt_student(self, student):
         return to_sync_batchnorm(student) if self.config.sync_bn else student
 
-    def _grad_reducer(self):
+    def _grad_reducer(self, optimizer):
         from mindspore import nn
-        return nn.DistributedGradReducer(self.optimizer.parameters, mean=True, degree=self.group_size)
+        return nn.DistributedGradReducer(optimizer.parameters, mean=True, degree=self.group_size)

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 SCHEDULES = ("paper", "demo")
+LR_SCALES = ("none", "linear")
 
 
 def paper_factor(epoch, warmup=5, plateau_end=120, step=30):

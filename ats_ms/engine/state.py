@@ -1,15 +1,17 @@
 """Resume checkpoints: student parameters, optimizer state and the run's history in one atomically written file.
 
-The file holds the student's parameters (bare names), the optimizer's moments and global step, and a JSON string
-``ats_state`` with the epoch reached, the per-epoch history, the seed and a fingerprint of the configuration. It is
-written to a temporary file and renamed, so a kill at any moment leaves the previous resume file intact.
+The file holds the student's parameters under their bare names, the optimizer's moments as ``moments.<bare name>``
+and its global step, the run's record, and a JSON string ``ats_state`` with the epoch reached, the per-epoch history,
+the seed and a fingerprint of the configuration. Names do not depend on whether the run trained alone or in a pack,
+so a run interrupted in a pack can continue alone and the other way round. The file is written to a temporary file
+and renamed, so a kill at any moment leaves the previous resume file intact.
 """
 import hashlib
 import json
-import os
 
 from ats_ms.utils.errors import UserError
 
+STATE_KEY = "ats_state"
 # Flags that may change between an interrupted run and its resumption without changing the result.
 VOLATILE_KEYS = {"resume", "print_every", "num_workers", "device_id", "config", "download", "overwrite",
                  "data_dir", "log_dir", "mode"}
@@ -17,50 +19,56 @@ VOLATILE_KEYS = {"resume", "print_every", "num_workers", "device_id", "config", 
 
 def fingerprint(config):
     """Hash of every flag that determines the result (see VOLATILE_KEYS for those that may change)."""
-    items = {k: v for k, v in sorted(vars(config).items()) if k not in VOLATILE_KEYS}
+    items = {k: v for k, v in sorted(config.to_dict().items()) if k not in VOLATILE_KEYS}
     return hashlib.sha256(json.dumps(items, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def save_state(path, student, optimizer, state):
-    """Write the resume checkpoint atomically. ``state`` is a JSON-able dict (epoch, history, seed, fingerprint)."""
-    import mindspore as ms
-    items = [{"name": p.name, "data": p} for p in student.get_parameters()]
-    items += [{"name": m.name, "data": m} for m in optimizer.moments]
-    items.append({"name": "global_step", "data": optimizer.global_step})
-    folder, name = os.path.split(path)
-    tmp = os.path.join(folder, f".{name}.tmp-{os.getpid()}.ckpt")
-    try:
-        ms.save_checkpoint(items, tmp, append_dict={"ats_state": json.dumps(state)})
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+def save_state(path, named_params, optimizer, state, record_meta):
+    """Write the resume checkpoint atomically.
+
+    Args:
+        named_params (list[tuple[str, Parameter]]): the student's parameters under their bare names, in the
+            optimizer's order for the trainable ones.
+        optimizer (nn.Optimizer): the student's optimizer (moments in the order of its parameters).
+        state (dict): JSON-able epoch, history, seed, fingerprint, config.
+        record_meta (dict): the run's record entry (``ats_ms.engine.record.encode``).
+    """
+    from ats_ms.models.checkpoint import save_network
+    bare = {id(p): name for name, p in named_params}
+    items = list(named_params)
+    items += [(f"moments.{bare[id(p)]}", m) for p, m in zip(optimizer.parameters, optimizer.moments)]
+    items.append(("global_step", optimizer.global_step))
+    save_network(items, path, meta={**record_meta, STATE_KEY: json.dumps(state)})
 
 
-def load_state(path, config, student, optimizer):
-    """Restore student and optimizer from ``path``; returns the saved state dict.
+def read_state(path, config):
+    """Read a resume checkpoint written for ``config``; returns (state, student params, optimizer entries).
 
     Raises:
-        UserError: unreadable file, or one written by a run with another configuration.
+        UserError: unreadable file, not a resume file, or one written by a run with another configuration.
     """
-    import mindspore as ms
-
-    from ats_ms.models.checkpoint import load_strict, read_checkpoint
-    params = read_checkpoint(path)
-    raw = params.pop("ats_state", None)
-    if not isinstance(raw, str):
+    from ats_ms.models.checkpoint import read_checkpoint
+    params, meta = read_checkpoint(path, with_meta=True)
+    if not isinstance(meta.get(STATE_KEY), str):
         raise UserError(f"--resume: {path} is not a resume checkpoint of ats_ms; expected a *.resume.ckpt file")
-    state = json.loads(raw)
+    state = json.loads(meta[STATE_KEY])
     if state.get("fingerprint") != fingerprint(config):
         changed = sorted(k for k, v in state.get("config", {}).items()
                          if k not in VOLATILE_KEYS and str(getattr(config, k, None)) != str(v))
         raise UserError(f"--resume: {path} was written by a run with a different configuration (changed: "
                         f"{', '.join(changed) or 'unknown'}); expected the same flags, or a new --ckpt_name")
     optimizer_state = {k: params.pop(k) for k in list(params) if k.startswith("moments.") or k == "global_step"}
-    load_strict(student, params, source=path)
-    wanted = {m.name for m in optimizer.moments} | {"global_step"}
-    if set(optimizer_state) != wanted:
-        raise UserError(f"--resume: {path} has optimizer state for {len(optimizer_state)} of {len(wanted)} entries; "
-                        f"expected a resume checkpoint written by this run")
-    ms.load_param_into_net(optimizer, optimizer_state, strict_load=True)
-    return state
+    return state, params, optimizer_state
+
+
+def load_optimizer_state(optimizer, named_params, optimizer_state, path):
+    """Restore the moments and global step saved by ``save_state`` into ``optimizer`` (parameters renamed since)."""
+    import mindspore as ms
+    bare = {id(p): name for name, p in named_params}
+    wanted = {f"moments.{bare[id(p)]}": m for p, m in zip(optimizer.parameters, optimizer.moments)}
+    if set(optimizer_state) != set(wanted) | {"global_step"}:
+        raise UserError(f"--resume: {path} has optimizer state for {len(optimizer_state)} of {len(wanted) + 1} "
+                        f"entries; expected a resume checkpoint written by this run")
+    for name, moment in wanted.items():
+        moment.set_data(ms.Tensor(optimizer_state[name].asnumpy()))
+    optimizer.global_step.set_data(ms.Tensor(optimizer_state["global_step"].asnumpy()))

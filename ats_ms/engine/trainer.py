@@ -1,64 +1,75 @@
-"""Teacher training (classify) and distillation (distill) through ``mindspore.train.Model.train``.
+"""Training through ``mindspore.train.Model.train``: one run, or a pack of runs sharing teacher, data and recipe.
 
-One ``Model`` holds the one-step training cell (student + frozen teacher + DistillLoss + optimizer in one graph)
-and an eval network (the student alone) with metrics; ``Model.train`` runs one epoch at a time so that each epoch's
-data order and augmentation come from ``seed + epoch`` (a resumed run sees exactly the batches an uninterrupted run
-would), then ``Model.eval`` measures the test split.
+A run is a validated ``RunConfig`` of ``classify`` or ``distill``. Runs of one pack differ only in their distillation
+settings and output names (``MEMBER_KEYS``): they see the same batches (each epoch's order and augmentation come from
+``seed`` and the epoch, so a resumed run sees what an uninterrupted one would), share one frozen-teacher forward per
+batch, and each keeps its own student, optimizer, files and history. ``Model.train`` runs one epoch at a time, then
+every student is evaluated on the test split in one pass.
 """
-import logging
+import math
 import os
-import sys
 import time
 
-import numpy as np
-
+from ats_ms.engine import record as records
 from ats_ms.engine import state as run_state
 from ats_ms.utils import logs, naming
-from ats_ms.utils.errors import UserError, check_kd_way, check_temperature, check_unit_interval
+from ats_ms.utils.config import RunConfig, save_effective
+from ats_ms.utils.errors import UserError
+from ats_ms.utils.files import write_text
 
-log = logging.getLogger(__name__)
+AMP_LEVELS = ("O0", "O1", "O2", "O3")
+ON_NAN = ("stop", "skip")
+TRAIN_COMMANDS = ("classify", "distill")
+# What the runs of one pack may differ in; everything else (teacher, data, student network, recipe, seed) is shared.
+MEMBER_KEYS = ("kd_way", "tp_tau", "t_tau", "s_tau", "lamb", "ckpt_name", "log_name", "resume", "overwrite", "config")
 
 
 def resident_mb():
-    """Resident memory of this process in MB (Linux /proc; 0.0 where unavailable)."""
-    try:
-        with open("/proc/self/statm", encoding="ascii") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (OSError, ValueError, IndexError):
-        return 0.0
+    """Resident memory of this process in MB."""
+    import psutil
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def data_seed(seed, epoch):
+    """mindspore.dataset's seed for ``epoch`` of a run seeded with ``seed``."""
+    return (seed * 100003 + epoch) % 2**32
 
 
 class NonFiniteLoss(UserError):
     """Training produced a NaN/inf loss (exit status 3)."""
 
 
-def validate(config, command):
-    """Raise UserError for values no run can use (before anything is written)."""
-    from ats_ms.models import resolve_name
-    for key in ("epoches", "batch_size"):
-        value = getattr(config, key)
-        if value <= 0:
-            raise UserError(f"--{key}={value} is invalid; expected an integer > 0")
-    if not (config.lr > 0 and np.isfinite(config.lr)):
-        raise UserError(f"--lr={config.lr} is invalid; expected a finite number > 0")
-    if not 0 <= config.momentum < 1:
-        raise UserError(f"--momentum={config.momentum} is invalid; expected a number in [0, 1)")
-    if not (config.weight_decay >= 0 and np.isfinite(config.weight_decay)):
-        raise UserError(f"--weight_decay={config.weight_decay} is invalid; expected a finite number >= 0")
-    if config.n_classes < 1:
-        raise UserError(f"--n_classes={config.n_classes} is invalid; expected an integer >= 1")
-    if config.num_workers < 1 or config.print_every < 0:
-        raise UserError("--num_workers must be >= 1 and --print_every >= 0")
-    config.net_name = resolve_name(config.net_name)
-    if command == "distill":
-        config.kd_way = check_kd_way(config.kd_way)
-        for key in ("tp_tau", "t_tau", "s_tau"):
-            check_temperature(f"--{key}", getattr(config, key))
-        check_unit_interval("--lamb", config.lamb)
-        config.t_net_name = resolve_name(config.t_net_name)
-    config.ckpt_name = config.ckpt_name or naming.default_ckpt_name(config, command)
-    if os.path.basename(config.ckpt_name) != config.ckpt_name:
-        raise UserError(f"--ckpt_name={config.ckpt_name!r} contains a folder; expected a file name (use --ckpt_dir)")
+def check_pack(configs):
+    """Raise UserError unless ``configs`` can train as one pack (same everything but ``MEMBER_KEYS``)."""
+    first = configs[0]
+    for config in configs:
+        if not isinstance(config, RunConfig) or config.command not in TRAIN_COMMANDS:
+            raise TypeError("a Trainer takes configs made by ats_ms.make_config('classify' or 'distill', ...)")
+    for config in configs[1:]:
+        differ = sorted(k for k, v in config.to_dict().items()
+                        if k not in MEMBER_KEYS and (config.command != first.command or v != getattr(first, k)))
+        if differ:
+            raise UserError(f"runs of one pack must share teacher, data, student and recipe; these differ: "
+                            f"{', '.join(differ)}; expected equal values (or separate runs)")
+    seen = {}
+    for config in configs:
+        for kind, path in naming.run_paths(config).items():
+            if kind == "log":
+                continue
+            key = os.path.abspath(path)
+            if key in seen:
+                raise UserError(f"two runs of the pack would write {path}; expected a different --ckpt_name each")
+            seen[key] = config
+
+
+def load_teacher(config):
+    """The teacher network of a distill config, loaded strictly from its checkpoint."""
+    from ats_ms.models import create_model
+    from ats_ms.models.checkpoint import load_strict
+    path = naming.teacher_ckpt_path(config)
+    net = create_model(config.t_net_name, config.n_classes, style=config.t_net_style)
+    load_strict(net, path, source=f"teacher checkpoint {path}", n_classes_flag=True)
+    return net
 
 
 def _writable_dir(flag, folder):
@@ -74,16 +85,17 @@ def _writable_dir(flag, folder):
         raise UserError(f"--{flag}={folder} cannot be created ({exc.strerror}); expected a writable folder")
 
 
-def check_outputs(config, command, paths):
+def check_outputs(config, paths):
     """Refuse runs that would overwrite the teacher, a finished checkpoint or a half-done run; create the folders.
 
     Called after every input has been checked, so a refused run writes nothing.
     """
-    if command == "distill" and config.kd_way != "none":
-        teacher = naming.teacher_ckpt_path(config)
-        if os.path.abspath(paths["ckpt"]) == os.path.abspath(teacher):
-            raise UserError(f"--ckpt_name={config.ckpt_name} would overwrite the teacher checkpoint {teacher}; "
-                            f"expected another name (default: {naming.default_ckpt_name(config, command)})")
+    if config.command == "distill" and config.kd_way != "none":
+        teacher = os.path.abspath(naming.teacher_ckpt_path(config))
+        for kind in ("ckpt", "best", "resume"):
+            if os.path.abspath(paths[kind]) == teacher:
+                raise UserError(f"--ckpt_name={config.ckpt_name} would overwrite the teacher checkpoint {teacher}; "
+                                f"expected another name (default: {naming.default_ckpt_name(config, config.command)})")
     if os.path.exists(paths["ckpt"]) and not config.overwrite:
         raise UserError(f"checkpoint {paths['ckpt']} already exists; expected a new --ckpt_name, or --overwrite True "
                         f"to replace it")
@@ -94,112 +106,153 @@ def check_outputs(config, command, paths):
     _writable_dir("log_dir", config.log_dir)
 
 
+class Member:
+    """One run of a Trainer: its config, files, label, student, optimizer, history and status."""
+
+    def __init__(self, config, label):
+        self.config, self.label = config, label
+        self.paths = naming.run_paths(config)
+        self.record = records.make_record(config)
+        self.history, self.start_epoch = [], 0
+        self.student, self.named, self.optimizer, self.optimizer_state = None, [], None, None
+        self.status, self.error = "pending", None
+
+    def loss_fn(self):
+        from ats_ms.losses import DistillLoss
+        c = self.config
+        if c.command == "distill":
+            return DistillLoss(c.kd_way, c.tp_tau, c.t_tau, c.s_tau, c.lamb)
+        return DistillLoss("none")
+
+
 class Trainer:
-    """Builds everything for one run and trains it: ``Trainer(config, command).prepare().run()``.
+    """Builds everything for one run or one pack and trains it: ``Trainer(configs).prepare().run()``.
 
     Args:
-        config (Namespace): resolved flags (see ``ats_ms.utils.config``), validated.
-        command (str): ``classify`` or ``distill``.
-        out (file): where console lines go.
-        arrays (tuple | None): ((train images, labels), (test images, labels)) instead of loading ``config.dataset``.
+        configs (RunConfig | list[RunConfig]): validated classify/distill configs (``ats_ms.make_config``); several
+            form one pack and must differ only in ``MEMBER_KEYS``.
+        emit (callable): prints one line (console output).
+        labels (list[str] | None): one label per run; given, each run's own lines start with ``[label] ``.
+        arrays (tuple | None): ((train images, labels), (test images, labels)) instead of reading the dataset.
     """
 
-    def __init__(self, config, command, out=sys.stdout, arrays=None):
-        self.config, self.command, self.out = config, command, out
-        self.arrays = arrays
-        self.paths = naming.run_paths(config)
+    def __init__(self, configs, emit=print, labels=None, arrays=None):
+        configs = list(configs) if isinstance(configs, (list, tuple)) else [configs]
+        if not configs:
+            raise UserError("no runs to train; expected at least one config")
+        check_pack(configs)
+        self.config = configs[0]
+        labels = labels or [None] * len(configs)
+        self.members = [Member(c, label) for c, label in zip(configs, labels)]
+        self.emit, self.arrays = emit, arrays
         self.rank, self.group_size = 0, 1
-        self.teacher_net = None
+        self.teacher_net, self.frozen_teacher = None, None
         self.prepared = False
 
+    @property
+    def needs_teacher(self):
+        return any(m.config.command == "distill" and m.config.kd_way != "none" for m in self.members)
+
+    def _say(self, text, member=None):
+        if self.rank == 0:
+            prefix = f"[{member.label}] " if member is not None and member.label else ""
+            self.emit(prefix + text)
+
+    # ----- inputs -----
     def prepare(self):
-        """Read the data and the teacher (everything the user gave us), then check and create the outputs (rank 0).
+        """Read the teacher and the data (everything the user gave), then check and create the outputs (rank 0).
 
         Every input error is raised before anything is written.
         """
-        self._datasets()
-        if self.command == "distill" and self.config.kd_way != "none":
-            self.teacher_net = self._load_teacher()
+        if self.needs_teacher:
+            from ats_ms.models.layers import param_count
+            self.teacher_net = load_teacher(self.config)
+            self.teacher_params = param_count(self.teacher_net)
+        self._open_data()
         if self.rank == 0:
-            check_outputs(self.config, self.command, self.paths)
+            for member in self.members:
+                check_outputs(member.config, member.paths)
         self.prepared = True
         return self
 
-    def _load_teacher(self):
-        from ats_ms.models import create_model
-        from ats_ms.models.checkpoint import load_strict
-        c = self.config
-        path = naming.teacher_ckpt_path(c)
-        if not os.path.isfile(path):
-            raise UserError(f"teacher checkpoint {path} not found; expected --t_ckpt FILE or "
-                            f"{{ckpt_dir}}/{{dataset}}-{{t_net_name}}.ckpt (train it with classify, or convert the "
-                            f"published .pth with 'python -m ats_ms convert')")
-        net = create_model(c.t_net_name, c.n_classes)
-        load_strict(net, path, source=f"teacher checkpoint {path}", n_classes_flag=True)
-        return net
-
-    # ----- building -----
-    def _print(self, text):
-        if self.rank == 0:
-            print(text, file=self.out, flush=True)
-
-    def _datasets(self):
-        from ats_ms.data import create_dataset, load_arrays
+    def _open_data(self):
+        from ats_ms.data.pipeline import DataSplit, check_labels, create_dataset, open_split
         c = self.config
         if self.arrays is not None:
-            self.train_arrays, self.test_arrays = self.arrays
+            (train_x, train_y), (test_x, test_y) = self.arrays
+            self.train_data = DataSplit(c.dataset, "train", train_y, images=train_x)
+            self.test_data = DataSplit(c.dataset, "test", test_y, images=test_x)
         else:
-            self.train_arrays = load_arrays(c.dataset, c.data_dir, "train", c.download)
-            self.test_arrays = load_arrays(c.dataset, c.data_dir, "test", False)
-        kwargs = dict(n_classes=c.n_classes, normalize=c.normalize, num_workers=c.num_workers)
-        self.test_ds = create_dataset(c.dataset, c.data_dir, "test", c.batch_size, arrays=self.test_arrays, **kwargs)
-        self._train_kwargs = kwargs
+            self.train_data = open_split(c.dataset, c.data_dir, "train", c.download, c.max_train)
+            self.test_data = open_split(c.dataset, c.data_dir, "test", False, c.max_test)
+        for data in (self.train_data, self.test_data):
+            check_labels(data.labels, c.n_classes, f"{c.dataset} {data.split}")
+        self.test_ds = create_dataset(c.dataset, c.data_dir, "test", c.batch_size, n_classes=c.n_classes,
+                                      normalize=c.normalize, num_workers=c.num_workers, data=self.test_data)
         self.steps_per_epoch = self._train_ds(0).get_dataset_size()
 
     def _train_ds(self, epoch):
         import mindspore as ms
 
-        from ats_ms.data import create_dataset
+        from ats_ms.data.pipeline import create_dataset
         c = self.config
-        ms.dataset.config.set_seed(c.seed * 100003 + epoch)
+        ms.dataset.config.set_seed(data_seed(c.seed, epoch))
         shard = dict(num_shards=self.group_size, shard_id=self.rank) if self.group_size > 1 else {}
-        return create_dataset(c.dataset, c.data_dir, "train", c.batch_size, arrays=self.train_arrays,
-                              **self._train_kwargs, **shard)
+        return create_dataset(c.dataset, c.data_dir, "train", c.batch_size, n_classes=c.n_classes,
+                              normalize=c.normalize, num_workers=c.num_workers, data=self.train_data, **shard)
 
-    def _networks(self):
+    # ----- building -----
+    def _build_student(self, member):
         import mindspore as ms
-        from mindspore import nn
 
-        from ats_ms.engine.networks import FrozenTeacher, StudentWithLoss, TrainStep
-        from ats_ms.engine.optim import build_optimizer
-        from ats_ms.losses import DistillLoss
         from ats_ms.models import create_model
-        c = self.config
+        from ats_ms.models.init import effective_init, official_weights_init
+        from ats_ms.models.checkpoint import load_strict
+        c = member.config
         ms.set_seed(c.seed)
-        self.student = self._adapt_student(create_model(c.net_name, c.n_classes))
-        teacher = None
-        if self.teacher_net is not None:
-            teacher = FrozenTeacher(self.teacher_net, fold_bn=c.fold_teacher_bn)
+        student = create_model(c.net_name, c.n_classes, style=c.net_style)
+        if effective_init(getattr(c, "student_init", "network"), c.command, c.lr_schedule) == "weights_init":
+            official_weights_init(student)
+        student = self._adapt_student(student)
         if c.amp_level != "O0":
-            ms.amp.auto_mixed_precision(self.student, c.amp_level)
-            if teacher is not None:
-                ms.amp.auto_mixed_precision(teacher, c.amp_level)
-        if self.command == "distill":
-            loss_fn = DistillLoss(c.kd_way, c.tp_tau, c.t_tau, c.s_tau, c.lamb)
-        else:
-            loss_fn = DistillLoss("none")
-        self.lrs = self._lr_array()
-        self.optimizer = build_optimizer(self.student, self.lrs, c.momentum, c.weight_decay)
-        self.train_step = TrainStep(StudentWithLoss(self.student, teacher, loss_fn), self.optimizer,
-                                    skip_nonfinite=c.on_nan == "skip", grad_reducer=self._grad_reducer())
-        eval_net = nn.WithEvalCell(self.student, nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean"))
-        from mindspore.train import Model, Top1CategoricalAccuracy, Top5CategoricalAccuracy
+            ms.amp.auto_mixed_precision(student, c.amp_level)
+        member.student = student
+        member.named = [(p.name, p) for p in student.get_parameters()]
+        if not c.resume:
+            return
+        if not os.path.isfile(member.paths["resume"]):
+            self._say(f"note: no resume checkpoint {member.paths['resume']}; starting from epoch 1", member)
+            return
+        saved, params, member.optimizer_state = run_state.read_state(member.paths["resume"], c)
+        load_strict(student, params, source=member.paths["resume"])
+        member.history, member.start_epoch = saved["history"], saved["epoch"]
+        self._say(f"resumed from {member.paths['resume']} after epoch {saved['epoch']}", member)
 
-        from ats_ms.engine.metrics import BatchMeanAccuracy
-        metrics = {"acc": BatchMeanAccuracy(), "top1": Top1CategoricalAccuracy()}
-        if c.n_classes >= 5:
-            metrics["top5"] = Top5CategoricalAccuracy()
-        self.model = Model(self.train_step, eval_network=eval_net, metrics=metrics, eval_indexes=[0, 1, 2])
+    def _build_cells(self, members):
+        from mindspore.train import Model
+
+        from ats_ms.engine.cells import EvalStudents, FrozenTeacher, StudentsWithLoss, TrainStep
+        from ats_ms.engine.optim import build_optimizer
+        c = self.config
+        if self.needs_teacher and self.frozen_teacher is None:
+            self.frozen_teacher = FrozenTeacher(self.teacher_net, fold_bn=c.fold_teacher_bn)
+            if c.amp_level != "O0":
+                import mindspore as ms
+                ms.amp.auto_mixed_precision(self.frozen_teacher, c.amp_level)
+        net = StudentsWithLoss([m.student for m in members], self.frozen_teacher, [m.loss_fn() for m in members])
+        for member in members:
+            if member.optimizer is None:
+                member.optimizer = build_optimizer(member.student, self.lrs, c.momentum, c.weight_decay)
+                if member.optimizer_state is not None:
+                    run_state.load_optimizer_state(member.optimizer, member.named, member.optimizer_state,
+                                                   member.paths["resume"])
+        reducers = [self._grad_reducer(m.optimizer) for m in members]
+        self.train_step = TrainStep(net, [m.optimizer for m in members], skip_nonfinite=c.on_nan == "skip",
+                                    grad_reducers=reducers if reducers[0] is not None else None)
+        self.train_step.set_train(True)
+        self.eval_cell = EvalStudents([m.student for m in members])
+        self.model = Model(self.train_step)
+        self.built_for = list(members)
 
     def _lr_array(self):
         from ats_ms.engine.lr import build_lr
@@ -209,83 +262,142 @@ class Trainer:
     def _adapt_student(self, student):
         return student
 
-    def _grad_reducer(self):
+    def _grad_reducer(self, optimizer):
         return None
 
-    # ----- running -----
-    def _resume(self):
+    def _startup(self, members):
+        from ats_ms.models.layers import param_count
         c = self.config
-        if not (c.resume and os.path.isfile(self.paths["resume"])):
-            if c.resume:
-                self._print(f"note: no resume checkpoint {self.paths['resume']}; starting from epoch 1")
-            return 0, []
-        saved = run_state.load_state(self.paths["resume"], c, self.student, self.optimizer)
-        self._print(f"resumed from {self.paths['resume']} after epoch {saved['epoch']}")
-        return saved["epoch"], saved["history"]
+        teacher = None
+        if self.frozen_teacher is not None:
+            from mindspore import ops
+            acc = self._evaluate(lambda x: ops.expand_dims(self.frozen_teacher(x), 0), 1)[0]["top1"]
+            teacher = (c.t_net_name, c.t_net_style, self.teacher_params, acc)
+        labels = [m.label or m.config.ckpt_name for m in members] if len(members) > 1 else []
+        for line in logs.startup_lines(self.train_data, self.test_data, self.steps_per_epoch,
+                                       c.batch_size * self.group_size,
+                                       (c.net_name, c.net_style, param_count(members[0].student)), teacher, labels):
+            self._say(line)
 
-    def _write_metrics(self, history):
-        tmp = f"{self.paths['metrics']}.tmp-{os.getpid()}"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.writelines(logs.metrics_json(r) + "\n" for r in history)
-        os.replace(tmp, self.paths["metrics"])
+    def _evaluate(self, predict, n_outputs):
+        from ats_ms.engine.evaluation import test_accuracy
+        return test_accuracy(predict, self.test_ds, n_outputs, self.config.n_classes)
 
-    def _epoch(self, epoch, history):
+    def _evaluate_students(self, n_outputs):
+        self.eval_cell.set_train(False)
+        try:
+            return self._evaluate(self.eval_cell, n_outputs)
+        finally:
+            self.train_step.set_train(True)
+
+    # ----- running -----
+    def run(self):
+        """Train every run; returns the members (each with ``history``, ``status`` done/failed and ``error``)."""
+        if not self.prepared:
+            self.prepare()
+        c = self.config
+        self.lrs = self._lr_array()
+        for member in self.members:
+            self._build_student(member)
+        starts = {m.start_epoch for m in self.members}
+        if len(starts) > 1:
+            raise UserError(f"runs of one pack must continue from the same epoch; their resume files are at epochs "
+                            f"{sorted(starts)}; expected them packed separately")
+        start = self.members[0].start_epoch
+        self.built_for = None
+        if start < c.epoches:
+            self._build_cells(self.members)
+            self._startup(self.members)
+        self.sink = bool(c.dataset_sink_mode) if c.dataset_sink_mode is not None else c.device_target != "CPU"
+        for member in self.members:
+            member.status = "running"
+            if self.rank == 0:
+                save_effective(member.config, member.paths["config"])
+                self._write_metrics(member)
+        for epoch in range(start, c.epoches):
+            active = [m for m in self.members if m.status == "running"]
+            if not active:
+                break
+            if active != self.built_for:
+                self._build_cells(active)
+            self._epoch(epoch, active)
+        for member in self.members:
+            if member.status == "running":
+                self._finish(member)
+        return self.members
+
+    def _epoch(self, epoch, members):
         from ats_ms.engine.callbacks import StepMonitor
         c = self.config
+        remaining_epochs = c.epoches - epoch - 1
         monitor = StepMonitor(epoch + 1, self.steps_per_epoch, c.batch_size * self.group_size, c.print_every,
-                              self._print, skip_nonfinite=c.on_nan == "skip")
+                              self._say, self.lrs, epoch * self.steps_per_epoch, remaining_epochs,
+                              stop_on_nonfinite=c.on_nan == "stop" and len(members) == 1)
         start = time.time()
-        self.model.train(1, self._train_ds(epoch), callbacks=[monitor], dataset_sink_mode=False)
-        if monitor.non_finite is not None:
-            step, value = monitor.non_finite
-            last = f"{self.paths['resume']} (epoch {history[-1]['epoch']})" if history else "none (first epoch)"
-            raise NonFiniteLoss(f"non-finite loss {value} at epoch {epoch + 1}, step {step}; training stopped. "
-                                f"Last good checkpoint: {last}. Expected finite losses: lower --lr, or use "
-                                f"--on_nan skip to skip such batches")
-        result = self.model.eval(self.test_ds, dataset_sink_mode=False)
-        self.train_step.set_train(True)
-        record = {"epoch": epoch + 1, "lr": float(self.lrs[epoch * self.steps_per_epoch]),
-                  "loss": monitor.mean_loss(), "train_acc": monitor.mean_acc(), "test_acc": result["acc"],
-                  "test_top1": result["top1"], "test_top5": result.get("top5"),
-                  "seconds": round(time.time() - start, 3), "skipped_batches": monitor.skipped,
-                  "rss_mb": round(resident_mb(), 1)}
-        if monitor.skipped:
-            self._print(f"note: skipped {monitor.skipped} batches with non-finite loss in epoch {epoch + 1}")
-        self._print(logs.epoch_line(record["epoch"], record["loss"], record["train_acc"], record["test_acc"]))
-        return record
+        self.model.train(1, self._train_ds(epoch), callbacks=[monitor], dataset_sink_mode=self.sink)
+        stats = self.train_step.take_stats()
+        for k, (member, (_, _, _, skipped)) in enumerate(zip(members, stats)):
+            if skipped and c.on_nan == "stop":
+                self._fail(member, epoch, monitor.first_nonfinite.get(k))
+        results = self._evaluate_students(len(members))
+        seconds = round(time.time() - start, 3)
+        for member, (loss, acc, _, skipped), result in zip(members, stats, results):
+            if member.status != "running":
+                continue
+            record = {"epoch": epoch + 1, "lr": float(self.lrs[epoch * self.steps_per_epoch]), "loss": loss,
+                      "train_acc": acc, "test_acc": result["acc"], "test_top1": result["top1"],
+                      "test_top5": result["top5"], "seconds": seconds, "skipped_batches": skipped,
+                      "rss_mb": round(resident_mb(), 1)}
+            if skipped:
+                self._say(f"note: skipped {skipped} batches with non-finite loss in epoch {epoch + 1}", member)
+            best_before = max((r["test_acc"] for r in member.history), default=-math.inf)
+            member.history.append(record)
+            self._say(logs.epoch_line(record["epoch"], loss, acc, record["test_acc"]), member)
+            self._save_epoch(member, record["test_acc"] > best_before)
 
-    def _save_epoch(self, history):
-        if self.rank != 0:
-            return
-        state = {"epoch": history[-1]["epoch"], "history": history, "seed": self.config.seed,
-                 "fingerprint": run_state.fingerprint(self.config), "config": vars(self.config)}
-        run_state.save_state(self.paths["resume"], self.student, self.optimizer, state)
-        self._write_metrics(history)
+    def _fail(self, member, epoch, step):
+        last = f"{member.paths['resume']} (epoch {member.history[-1]['epoch']})" if member.history else \
+            "none (first epoch)"
+        where = f"epoch {epoch + 1}, step {step}" if step else f"epoch {epoch + 1}"
+        member.status = "failed"
+        member.error = (f"non-finite loss at {where}; training stopped. Last good checkpoint: {last}. Expected "
+                        f"finite losses: lower --lr, or use --on_nan skip to skip such batches")
+        if len(self.members) == 1:
+            raise NonFiniteLoss(member.error)
+        self._say(f"error: {member.error}", member)
 
-    def _finish(self, history):
+    def _meta(self, member, **extra):
+        return records.encode(dict(member.record, **extra))
+
+    def _save_epoch(self, member, improved):
         from ats_ms.models.checkpoint import save_network
         if self.rank != 0:
             return
-        save_network(self.student, self.paths["ckpt"])
-        with open(self.paths["log"], "a", encoding="utf-8") as f:
-            f.write("\n".join(logs.log_block(self.config, history)) + "\n")
-        if os.path.exists(self.paths["resume"]):
-            os.remove(self.paths["resume"])
-        for line in logs.summary_lines(history, self.paths["ckpt"], self.paths["log"], self.paths["metrics"]):
-            self._print(line)
+        last = member.history[-1]
+        if improved:
+            save_network(member.named, member.paths["best"],
+                         self._meta(member, epoch=last["epoch"], test_acc=last["test_acc"]))
+        state = {"epoch": last["epoch"], "history": member.history, "seed": member.config.seed,
+                 "fingerprint": run_state.fingerprint(member.config), "config": member.config.to_dict()}
+        run_state.save_state(member.paths["resume"], member.named, member.optimizer, state,
+                             self._meta(member, epoch=last["epoch"]))
+        self._write_metrics(member)
 
-    def run(self):
-        """Train; returns the per-epoch history (list of dicts)."""
-        from ats_ms.utils.config import save_effective
-        if not self.prepared:
-            self.prepare()
-        self._networks()
-        start_epoch, history = self._resume()
-        if self.rank == 0:
-            save_effective(self.config, self.paths["config"])
-            self._write_metrics(history)
-        for epoch in range(start_epoch, self.config.epoches):
-            history.append(self._epoch(epoch, history))
-            self._save_epoch(history)
-        self._finish(history)
-        return history
+    def _write_metrics(self, member):
+        write_text(member.paths["metrics"], "".join(logs.metrics_json(r) + "\n" for r in member.history))
+
+    def _finish(self, member):
+        from ats_ms.models.checkpoint import save_network
+        member.status = "done"
+        if self.rank != 0:
+            return
+        last = member.history[-1]
+        save_network(member.named, member.paths["ckpt"],
+                     self._meta(member, epoch=last["epoch"], test_acc=last["test_acc"]))
+        with open(member.paths["log"], "a", encoding="utf-8") as f:
+            f.write("\n".join(logs.log_block(member.config.namespace(), member.history)) + "\n")
+        if os.path.exists(member.paths["resume"]):
+            os.remove(member.paths["resume"])
+        for line in logs.summary_lines(member.history, member.paths):
+            self._say(line, member)
+

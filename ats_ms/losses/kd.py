@@ -6,7 +6,8 @@ All Cells take ``construct(s_logits, t_logits, labels)`` with s_logits/t_logits 
 from mindspore import nn
 
 from ats_ms.losses import functional as F
-from ats_ms.utils.errors import check_kd_way, check_temperature, check_unit_interval
+from ats_ms.losses import KD_WAYS
+from ats_ms.utils.checks import check_choice, check_temperature, check_unit_interval
 
 
 class ATSLoss(nn.Cell):
@@ -82,7 +83,7 @@ class DistillLoss(nn.Cell):
 
     def __init__(self, kd_way="ATS", tp_tau=4.0, t_tau=3.0, s_tau=1.0, lamb=0.5):
         super().__init__()
-        self.kd_way = check_kd_way(kd_way)
+        self.kd_way = check_choice("kd_way", kd_way, KD_WAYS)
         tp_tau = check_temperature("tp_tau", tp_tau)
         self.t_tau = check_temperature("t_tau", t_tau)
         self.s_tau = check_temperature("s_tau", s_tau)

@@ -1,7 +1,9 @@
-"""Strict checkpoint loading and atomic saving of bare networks.
+"""Strict checkpoint loading and atomic saving of bare networks, with string metadata beside the parameters.
 
 ``mindspore.load_param_into_net`` never raises on name mismatches, so ``load_strict`` compares names and shapes
-itself and raises one UserError listing every missing, unexpected and mis-shaped parameter.
+itself and raises one UserError listing every missing, unexpected and mis-shaped parameter. A checkpoint may carry
+string entries (``META_KEYS``: the run's record, a resume state) stored with ``append_dict``; ``read_checkpoint``
+leaves them out and ``read_meta`` reads one of them without loading the parameters.
 """
 import logging
 import os
@@ -12,22 +14,35 @@ from ats_ms.utils.errors import UserError
 
 log = logging.getLogger(__name__)
 _LIST_MAX = 6
+META_KEYS = ("ats_record", "ats_state")
 
 
-def read_checkpoint(path):
-    """Read a MindSpore checkpoint into {name: Parameter}; missing, truncated or corrupt files raise UserError."""
+def _load(path, choice_func=None):
     import mindspore as ms
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise UserError(f"checkpoint {path}: no such file; expected a MindSpore .ckpt file")
     try:
-        params = ms.load_checkpoint(path)
+        return ms.load_checkpoint(path, choice_func=choice_func)
     except Exception as exc:  # MindSpore raises ValueError/RuntimeError with multi-line text on corrupt files
         reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
         raise UserError(f"checkpoint {path} cannot be read ({reason}); expected a complete MindSpore .ckpt file")
+
+
+def read_checkpoint(path, with_meta=False):
+    """Read a MindSpore checkpoint into {name: Parameter} (metadata left out; with ``with_meta`` also returns
+    {key: str} of ``META_KEYS``); missing, truncated or corrupt files raise UserError."""
+    params = _load(path)
+    meta = {k: params.pop(k) for k in META_KEYS if k in params}
     if not params:
         raise UserError(f"checkpoint {path} holds no parameters; expected a MindSpore .ckpt file of a network")
-    return params
+    return (params, meta) if with_meta else params
+
+
+def read_meta(path, key):
+    """The string stored under ``key`` in checkpoint ``path`` (None when absent), without reading the parameters."""
+    value = _load(path, choice_func=lambda name: name == key).get(key)
+    return value if isinstance(value, str) else None
 
 
 def _fmt(names):
@@ -105,16 +120,19 @@ def load_strict(net, checkpoint, source=None, n_classes_flag=False):
     return net
 
 
-def save_network(net, path):
-    """Save the bare network's parameters to ``path`` atomically (temp file in the same folder, then rename)."""
+def save_network(net, path, meta=None):
+    """Save parameters to ``path`` atomically, with string metadata.
+
+    Args:
+        net (nn.Cell | list[tuple[str, Parameter]]): a bare network, or (name, parameter) pairs (e.g. a wrapped
+            student's parameters under their bare names).
+        path (str): checkpoint file.
+        meta (dict[str, str] | None): entries of ``META_KEYS`` to store beside the parameters.
+    """
     import mindspore as ms
-    path = os.fspath(path)
-    folder, name = os.path.split(path)
-    tmp = os.path.join(folder, f".{name}.tmp-{os.getpid()}.ckpt")  # save_checkpoint appends .ckpt otherwise
-    try:
-        ms.save_checkpoint(net, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+
+    from ats_ms.utils.files import atomic_path
+    items = net if isinstance(net, list) else [(p.name, p) for p in net.get_parameters()]
+    with atomic_path(path) as tmp:
+        ms.save_checkpoint([{"name": n, "data": p} for n, p in items], tmp, append_dict=dict(meta or {}))
     return path

@@ -1,15 +1,25 @@
 """CIFAR ResNet 6n+2 (8 ... 110) of the reference code, with the official MindSpore demo's parameter names.
 
 Names: conv1, bn1, layer{1,2,3}.{i}.conv1/.bn1/.conv2/.bn2/.downsample.0/.downsample.1, fc. Widths 16/16/32/64.
+``style="demo"`` builds the official demo's layers instead (``ats_ms.models.layers``: ``same`` padding, BatchNorm
+momentum 0.99, XavierUniform and Uniform initialisers), so a demo checkpoint gives the demo's logits.
 """
 import functools
 
 from mindspore import nn
 
-from ats_ms.models.layers import GlobalAvgPool, batch_norm, conv2d, dense
+from ats_ms.models.layers import (GlobalAvgPool, batch_norm, conv2d, demo_batch_norm, demo_conv, demo_dense,
+                                  dense)
 from ats_ms.models.registry import register_model
 
 DEPTHS = (8, 14, 20, 32, 44, 56, 110)
+
+
+def _layers(style):
+    """(conv builder (in, out, kernel, stride), BatchNorm builder) of ``style``."""
+    if style == "demo":
+        return demo_conv, demo_batch_norm
+    return (lambda cin, cout, k, stride: conv2d(cin, cout, k, stride, k // 2)), batch_norm
 
 
 class BasicBlock(nn.Cell):
@@ -17,16 +27,17 @@ class BasicBlock(nn.Cell):
 
     FOLD_PAIRS = (("conv1", "bn1"), ("conv2", "bn2"))
 
-    def __init__(self, in_channels, channels, stride=1):
+    def __init__(self, in_channels, channels, stride=1, style="paper"):
         super().__init__()
-        self.conv1 = conv2d(in_channels, channels, 3, stride, 1)
-        self.bn1 = batch_norm(channels)
-        self.conv2 = conv2d(channels, channels, 3, 1, 1)
-        self.bn2 = batch_norm(channels)
+        conv, bn = _layers(style)
+        self.conv1 = conv(in_channels, channels, 3, stride)
+        self.bn1 = bn(channels)
+        self.conv2 = conv(channels, channels, 3, 1)
+        self.bn2 = bn(channels)
         self.relu = nn.ReLU()
         self.downsample = None
         if stride != 1 or in_channels != channels:
-            self.downsample = nn.SequentialCell([conv2d(in_channels, channels, 1, stride), batch_norm(channels)])
+            self.downsample = nn.SequentialCell([conv(in_channels, channels, 1, stride), bn(channels)])
 
     def construct(self, x):
         out = self.relu(self.bn1(self.conv1(x)))
@@ -41,26 +52,28 @@ class CifarResNet(nn.Cell):
     Args:
         depth (int): 6n + 2.
         n_classes (int): classes.
+        style (str): ``paper`` (the official PyTorch code) or ``demo`` (the official MindSpore demo).
     """
 
     FOLD_PAIRS = (("conv1", "bn1"),)
 
-    def __init__(self, depth, n_classes):
+    def __init__(self, depth, n_classes, style="paper"):
         super().__init__()
         n = (depth - 2) // 6
         widths = (16, 16, 32, 64)
-        self.conv1 = conv2d(3, widths[0], 3, 1, 1)
-        self.bn1 = batch_norm(widths[0])
+        _, bn = _layers(style)
+        self.conv1 = demo_conv(3, widths[0], 3, 1, stem=True) if style == "demo" else conv2d(3, widths[0], 3, 1, 1)
+        self.bn1 = bn(widths[0])
         self.relu = nn.ReLU()
         in_ch = widths[0]
         stages = []
         for stage, (width, stride) in enumerate(zip(widths[1:], (1, 2, 2))):
-            blocks = [BasicBlock(in_ch if i == 0 else width, width, stride if i == 0 else 1) for i in range(n)]
+            blocks = [BasicBlock(in_ch if i == 0 else width, width, stride if i == 0 else 1, style) for i in range(n)]
             stages.append(nn.SequentialCell(blocks))
             in_ch = width
         self.layer1, self.layer2, self.layer3 = stages
         self.pool = GlobalAvgPool()
-        self.fc = dense(widths[3], n_classes)
+        self.fc = demo_dense(widths[3], n_classes) if style == "demo" else dense(widths[3], n_classes)
 
     def construct(self, x):
         x = self.relu(self.bn1(self.conv1(x)))
@@ -69,4 +82,4 @@ class CifarResNet(nn.Cell):
 
 
 for _depth in DEPTHS:
-    register_model(f"ResNet{_depth}", functools.partial(CifarResNet, _depth))
+    register_model(f"ResNet{_depth}", functools.partial(CifarResNet, _depth), styles=("paper", "demo"))

@@ -2,7 +2,8 @@
 
 Names: block{0..4}.{j} (conv, BN, ReLU in sequence, the block's last ReLU dropped), classifier. Three max-pools at
 32x32 (after blocks 0, 1, 2), then a global average pool and Linear 512 -> C. The demo's VGG convs have no bias:
-``ZERO_IF_MISSING`` lets its checkpoints load with zero biases.
+``ZERO_IF_MISSING`` lets its checkpoints load with zero biases. ``style="demo"`` builds the demo's VGG exactly:
+convolutions without bias and MindSpore's default initialisers (convolutions and classifier).
 """
 import functools
 import re
@@ -21,29 +22,37 @@ CONFIGS = {
 }
 
 
-def _block(widths, in_channels):
+def _block(widths, in_channels, style):
     layers = []
     for width in widths:
-        layers += [conv2d(in_channels, width, 3, 1, 1, bias=True), batch_norm(width), nn.ReLU()]
+        conv = nn.Conv2d(in_channels, width, 3, pad_mode="pad", padding=1) if style == "demo" else \
+            conv2d(in_channels, width, 3, 1, 1, bias=True)
+        layers += [conv, batch_norm(width), nn.ReLU()]
         in_channels = width
     return nn.SequentialCell(layers[:-1])
 
 
 class CifarVGG(nn.Cell):
-    """VGG for 32x32 inputs. Inputs: (N, 3, 32, 32). Outputs: (N, n_classes) logits."""
+    """VGG for 32x32 inputs. Inputs: (N, 3, 32, 32). Outputs: (N, n_classes) logits.
+
+    Args:
+        depth (int): 8, 11, 13, 16 or 19.
+        n_classes (int): classes.
+        style (str): ``paper`` (conv bias, the reference's initialisers) or ``demo`` (the official MindSpore demo).
+    """
 
     ZERO_IF_MISSING = re.compile(r"^block\d+\.\d+\.bias$")
 
-    def __init__(self, depth, n_classes):
+    def __init__(self, depth, n_classes, style="paper"):
         super().__init__()
         cfg = CONFIGS[depth]
         ins = [3] + [widths[-1] for widths in cfg[:-1]]
         self.block0, self.block1, self.block2, self.block3, self.block4 = (
-            _block(w, i) for w, i in zip(cfg, ins))
+            _block(w, i, style) for w, i in zip(cfg, ins))
         self.pool = nn.MaxPool2d(kernel_size=2, stride=2)
         self.relu = nn.ReLU()
         self.gap = GlobalAvgPool()
-        self.classifier = dense(512, n_classes, init="normal001")
+        self.classifier = nn.Dense(512, n_classes) if style == "demo" else dense(512, n_classes, init="normal001")
 
     def construct(self, x):
         x = self.pool(self.relu(self.block0(x)))
@@ -55,4 +64,4 @@ class CifarVGG(nn.Cell):
 
 
 for _depth in CONFIGS:
-    register_model(f"VGG{_depth}", functools.partial(CifarVGG, _depth))
+    register_model(f"VGG{_depth}", functools.partial(CifarVGG, _depth), styles=("paper", "demo"))

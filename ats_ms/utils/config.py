@@ -1,129 +1,144 @@
-"""Flags, YAML configs and their precedence: defaults < YAML (``--config``) < command line.
+"""Flags, YAML configs and their precedence: defaults < YAML (``--config``) < command line (or keyword overrides).
 
-Every flag is also a YAML key with the same name (flat YAML, as mindcv). An unknown YAML key, a YAML syntax error or
-a value of the wrong type is a UserError naming the file, the key and what was expected. The official demo's flags
-keep their spelling, defaults and meaning (``--epoches``, ``--download True``); booleans are parsed properly.
+Every flag is also a YAML key with the same name (flat YAML, as mindcv). A flag is described once, by a ``Flag`` in
+``ats_ms.flags``: type, default, group, allowed values and range check. This module turns such a table into an
+argparse parser (grouped ``--help`` with defaults and allowed values), reads YAML files, coerces and checks values
+(one ``UserError`` line naming the flag or key, the value and what was expected) and holds the result in a read-only
+``RunConfig``. The official demo's flags keep their spelling and meaning (``--epoches``, ``--download False``).
 """
 import argparse
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
+from typing import Callable, Optional
 
-from ats_ms.utils.args import ArgumentParser, str2bool
+from ats_ms.utils.checks import check_choice
 from ats_ms.utils.errors import UserError
+
+TRUE_WORDS = ("true", "1", "yes", "y", "on")
+FALSE_WORDS = ("false", "0", "no", "n", "off")
+GROUP_TITLES = {
+    "general": "general", "data": "data", "networks": "networks", "training": "training",
+    "distillation": "distillation", "outputs": "outputs", "device": "device",
+}
 
 
 @dataclass(frozen=True)
 class Flag:
-    """One flag/YAML key: name, type (str, int, float or bool), default, help, allowed choices."""
+    """One flag (= YAML key).
+
+    Args:
+        name (str): flag name without dashes (also the YAML key).
+        type (type): str, int, float or bool (of each item when ``many`` is set).
+        default: value when neither YAML nor command line give one.
+        help (str): one line for ``--help`` and docs/flags.md.
+        group (str): ``--help`` section (data, networks, training, distillation, outputs, device, or a command's).
+        choices (tuple): allowed values (strings compare case-insensitively).
+        check (callable | None): ``check(label, value) -> value`` raising UserError (see ``ats_ms.utils.checks``).
+        many (str): ``""`` one value, ``"csv"`` a comma-separated list (YAML: a list too), ``"repeat"`` a flag given
+            several times; both give a tuple.
+    """
     name: str
     type: type
     default: object
     help: str
-    choices: tuple = field(default=())
+    group: str
+    choices: tuple = ()
+    check: Optional[Callable] = None
+    many: str = ""
+
+    def with_default(self, default):
+        return replace(self, default=default)
+
+    def describe(self):
+        """The help text with the default and the allowed values."""
+        extra = [f"default: {format_value(self.default)}"]
+        if self.choices:
+            extra.append(f"one of: {', '.join(map(str, self.choices))}")
+        elif self.check is not None and getattr(self.check, "expected", None):
+            extra.append(self.check.expected)
+        return f"{self.help} ({'; '.join(extra)})"
 
 
-def _flags(*rows):
-    return {row[0]: Flag(*row) for row in rows}
+def format_value(value):
+    if value is None:
+        return "none"
+    if isinstance(value, tuple):
+        return ",".join(format_value(v) for v in value)
+    return str(value)
 
 
-DATA = _flags(
-    ("dataset", str, "cifar100", "dataset name", ("cifar100", "cifar10", "digits")),
-    ("data_dir", str, "./data/", "folder holding the CIFAR layout folder"),
-    ("download", bool, True, "download CIFAR when missing (True/False)"),
-    ("n_classes", int, 100, "number of classes"),
-    ("batch_size", int, 128, "batch size (per device with --distribute)"),
-    ("normalize", str, "cifar", "input normalisation: cifar (demo) or imagenet (paper code)", ("cifar", "imagenet")),
-    ("num_workers", int, 2, "data pipeline workers (capped at the CPU count)"),
-)
-DEVICE = _flags(
-    ("config", str, None, "YAML file whose keys are these flags"),
-    ("device_target", str, "CPU", "device", ("CPU", "GPU", "Ascend")),
-    ("device_id", int, 0, "device index"),
-    ("mode", str, "graph", "execution mode", ("graph", "pynative")),
-    ("seed", int, 0, "seed for initialisation, data order and augmentation"),
-)
-STUDENT = _flags(
-    ("net", str, "ResNet", "network family (demo flag; the network is chosen by --net_name)"),
-    ("n_layer", int, 14, "network depth (demo flag; the network is chosen by --net_name)"),
-    ("net_name", str, "ResNet14", "network to train, e.g. ResNet14, ResNet110, WRN28-8, VGG8"),
-)
-TRAIN = _flags(
-    ("epoches", int, 240, "number of training epochs (demo spelling)"),
-    ("lr", float, 0.03, "base learning rate"),
-    ("momentum", float, 0.9, "SGD momentum"),
-    ("weight_decay", float, 0.0, "weight decay on all parameters (paper 5e-4, demo 0)"),
-    ("lr_schedule", str, "demo", "paper (official PyTorch per-epoch) or demo (per-step warm-up + poly)",
-     ("paper", "demo")),
-    ("amp_level", str, "O0", "mixed precision level", ("O0", "O1", "O2", "O3")),
-    ("log_dir", str, "./logs/", "folder of the log, metrics and effective config"),
-    ("log_name", str, "classify.log", "log file the demo's block is appended to"),
-    ("ckpt_dir", str, "./ckpts/", "checkpoint folder"),
-    ("ckpt_name", str, None, "final checkpoint file name (default: {dataset}-{net_name}.ckpt; distill: "
-                             "{dataset}-{t_net_name}-{net_name}-{kd_way}.ckpt)"),
-    ("resume", bool, False, "continue an interrupted run from its resume checkpoint (True/False)"),
-    ("overwrite", bool, False, "allow replacing an existing final checkpoint or starting over a half-done run"),
-    ("on_nan", str, "stop", "non-finite loss: stop the run, or skip the batch", ("stop", "skip")),
-    ("print_every", int, 50, "progress line every N steps (0: never)"),
-    ("distribute", bool, False, "data-parallel training under msrun (True/False)"),
-    ("lr_scale", str, "none", "with --distribute: scale lr linearly with the device count (linear) or not (none)",
-     ("none", "linear")),
-    ("sync_bn", bool, False, "with --distribute on GPU/Ascend: SyncBatchNorm in the student"),
-)
-KD = _flags(
-    ("t_net", str, "ResNet", "teacher family (demo flag)"),
-    ("t_n_layer", int, 14, "teacher depth (demo flag)"),
-    ("t_net_name", str, "ResNet14", "teacher network"),
-    ("t_ckpt", str, None, "teacher checkpoint (default: {ckpt_dir}/{dataset}-{t_net_name}.ckpt)"),
-    ("kd_way", str, "ATS", "ATS, TS or none", ("ATS", "TS", "none")),
-    ("s_tau", float, 1.0, "student temperature"),
-    ("t_tau", float, 3.0, "teacher temperature of the wrong classes (TS: of every class)"),
-    ("tp_tau", float, 4.0, "teacher temperature of the correct class (ATS)"),
-    ("lamb", float, 0.5, "weight of the KD term in [0, 1]"),
-    ("fold_teacher_bn", bool, True, "fold the frozen teacher's BatchNorms into its convolutions (same logits up to "
-                                    "float rounding, ~10 % faster ResNet110 -> VGG8 steps on CPU)"),
-)
-DISTILL_STUDENT = {"net": "VGG", "n_layer": 8, "net_name": "VGG8"}
-
-COMMAND_FLAGS = {
-    "classify": {**DEVICE, **DATA, **STUDENT, **TRAIN},
-    "distill": {**DEVICE, **DATA, **{k: Flag(k, f.type, DISTILL_STUDENT[k], f.help) for k, f in STUDENT.items()},
-                **TRAIN, **KD},
-}
+def str2bool(value):
+    """Parse True/False/1/0/yes/no/on/off (case-insensitive); anything else raises ValueError."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ValueError(f"{value!r} is not a boolean")
 
 
 def _type_name(flag):
-    return {str: "a string", int: "an integer", float: "a number", bool: "a boolean (true/false)"}[flag.type]
+    name = {str: "a string", int: "an integer", float: "a number", bool: "a boolean (True/False)"}[flag.type]
+    return f"comma-separated values, each {name}" if flag.many == "csv" else name
 
 
-def coerce(flag, value, where):
-    """Return ``value`` converted to ``flag.type`` or raise UserError saying ``where`` it came from."""
-    if value is None:
-        return None
-    try:
-        if flag.type is bool:
-            value = str2bool(value)
-        elif flag.type is int:
-            if isinstance(value, bool) or not isinstance(value, (int, str)) or isinstance(value, float):
-                raise ValueError
-            value = int(value)
-        elif flag.type is float:
-            if isinstance(value, bool):
-                raise ValueError
-            value = float(value)
-        elif not isinstance(value, str):
+def _convert(flag, value):
+    if flag.type is bool:
+        return str2bool(value)
+    if flag.type is int:
+        if isinstance(value, bool) or isinstance(value, float) or not isinstance(value, (int, str)):
             raise ValueError
-    except (ValueError, TypeError, argparse.ArgumentTypeError):
-        raise UserError(f"{where}: {flag.name}={value!r} has the wrong type; expected {_type_name(flag)}")
-    if flag.choices and value not in flag.choices:
-        lowered = {c.lower(): c for c in flag.choices}
-        if isinstance(value, str) and value.lower() in lowered:
-            return lowered[value.lower()]
-        raise UserError(f"{where}: {flag.name}={value!r} is not allowed; expected one of {', '.join(flag.choices)}")
+        return int(value)
+    if flag.type is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValueError
+        return float(value)
+    if not isinstance(value, str):
+        raise ValueError
     return value
 
 
-def load_yaml(path, flags):
-    """Read a flat YAML config; returns {key: coerced value}. Unknown keys, syntax and type errors raise UserError."""
+def coerce(flag, value, where):
+    """``value`` converted to the flag's type, canonical choice and checked range, or UserError.
+
+    ``where`` is ``"command line"`` (messages name ``--flag``) or ``"--config FILE"`` (messages name the file and key).
+    """
+    if value is None:
+        return None
+    label = f"--{flag.name}" if where == "command line" else f"{where}: {flag.name}"
+    if flag.many:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)):
+            items = [items]
+        items = [v.strip() if isinstance(v, str) else v for v in items]
+        items = [v for v in items if v != ""]
+        if not items and flag.many == "csv":
+            raise UserError(f"{label}={value!r} is empty; expected {_type_name(flag)}")
+        try:
+            return tuple(coerce(replace(flag, many=""), v, where) for v in items)
+        except UserError as exc:
+            if "has the wrong type" in str(exc):
+                raise UserError(f"{label}={value!r} has the wrong type; expected {_type_name(flag)}") from None
+            raise
+    try:
+        value = _convert(flag, value)
+    except (ValueError, TypeError):
+        raise UserError(f"{label}={value!r} has the wrong type; expected {_type_name(flag)}")
+    if flag.choices:
+        value = check_choice(label, value, flag.choices)
+    if flag.check is not None:
+        value = flag.check(label, value)
+    return value
+
+
+def load_yaml(path, flags, ignored=()):
+    """Read a flat YAML config; returns {key: coerced value} for the keys in ``flags``.
+
+    Keys in ``ignored`` (flags of other commands) are skipped; any other unknown key, a syntax error or a bad value
+    raises UserError.
+    """
     import yaml
     if not os.path.isfile(path):
         raise UserError(f"--config {path}: no such file; expected a YAML file whose keys are flags")
@@ -135,45 +150,136 @@ def load_yaml(path, flags):
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise UserError(f"--config {path}: YAML syntax error{where} ({getattr(exc, 'problem', exc)}); expected "
                         f"flat 'key: value' lines")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"--config {path} cannot be read ({exc}); expected a UTF-8 YAML file")
     data = data or {}
     if not isinstance(data, dict):
         raise UserError(f"--config {path}: top level is {type(data).__name__}; expected a mapping of flag: value")
-    unknown = sorted(k for k in data if k not in flags or k == "config")
+    unknown = sorted(str(k) for k in data if (k not in flags or k == "config") and k not in ignored)
     if unknown:
-        raise UserError(f"--config {path}: unknown key(s) {', '.join(map(str, unknown))}; expected flags of this "
-                        f"command: {', '.join(k for k in flags if k != 'config')}")
-    return {k: coerce(flags[k], v, f"--config {path}") for k, v in data.items()}
+        raise UserError(f"--config {path}: unknown key(s) {', '.join(unknown)}; expected flags of this command: "
+                        f"{', '.join(k for k in flags if k != 'config')}")
+    return {k: coerce(flags[k], v, f"--config {path}") for k, v in data.items() if k in flags and k != "config"}
 
 
-def build_parser(prog, flags, description=""):
-    """argparse parser with every flag defaulting to SUPPRESS (so only explicit command-line values appear)."""
-    parser = ArgumentParser(prog=prog, description=description, argument_default=argparse.SUPPRESS)
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with exit status 2 and a single ``error: ...`` line (no usage block)."""
+
+    def error(self, message):
+        raise UserError(f"{self.prog}: {message}; expected the flags and values listed by {self.prog} --help")
+
+
+def build_parser(prog, flags, description="", group_order=()):
+    """argparse parser of ``flags`` in titled groups; every flag defaults to SUPPRESS (only given values appear)."""
+    parser = ArgumentParser(prog=prog, description=description, argument_default=argparse.SUPPRESS,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    order = list(group_order) + [g for g in GROUP_TITLES if g not in group_order]
+    order += sorted({f.group for f in flags.values()} - set(order))
+    groups = {}
+    for name in order:
+        if any(f.group == name for f in flags.values()):
+            groups[name] = parser.add_argument_group(GROUP_TITLES.get(name, name))
     for flag in flags.values():
-        kind = str2bool if flag.type is bool else flag.type
-        default = "" if flag.default is None else f" (default: {flag.default})"
-        parser.add_argument(f"--{flag.name}", type=kind, help=flag.help + default,
-                            metavar=flag.type.__name__.upper())
+        kwargs = {"help": flag.describe().replace("%", "%%"), "metavar": flag.type.__name__.upper()}
+        if flag.type is bool and not flag.many:
+            kwargs.update(nargs="?", const="True", metavar="BOOL")
+        if flag.many == "repeat":
+            kwargs["action"] = "append"
+        groups[flag.group].add_argument(f"--{flag.name}", **kwargs)
     return parser
 
 
-def resolve(prog, flags, argv, description=""):
-    """Parse ``argv`` and return (config Namespace, {key: source}) with defaults < YAML < command line."""
-    cli = vars(build_parser(prog, flags, description).parse_args(argv))
-    config = {k: f.default for k, f in flags.items()}
-    sources = dict.fromkeys(config, "default")
-    path = cli.get("config")
-    if path:
-        for key, value in load_yaml(path, flags).items():
-            config[key], sources[key] = value, "yaml"
-    for key, value in cli.items():
-        config[key], sources[key] = coerce(flags[key], value, "command line"), "cli"
-    return argparse.Namespace(**config), sources
+def parse_argv(prog, flags, argv, description="", group_order=()):
+    """Parse ``argv``; returns {flag: raw value} of the flags given on the command line."""
+    return vars(build_parser(prog, flags, description, group_order).parse_args(argv))
+
+
+def resolve(flags, config_file=None, overrides=None, ignored=(), where="command line"):
+    """Values and sources with defaults < YAML < overrides.
+
+    Args:
+        flags (dict[str, Flag]): the command's flags.
+        config_file (str | None): YAML file.
+        overrides (dict): explicit values (command line or keyword arguments); unknown names raise UserError.
+        ignored (iterable): YAML keys to skip (flags of other commands).
+
+    Returns:
+        tuple[dict, dict]: {flag: value}, {flag: "default" | "yaml" | "given"}.
+    """
+    overrides = dict(overrides or {})
+    unknown = sorted(k for k in overrides if k not in flags)
+    if unknown:
+        raise UserError(f"unknown flag(s) {', '.join(unknown)}; expected flags of this command: "
+                        f"{', '.join(k for k in flags if k != 'config')}")
+    values = {k: f.default for k, f in flags.items()}
+    sources = dict.fromkeys(values, "default")
+    if config_file:
+        values["config"], sources["config"] = os.fspath(config_file), "given"
+        for key, value in load_yaml(os.fspath(config_file), flags, ignored).items():
+            values[key], sources[key] = value, "yaml"
+    for key, value in overrides.items():
+        if key == "config":
+            values[key], sources[key] = value, "given"
+            continue
+        values[key], sources[key] = coerce(flags[key], value, where), "given"
+    return values, sources
+
+
+_TOKEN = object()
+
+
+class RunConfig:
+    """A validated configuration: one value per flag of ``command``, read-only.
+
+    Made only by ``ats_ms.make_config`` (so code that receives one knows every value was checked). Values are
+    attributes (``config.lr``); ``sources[name]`` says where each came from (``default``, ``yaml``, ``given``).
+    ``replace(**changes)`` returns a new, re-validated config.
+    """
+
+    __slots__ = ("command", "sources", "_values", "_remake")
+
+    def __init__(self, command, values, sources, remake, token=None):
+        if token is not _TOKEN:
+            raise TypeError("a RunConfig is made by ats_ms.make_config(command, config_file=None, **overrides)")
+        object.__setattr__(self, "command", command)
+        object.__setattr__(self, "sources", dict(sources))
+        object.__setattr__(self, "_values", dict(values))
+        object.__setattr__(self, "_remake", remake)
+
+    def __getattr__(self, name):
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(f"{self.command} config has no flag {name!r}") from None
+
+    def __setattr__(self, name, value):
+        raise AttributeError("a RunConfig is read-only; use config.replace(name=value)")
+
+    def __repr__(self):
+        return f"RunConfig({self.command!r}, " + ", ".join(f"{k}={v!r}" for k, v in self._values.items()) + ")"
+
+    def to_dict(self):
+        """{flag: value} (a copy)."""
+        return dict(self._values)
+
+    def namespace(self):
+        """The values as an ``argparse.Namespace`` (the demo's log block prints ``str(args)``)."""
+        return argparse.Namespace(**self._values)
+
+    def replace(self, **changes):
+        """A new config with ``changes`` applied as given values and validated again."""
+        return self._remake(self, changes)
+
+
+def new_config(command, values, sources, remake):
+    """Make a RunConfig (for ``ats_ms.api`` only, after every check passed)."""
+    return RunConfig(command, values, sources, remake, token=_TOKEN)
 
 
 def save_effective(config, path):
     """Write the effective config as YAML (keys are flags; reusable with --config) atomically."""
     import yaml
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        yaml.safe_dump({k: v for k, v in vars(config).items() if k != "config"}, f, sort_keys=False)
-    os.replace(tmp, path)
+
+    from ats_ms.utils.files import write_text
+    data = {k: list(v) if isinstance(v, tuple) else v for k, v in config.to_dict().items() if k != "config"}
+    write_text(path, yaml.safe_dump(data, sort_keys=False))

@@ -3,7 +3,8 @@
 - Epoch line (console):  [Epoch:1] [Loss:4.603412429491678] [TrAcc:0.0110677] [TeAcc:0.0107421875]
 - Log block (appended once to {log_dir}/{log_name} at the end): str(args), then
   "[EPOCHS]: 1 2", "[LOSSES]: v v", "[TrACCS]: v v", "[TeACCS]: v v" (floats with 5 decimals), then a blank line.
-Extra information (progress, summary, notes) goes on separate lines that never start with "[Epoch:".
+Extra information (start-up, progress, summary, notes) goes on separate lines that never start with "[Epoch:".
+In a pack, a run's own lines start with "[<label>] " followed by the same text.
 """
 import argparse
 import json
@@ -33,8 +34,38 @@ def log_block(config, history):
     return lines + [""]
 
 
-def progress_line(epoch, step, steps, loss, images_per_second):
-    return f"  epoch {epoch} step {step}/{steps} loss {loss:.4f} {images_per_second:.1f} img/s"
+def duration(seconds):
+    """``h:mm:ss`` (or ``m:ss`` under an hour)."""
+    seconds = int(round(max(0.0, seconds)))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def progress_line(epoch, step, steps, losses, lr, images_per_second, eta_epoch, eta_run):
+    """Progress within an epoch: step, loss (one value, or min..max over a pack), lr, speed and the two ETAs."""
+    loss = f"{losses[0]:.4f}" if len(losses) == 1 else f"{min(losses):.4f}..{max(losses):.4f} ({len(losses)} runs)"
+    return (f"  epoch {epoch} step {step}/{steps} loss {loss} lr {lr:.5g} {images_per_second:.1f} img/s "
+            f"eta epoch {duration(eta_epoch)} run {duration(eta_run)}")
+
+
+def startup_lines(train, test, steps, batch, student, teacher, members):
+    """What the run will do, before the first step.
+
+    Args:
+        train, test (DataSplit): the splits.
+        steps (int): steps per epoch; batch (int): images per step (all devices).
+        student (tuple): (name, style, parameters); teacher (tuple | None): (name, style, parameters, test top-1).
+        members (list[str]): labels of a pack's runs (empty for one run).
+    """
+    lines = [f"data: {train.name} train {train.size} images ({train.reader}), test {test.size} images; {steps} "
+             f"steps of {batch} per epoch"]
+    lines.append(f"student: {student[0]} ({student[1]}), {student[2]:,} parameters" +
+                 (f", {len(members)} runs in one pack sharing the teacher: {', '.join(members)}" if members else ""))
+    if teacher:
+        lines.append(f"teacher: {teacher[0]} ({teacher[1]}), {teacher[2]:,} parameters, test top-1 {teacher[3]:.4f} "
+                     f"(measured before training)")
+    return lines
 
 
 def metrics_json(record):
@@ -42,9 +73,11 @@ def metrics_json(record):
     return json.dumps(record, sort_keys=False)
 
 
-def summary_lines(history, ckpt_path, log_path, metrics_path):
+def summary_lines(history, paths):
+    """The end of a run: last and best test accuracy, and where its files are."""
     last = history[-1]
     best = max(history, key=lambda r: r["test_acc"])
     return [f"done: last test acc {last['test_acc']:.4f} (epoch {last['epoch']}), best {best['test_acc']:.4f} "
             f"(epoch {best['epoch']})",
-            f"checkpoint: {ckpt_path}", f"log: {log_path}", f"metrics: {metrics_path}"]
+            f"checkpoint: {paths['ckpt']} (last epoch); best: {paths['best']} (epoch {best['epoch']})",
+            f"log: {paths['log']}", f"metrics: {paths['metrics']}"]

@@ -1,4 +1,5 @@
-"""File names of a run, in one place: checkpoints (the demo's names), resume state, metrics, effective config."""
+"""File names of a run, in one place: checkpoints (the demo's names), best and resume checkpoints, metrics, effective
+config."""
 import os
 
 
@@ -20,10 +21,11 @@ def stem(ckpt_name):
 
 
 def run_paths(config):
-    """Dict of the run's files: ckpt, resume, log, metrics, config."""
+    """Dict of the run's files: ckpt, best, resume, log, metrics, config."""
     s = stem(config.ckpt_name)
     return {
         "ckpt": os.path.join(config.ckpt_dir, config.ckpt_name),
+        "best": os.path.join(config.ckpt_dir, f"{s}-best.ckpt"),
         "resume": os.path.join(config.ckpt_dir, f"{s}.resume.ckpt"),
         "log": os.path.join(config.log_dir, config.log_name),
         "metrics": os.path.join(config.log_dir, f"{s}.metrics.jsonl"),

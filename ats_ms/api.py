@@ -1,0 +1,164 @@
+"""The Python API under the command line: make a validated config, train it (alone or in a pack).
+
+    import ats_ms
+    config = ats_ms.make_config("distill", "configs/paper/ats-WRN28-8-VGG8.yaml", epoches=2, device_target="GPU")
+    history = ats_ms.train(config)            # per-epoch records: epoch, lr, loss, train_acc, test_acc, ...
+
+``make_config`` applies the same rules and raises the same ``UserError`` (a ``ValueError``) as the command line:
+defaults < YAML < keyword overrides, every value checked against the flag table (``ats_ms.flags``), then the
+command's cross-checks: the teacher checkpoint of a distillation is found and its record adopted (network, classes,
+dataset, normalisation), explicit values contradicting it are refused, default file names are filled in. Nothing is
+read but the teacher's record, nothing is written.
+"""
+import argparse
+import os
+
+from ats_ms.flags import COMMANDS, flags_of, yaml_ignored
+from ats_ms.utils import naming
+from ats_ms.utils.config import RunConfig, new_config, resolve
+from ats_ms.utils.errors import UserError
+
+
+def make_config(command, config_file=None, **overrides):
+    """A validated configuration of ``command``.
+
+    Args:
+        command (str): ``classify``, ``distill`` (what ``train`` runs) or any other command of ``python -m ats_ms``.
+        config_file (str | None): YAML whose keys are flags.
+        **overrides: flag values (strings are parsed as on the command line).
+
+    Returns:
+        RunConfig: read-only; ``config.replace(**changes)`` makes a changed, re-validated copy.
+
+    Raises:
+        UserError (ValueError): an unknown flag, a bad value, a missing or contradicting teacher checkpoint.
+    """
+    if command not in COMMANDS:
+        raise UserError(f"unknown command {command!r}; expected one of {', '.join(COMMANDS)}")
+    values, sources = resolve(flags_of(command), config_file, overrides, ignored=yaml_ignored(command))
+    _FINISH.get(command, lambda values, sources: None)(values, sources)
+    if command in ("classify", "distill"):
+        _finish_names(command, values)
+    return new_config(command, values, sources, _remake)
+
+
+def _remake(config, changes):
+    overrides = {k: v for k, v in config.to_dict().items() if config.sources[k] != "default"}
+    overrides.update(changes)
+    return make_config(config.command, None, **overrides)
+
+
+def _finish_training(values, sources):
+    if values.get("distribute") and sources["device_id"] == "default" and "DEVICE_ID" in os.environ:
+        values["device_id"] = int(os.environ["DEVICE_ID"])  # msrun gives each local rank its own device
+    if values.get("sync_bn") and values["device_target"] == "CPU":
+        raise UserError("--sync_bn True needs GPU or Ascend (SyncBatchNorm has no CPU kernel); expected --sync_bn "
+                        "False on CPU")
+    if values.get("sync_bn") and not values.get("distribute"):
+        raise UserError("--sync_bn True synchronises BatchNorm across devices; expected it with --distribute True")
+
+
+def _finish_distill(values, sources):
+    _finish_training(values, sources)
+    if values["kd_way"] == "TS":
+        if sources["tp_tau"] != "default" and values["tp_tau"] != values["t_tau"]:
+            raise UserError(f"--kd_way TS uses one temperature, --t_tau ({values['t_tau']}), but --tp_tau is "
+                            f"{values['tp_tau']}; expected equal values, or --kd_way ATS")
+        values["tp_tau"] = values["t_tau"]
+    if values["kd_way"] != "none":
+        adopt_teacher_record(values, sources)
+
+
+def adopt_teacher_record(values, sources):
+    """Find the teacher checkpoint (``t_ckpt``, else ``{ckpt_dir}/{dataset}-{t_net_name}.ckpt``) and adopt its
+    record: t_net_name, t_net_style, n_classes, dataset and normalize; ``t_ckpt`` is set to the path found."""
+    from ats_ms.engine.record import AS_TEACHER, adopt, read_record
+    path = naming.teacher_ckpt_path(argparse.Namespace(**values))
+    if not os.path.isfile(path):
+        raise UserError(f"teacher checkpoint {path} not found; expected --t_ckpt FILE or "
+                        f"{{ckpt_dir}}/{{dataset}}-{{t_net_name}}.ckpt (train it with classify, or convert the "
+                        f"published .pth with 'python -m ats_ms convert')")
+    adopt(values, sources, read_record(path), AS_TEACHER, f"teacher checkpoint {path}")
+    values["t_ckpt"] = path
+
+
+def _finish_names(command, values):
+    values["ckpt_name"] = values["ckpt_name"] or naming.default_ckpt_name(argparse.Namespace(**values), command)
+    if os.path.basename(values["ckpt_name"]) != values["ckpt_name"]:
+        raise UserError(f"--ckpt_name={values['ckpt_name']!r} contains a folder; expected a file name (use "
+                        f"--ckpt_dir)")
+
+
+def _finish_checkpoint_reader(values, sources):
+    """eval and export: find the checkpoint and adopt its record (network, style, classes, data, normalisation)."""
+    from ats_ms.engine.record import AS_NETWORK, adopt, read_record
+    if values.get("device"):
+        values["device_target"] = values["device"]
+    path = values["ckpt"] or (os.path.join(values["ckpt_dir"], values["ckpt_name"]) if values["ckpt_name"] else None)
+    if not path:
+        raise UserError("no checkpoint given; expected --ckpt PATH or --ckpt_name NAME (in --ckpt_dir)")
+    adopt(values, sources, read_record(path), AS_NETWORK, f"checkpoint {path}")
+    values["ckpt"] = path
+
+
+_FINISH = {"classify": _finish_training, "distill": _finish_distill, "sweep": _finish_distill,
+           "eval": _finish_checkpoint_reader, "export": _finish_checkpoint_reader}
+
+
+def _check_runnable(configs):
+    for config in configs:
+        if not isinstance(config, RunConfig) or config.command not in ("classify", "distill"):
+            raise TypeError("train takes configs made by ats_ms.make_config('classify' or 'distill', ...)")
+
+
+def _prepare_device(config):
+    """Configure device, mode and seeds; with --distribute start communication. Returns the trainer class."""
+    from ats_ms.engine.trainer import Trainer
+    from ats_ms.utils import device
+    device.configure(config.device_target, config.device_id, config.mode, config.seed)
+    if not config.distribute:
+        return Trainer
+    from ats_ms.engine.distributed import DistributedTrainer, init_distributed
+    init_distributed(config)
+    return DistributedTrainer
+
+
+def train(config, emit=print, arrays=None):
+    """Train one run (classify or distill) and return its per-epoch history.
+
+    Args:
+        config (RunConfig): from ``make_config("classify" | "distill", ...)``.
+        emit (callable): receives each console line (default: print).
+        arrays (tuple | None): ((train images, labels), (test images, labels)) uint8 NHWC, instead of the dataset.
+
+    Returns:
+        list[dict]: one record per epoch (epoch, lr, loss, train_acc, test_acc, test_top1, test_top5, seconds,
+        skipped_batches, rss_mb); also in ``{log_dir}/{ckpt stem}.metrics.jsonl``.
+
+    Raises:
+        UserError: bad input (nothing is written); NonFiniteLoss (a UserError): the loss became NaN/inf.
+    """
+    _check_runnable([config])
+    trainer_cls = _prepare_device(config)
+    return trainer_cls([config], emit=emit, arrays=arrays).prepare().run()[0].history
+
+
+def train_pack(configs, emit=print, labels=None, arrays=None):
+    """Train several distillations from one teacher as one pack: one teacher forward per batch for all students.
+
+    The configs may differ only in kd_way, tp_tau, t_tau, s_tau, lamb and their output names (teacher, data,
+    student network and recipe are shared); each run ends with the parameters and metrics it would have alone.
+
+    Args:
+        configs (list[RunConfig]): from ``make_config("distill", ...)`` (or ``config.replace(tp_tau=...)``).
+        emit (callable): receives each console line; labels (list[str] | None): prefix of each run's own lines.
+        arrays (tuple | None): as ``train``.
+
+    Returns:
+        list[dict]: per run ``config``, ``history``, ``status`` (``done`` or ``failed``) and ``error``.
+    """
+    configs = list(configs)
+    _check_runnable(configs)
+    trainer_cls = _prepare_device(configs[0])
+    members = trainer_cls(configs, emit=emit, labels=labels, arrays=arrays).prepare().run()
+    return [{"config": m.config, "history": m.history, "status": m.status, "error": m.error} for m in members]

@@ -1,0 +1,81 @@
+"""What a checkpoint carries: the recipe of the run that wrote it.
+
+Every checkpoint ats_ms writes (classify, distill, sweep cells, convert, best and resume) stores a JSON record under
+``ats_record``: net_name, net_style, n_classes, dataset, normalize and, for students, kd_way, tp_tau, t_tau, s_tau,
+lamb and the teacher's name. Readers (the teacher of ``distill``, ``eval``, ``export``, ``analyze``) take network,
+classes, data and normalisation from it; a value given explicitly (command line, keyword or YAML) that contradicts
+the record is a UserError naming both. Checkpoints without a record (the official demo's, older ones) are read with
+the flags, as before.
+"""
+import json
+
+from ats_ms.models.checkpoint import read_meta
+from ats_ms.utils.errors import UserError
+
+KEY = "ats_record"
+FORMAT = 1
+NETWORK_FIELDS = ("net_name", "net_style", "n_classes", "dataset", "normalize")
+KD_FIELDS = ("kd_way", "tp_tau", "t_tau", "s_tau", "lamb", "t_net_name")
+# flag -> record field, for a checkpoint read as the network itself (eval, export, analyze) or as a teacher.
+AS_NETWORK = {name: name for name in NETWORK_FIELDS}
+AS_TEACHER = {"t_net_name": "net_name", "t_net_style": "net_style", "n_classes": "n_classes", "dataset": "dataset",
+              "normalize": "normalize"}
+
+
+def make_record(config, **extra):
+    """The record of a run's network (``config`` of classify, distill or sweep), plus ``extra`` fields."""
+    from ats_ms import __version__
+    record = {"format": FORMAT, "ats_ms": __version__, "command": config.command}
+    record.update({name: getattr(config, name) for name in NETWORK_FIELDS})
+    if config.command in ("distill", "sweep"):
+        record.update({name: getattr(config, name) for name in KD_FIELDS})
+        if config.kd_way == "none":
+            record.update(tp_tau=None, t_tau=None, s_tau=None, t_net_name=None)
+    record.update(extra)
+    return record
+
+
+def encode(record):
+    """The checkpoint metadata entry holding ``record``."""
+    return {KEY: json.dumps(record, sort_keys=True)}
+
+
+def read_record(path):
+    """The record of checkpoint ``path``, or None for a checkpoint without one (missing/corrupt files raise)."""
+    raw = read_meta(path, KEY)
+    if raw is None:
+        return None
+    try:
+        record = json.loads(raw)
+    except ValueError:
+        raise UserError(f"checkpoint {path} has an unreadable record; expected a checkpoint written by ats_ms")
+    if not isinstance(record, dict) or not all(k in record for k in NETWORK_FIELDS):
+        raise UserError(f"checkpoint {path} has an incomplete record; expected a checkpoint written by ats_ms")
+    return record
+
+
+def adopt(values, sources, record, mapping, what):
+    """Take values from ``record`` for flags left at their default; refuse explicit values that contradict it.
+
+    Args:
+        values (dict): flag values (updated in place).
+        sources (dict): where each value came from (``default``, ``yaml``, ``given``).
+        record (dict | None): the checkpoint's record (None: nothing to do).
+        mapping (dict): flag -> record field.
+        what (str): the checkpoint, for messages (e.g. ``teacher checkpoint ckpts/x.ckpt``).
+
+    Raises:
+        UserError: an explicit value differs from the record.
+    """
+    if record is None:
+        return values
+    for flag, field in mapping.items():
+        if flag not in values or record.get(field) is None:
+            continue
+        recorded = record[field]
+        if sources.get(flag, "default") == "default":
+            values[flag] = recorded
+        elif values[flag] != recorded:
+            raise UserError(f"--{flag}={values[flag]} contradicts {what}, recorded with {field} {recorded}; "
+                            f"expected --{flag} {recorded}, or leave --{flag} out")
+    return values

@@ -1,0 +1,271 @@
+"""The one table of flags (= YAML keys) of every command: type, default, group, allowed values and range.
+
+Allowed values are imported from the code that uses them (``DATASETS`` from the data pipeline, ``SCHEDULES`` from the
+learning-rate recipes, ``KD_WAYS`` from the losses, ...), so each set is defined once. Every command takes a subset
+of ``FLAGS`` (``COMMANDS``), a few with a command-specific default (the demo's distill student is VGG8). ``python -m
+ats_ms.flags`` prints docs/flags.md.
+"""
+from dataclasses import dataclass, field, replace
+
+from ats_ms.data.pipeline import DATASETS, NORMALIZATIONS, SPLITS
+from ats_ms.engine.lr import LR_SCALES, SCHEDULES
+from ats_ms.engine.trainer import AMP_LEVELS, ON_NAN
+from ats_ms.losses import KD_WAYS
+from ats_ms.models.init import STUDENT_INITS
+from ats_ms.models.registry import NET_STYLES, check_net_name
+from ats_ms.utils.checks import (NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE_INT, check_pair, check_temperature,
+                                 check_unit_interval, range_check)
+from ats_ms.utils.config import Flag, format_value
+from ats_ms.utils.device import DEVICES, MODES
+
+SEED_RANGE = range_check(0, 2**32 - 1, integer=True)
+MOMENTUM_RANGE = range_check(0, 1, high_open=True)
+
+
+def _flags(*rows):
+    return {row.name: row for row in rows}
+
+
+def F(name, type_, default, help_, group, choices=(), check=None, many=""):  # noqa: N802 (table row)
+    return Flag(name, type_, default, help_, group, tuple(choices), check, many)
+
+
+FLAGS = _flags(
+    F("config", str, None, "YAML file whose keys are flags (command-line flags override it)", "general"),
+    # device
+    F("device_target", str, "CPU", "device", "device", DEVICES),
+    F("device_id", int, 0, "device index (under msrun: the worker's DEVICE_ID unless given)", "device",
+      check=NON_NEGATIVE_INT),
+    F("mode", str, "graph", "execution mode", "device", MODES),
+    F("seed", int, 0, "seed for initialisation, data order and augmentation", "device", check=SEED_RANGE),
+    F("dataset_sink_mode", bool, None, "feed the device through a data sink (none: True on GPU/Ascend, False on "
+                                       "CPU); the non-finite check then runs once per epoch", "device"),
+    # data
+    F("dataset", str, "cifar100", "dataset", "data", DATASETS),
+    F("data_dir", str, "./data/", "folder holding the CIFAR layout folder", "data"),
+    F("download", bool, True, "download CIFAR when missing", "data"),
+    F("n_classes", int, 100, "number of classes (taken from a checkpoint's record when not given)", "data",
+      check=POSITIVE_INT),
+    F("batch_size", int, 128, "batch size (per device with --distribute)", "data", check=POSITIVE_INT),
+    F("normalize", str, "cifar", "input normalisation: cifar (the demo) or imagenet (the paper's code and its "
+                                 "published teachers); taken from a checkpoint's record when not given", "data",
+      tuple(NORMALIZATIONS)),
+    F("num_workers", int, 0, "data pipeline workers (0: one per CPU core, at most 8)", "data",
+      check=NON_NEGATIVE_INT),
+    F("max_train", int, 0, "use only the first N training images (0: all)", "data", check=NON_NEGATIVE_INT),
+    F("max_test", int, 0, "use only the first N test images (0: all)", "data", check=NON_NEGATIVE_INT),
+    F("split", str, "train", "split whose images are analysed", "data", SPLITS),
+    # networks
+    F("net", str, "ResNet", "network family (demo flag; the network is chosen by --net_name)", "networks"),
+    F("n_layer", int, 14, "network depth (demo flag; the network is chosen by --net_name)", "networks",
+      check=POSITIVE_INT),
+    F("net_name", str, "ResNet14", "network, e.g. ResNet14, ResNet110, WRN28-8, VGG8 (README: models)", "networks", check=check_net_name),
+    F("net_style", str, "paper", "paper: the official PyTorch networks; demo: the official MindSpore demo's ResNet "
+                                 "and VGG (padding, BatchNorm, initialisers)", "networks", NET_STYLES),
+    F("student_init", str, "auto", "student initialisation: network (its own), weights_init (the official "
+                                   "distillation script's), auto (weights_init for distill with --lr_schedule "
+                                   "paper, else network)", "networks", STUDENT_INITS),
+    # training
+    F("epoches", int, 240, "number of training epochs (demo spelling)", "training", check=POSITIVE_INT),
+    F("lr", float, 0.03, "base learning rate", "training", check=range_check(0, low_open=True)),
+    F("momentum", float, 0.9, "SGD momentum", "training", check=MOMENTUM_RANGE),
+    F("weight_decay", float, 0.0, "weight decay on all parameters (paper 5e-4, demo 0)", "training",
+      check=NON_NEGATIVE),
+    F("lr_schedule", str, "demo", "paper (official PyTorch per-epoch) or demo (per-step warm-up + poly)", "training",
+      SCHEDULES),
+    F("amp_level", str, "O0", "mixed precision level", "training", AMP_LEVELS),
+    F("resume", bool, False, "continue an interrupted run from its resume checkpoint", "training"),
+    F("on_nan", str, "stop", "non-finite loss: stop the run, or skip the batch (the schedule still advances)",
+      "training", ON_NAN),
+    F("distribute", bool, False, "data-parallel training under msrun", "training"),
+    F("lr_scale", str, "none", "with --distribute: scale lr linearly with the device count (linear) or not",
+      "training", LR_SCALES),
+    F("sync_bn", bool, False, "with --distribute on GPU/Ascend: SyncBatchNorm in the student", "training"),
+    # distillation
+    F("t_net", str, "ResNet", "teacher family (demo flag)", "distillation"),
+    F("t_n_layer", int, 14, "teacher depth (demo flag)", "distillation", check=POSITIVE_INT),
+    F("t_net_name", str, "ResNet14", "teacher network (taken from the teacher checkpoint's record when not given)",
+      "distillation", check=check_net_name),
+    F("t_net_style", str, "paper", "teacher network style (taken from the record when not given)", "distillation",
+      NET_STYLES),
+    F("t_ckpt", str, None, "teacher checkpoint (default: {ckpt_dir}/{dataset}-{t_net_name}.ckpt)", "distillation"),
+    F("kd_way", str, "ATS", "ATS, TS (one temperature, --t_tau) or none (plain CE)", "distillation", KD_WAYS),
+    F("s_tau", float, 1.0, "student temperature", "distillation", check=check_temperature),
+    F("t_tau", float, 3.0, "teacher temperature of the wrong classes (TS: of every class)", "distillation",
+      check=check_temperature),
+    F("tp_tau", float, 4.0, "teacher temperature of the correct class (ATS)", "distillation",
+      check=check_temperature),
+    F("lamb", float, 0.5, "weight of the KD term", "distillation", check=check_unit_interval),
+    F("fold_teacher_bn", bool, True, "fold the frozen teacher's BatchNorms into its convolutions (same logits up "
+                                     "to float rounding, faster)", "distillation"),
+    # outputs
+    F("log_dir", str, "./logs/", "folder of the log, metrics and effective config", "outputs"),
+    F("log_name", str, "classify.log", "log file the demo's block is appended to", "outputs"),
+    F("ckpt_dir", str, "./ckpts/", "checkpoint folder", "outputs"),
+    F("ckpt_name", str, None, "checkpoint file name (default: {dataset}-{net_name}.ckpt; distill: "
+                              "{dataset}-{t_net_name}-{net_name}-{kd_way}.ckpt)", "outputs"),
+    F("overwrite", bool, False, "allow replacing an existing checkpoint or starting over a half-done run", "outputs"),
+    F("print_every", int, 50, "progress line every N steps (0: never)", "outputs", check=NON_NEGATIVE_INT),
+    F("json", str, None, "also write the result as JSON to this file", "outputs"),
+    F("out_dir", str, None, "output folder", "outputs"),
+    # eval / export / convert
+    F("ckpt", str, None, "checkpoint path (overrides --ckpt_dir/--ckpt_name)", "networks"),
+    F("device", str, None, "the demo's spelling of --device_target", "device", DEVICES),
+    F("file_format", str, "MINDIR", "MINDIR, or AIR on Ascend", "outputs", ("MINDIR", "AIR")),
+    F("src", str, None, "PyTorch .pth state_dict to convert", "networks"),
+    F("dst", str, None, "MindSpore .ckpt file to write (never overwritten unless --overwrite)", "outputs"),
+    # analyze
+    F("taus", float, None, "TS temperatures (default: the paper's 0.05 ... 10.0)", "analysis",
+      check=check_temperature, many="csv"),
+    F("pairs", str, None, "extra ATS pairs tp_tau:t_tau, e.g. 4:2,6:3", "analysis", check=check_pair, many="csv"),
+    F("student_net_name", str, None, "student network of --student_ckpt (default: from its record)", "analysis",
+      check=check_net_name),
+    F("student_ckpt", str, None, "student whose probabilities enter the decomposition (default: a uniform "
+                                 "student)", "analysis"),
+    F("max_images", int, 0, "use only the first N images (0: all)", "analysis", check=NON_NEGATIVE_INT),
+    # sweep
+    F("tp_taus", float, (1.0, 2.0, 3.0, 4.0, 5.0, 6.0), "correct-class temperatures of the grid", "sweep",
+      check=check_temperature, many="csv"),
+    F("t_taus", float, (1.0, 2.0, 3.0, 4.0, 5.0), "wrong-class temperatures of the grid", "sweep",
+      check=check_temperature, many="csv"),
+    F("seeds", int, (0,), "seeds (each cell runs once per seed)", "sweep", check=SEED_RANGE, many="csv"),
+    F("pack", int, 0, "cells (of one seed) trained together, sharing one teacher forward (0: as many as the memory "
+                      "estimate allows; 1: one at a time)", "sweep", check=NON_NEGATIVE_INT),
+    F("report_only", bool, False, "only gather the finished cells into the table and figure", "sweep"),
+    F("claim_timeout", float, 300.0, "seconds after which a claim its worker no longer refreshes is taken over",
+      "sweep", check=range_check(0, low_open=True)),
+    # bench
+    F("steps", int, 10, "timed steps per row and round", "bench", check=POSITIVE_INT),
+    F("rounds", int, 3, "alternating rounds over the rows (medians reported)", "bench", check=POSITIVE_INT),
+    F("torch", bool, False, "also time a PyTorch twin step (needs torch)", "bench"),
+    F("profile", bool, False, "also time each part of the step and its oneDNN kernels (child process)", "bench"),
+    F("threads", int, 0, "CPU kernel threads (0: MindSpore's default)", "bench", check=NON_NEGATIVE_INT),
+    # check
+    F("dtype", str, "float32", "logit dtype of the loss check", "check", ("float32", "float16")),
+    F("models", bool, False, "also check the networks' forward pass against the numpy reference", "check"),
+    F("jobs", int, 0, "processes compiling the loss grid in parallel (0: up to 3 on CPU, 1 on GPU/Ascend)", "check",
+      check=NON_NEGATIVE_INT),
+    # demo
+    F("plan", str, None, "digits, or cifar100 (default: cifar100 when --data_dir holds it)", "demo",
+      ("digits", "cifar100")),
+    F("teacher_epochs", int, None, "teacher epochs (default: the plan's)", "demo", check=POSITIVE_INT),
+    F("student_epochs", int, None, "student epochs (default: the plan's)", "demo", check=POSITIVE_INT),
+    F("small", str, None, "small teacher (default ResNet14)", "demo", check=check_net_name),
+    F("large", str, None, "large teacher (default ResNet32)", "demo", check=check_net_name),
+    F("student", str, None, "student (default ResNet8)", "demo", check=check_net_name),
+)
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command's flags (names in ``FLAGS``), its own defaults and how it reads a YAML of another command."""
+    description: str
+    flags: tuple
+    defaults: dict = field(default_factory=dict)
+    variants: dict = field(default_factory=dict)
+    yaml_lenient: bool = False
+
+
+def _names(text):
+    return tuple(text.split())
+
+
+DEVICE = _names("device_target device_id")
+DATA = _names("dataset data_dir download n_classes batch_size normalize num_workers")
+TRAIN = _names("config") + DEVICE + _names("mode seed dataset_sink_mode") + DATA + _names(
+    "max_train max_test net n_layer net_name net_style epoches lr momentum weight_decay lr_schedule amp_level "
+    "resume on_nan distribute lr_scale sync_bn log_dir log_name ckpt_dir ckpt_name overwrite print_every")
+KD = _names("student_init t_net t_n_layer t_net_name t_net_style t_ckpt kd_way s_tau t_tau tp_tau lamb "
+            "fold_teacher_bn")
+DEMO_STUDENT = {"net": "VGG", "n_layer": 8, "net_name": "VGG8"}
+
+COMMANDS = {
+    "classify": Command("Train a network with cross-entropy (a teacher, or a student without KD). Accepts every "
+                        "flag of the official demo's run_classify.py.", TRAIN),
+    "distill": Command("Distill a frozen teacher into a student with ATS or TS (or kd_way none). Accepts every flag "
+                       "of the official demo's run_distill.py.", TRAIN + KD, DEMO_STUDENT),
+    "sweep": Command("ATS distillation over a tp_tau x t_tau grid (and seeds) from one teacher: cells of a seed are "
+                     "trained in packs that share one teacher forward; resumable; any number of workers share the "
+                     "grid through claim files; mean, std and a heatmap per cell.",
+                     TRAIN + KD + _names("tp_taus t_taus seeds out_dir pack report_only claim_timeout"),
+                     DEMO_STUDENT),
+    "eval": Command("Top-1/top-5 (and the demo's batch-mean accuracy) of a checkpoint on the test split. A "
+                    "checkpoint written by ats_ms needs no other flag.",
+                    _names("config") + DEVICE + _names("mode seed") + DATA + _names(
+                        "max_test net_name net_style ckpt_dir ckpt_name ckpt json"),
+                    {"net_name": "VGG8"}, yaml_lenient=True),
+    "export": Command("Export a checkpoint to MINDIR (AIR on Ascend) with the demo's file name "
+                      "{ckpt_dir}/{ckpt_name stem}_mindir.mindir.",
+                      _names("config") + DEVICE + _names("device n_classes t_net_name net_name net_style ckpt_dir "
+                                                         "ckpt_name ckpt file_format overwrite"),
+                      {"net_name": "VGG8", "ckpt_name": "cifar100-ResNet14.ckpt"}, yaml_lenient=True),
+    "analyze": Command("A teacher's wrong-class statistics e(q), sigma(q) under TS vs ATS (the paper's Figs. 7/13) "
+                       "and the three terms of the KD loss; CSV, JSON, PNG and text charts.",
+                       _names("config") + DEVICE + DATA + _names(
+                           "split max_images net_name ckpt t_net_name t_ckpt ckpt_dir ckpt_name taus pairs "
+                           "student_net_name student_ckpt out_dir"),
+                       {"out_dir": "./outputs/analyze", "net_name": None, "batch_size": 256},
+                       {"net_name": {"many": "csv"}, "ckpt": {"many": "repeat"}}, yaml_lenient=True),
+    "bench": Command("Time our fused distillation step, a demo-style step, an epoch, the data pipeline, K students "
+                     "sharing a teacher (--pack) and PyTorch (--torch), in alternating rounds.",
+                     DEVICE + _names("t_net_name net_name batch_size n_classes num_workers steps rounds pack torch "
+                                     "profile threads fold_teacher_bn json"),
+                     {"t_net_name": "ResNet110", "net_name": "VGG8"}),
+    "demo": Command("The main job: a small and a large teacher; students without KD, with TS and with ATS from each "
+                    "(packs sharing the teacher, several seeds); table with mean and std, and a figure.",
+                    DEVICE + _names("data_dir out_dir plan seeds teacher_epochs student_epochs small large student "
+                                    "max_train max_test"),
+                    {"out_dir": "./outputs/demo", "seeds": (0, 1, 2), "max_train": None, "max_test": None}),
+    "check": Command("Check the loss Cells (and with --models the networks) on a device against the float64 numpy "
+                     "reference; exits 0 only if every row passes.", DEVICE + _names("mode dtype models jobs")),
+    "convert": Command("Convert a PyTorch state_dict (e.g. the published cifar100-WRN28-8-E240.pth) into a "
+                       "MindSpore checkpoint that records its network and normalisation. Read with "
+                       "weights_only=True (no code from the file runs).",
+                       _names("net_name n_classes dataset normalize src dst overwrite"),
+                       {"net_name": None, "n_classes": None, "normalize": "imagenet"}),
+}
+GROUP_ORDER = ("general", "data", "networks", "training", "distillation", "outputs", "device")
+
+
+def flags_of(command):
+    """{name: Flag} of ``command`` with its own defaults and variants applied."""
+    spec = COMMANDS[command]
+    out = {}
+    for name in spec.flags:
+        flag = FLAGS[name]
+        if name in spec.variants:
+            flag = replace(flag, **spec.variants[name])
+        if name in spec.defaults:
+            flag = flag.with_default(spec.defaults[name])
+        out[name] = flag
+    return out
+
+
+def yaml_ignored(command):
+    """YAML keys ``command`` skips: flags of the other commands when it reads a training YAML."""
+    return set(FLAGS) - set(COMMANDS[command].flags) if COMMANDS[command].yaml_lenient else set()
+
+
+def markdown():
+    """docs/flags.md: every command's flags by group, with defaults and allowed values (generated)."""
+    lines = ["# Every flag (= YAML key)", "",
+             "Generated by `python -m ats_ms.flags > docs/flags.md` from the flag table `ats_ms/flags.py`; a test "
+             "checks that this file is current. Precedence: defaults < `--config` YAML < command line. Booleans "
+             "accept True/False, 1/0, yes/no; a bare boolean flag means True.", ""]
+    for command, spec in COMMANDS.items():
+        lines += [f"## {command}", "", spec.description, "", "| flag | type | default | meaning |",
+                  "|---|---|---|---|"]
+        flags = flags_of(command)
+        for group in GROUP_ORDER + tuple(sorted({f.group for f in flags.values()} - set(GROUP_ORDER))):
+            for flag in (f for f in flags.values() if f.group == group):
+                kind = flag.type.__name__ + (" list" if flag.many else "")
+                allowed = f" (one of: {', '.join(map(str, flag.choices))})" if flag.choices else \
+                    (f" ({flag.check.expected})" if getattr(flag.check, "expected", None) else "")
+                lines.append(f"| `--{flag.name}` | {kind} | {format_value(flag.default)} | {group}: {flag.help}"
+                             f"{allowed} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown())

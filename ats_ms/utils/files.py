@@ -1,0 +1,35 @@
+"""Atomic writes: every file the project writes appears whole or not at all (temporary file, then rename)."""
+import contextlib
+import os
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """Yield a temporary path next to ``path``; on success it is renamed onto ``path``, on error removed.
+
+    The temporary name keeps the extension (``.ckpt``, ``.png``), which some writers use to pick the format.
+    """
+    path = os.fspath(path)
+    folder, name = os.path.split(os.path.abspath(path))
+    ext = os.path.splitext(name)[1]
+    tmp = os.path.join(folder, f".{name}.tmp-{os.getpid()}{ext}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def write_text(path, text):
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+    return path
+
+
+def write_json(path, data):
+    """Write ``data`` as indented JSON to ``path`` atomically."""
+    import json
+    return write_text(path, json.dumps(data, indent=1) + "\n")
