@@ -42,13 +42,29 @@ def make_config(command, config_file=None, **overrides):
     return new_config(command, values, sources, _remake)
 
 
+# Flags that choose the checkpoint whose record was adopted: changing one drops the adopted values.
+RECORD_INPUTS = {"distill": {"t_ckpt", "ckpt_dir", "dataset", "t_net_name"},
+                 "sweep": {"t_ckpt", "ckpt_dir", "dataset", "t_net_name"},
+                 "eval": {"ckpt", "ckpt_dir", "ckpt_name"}, "export": {"ckpt", "ckpt_dir", "ckpt_name"}}
+
+
 def _remake(config, changes):
-    overrides = {k: v for k, v in config.to_dict().items() if config.sources[k] != "default"}
+    reread = RECORD_INPUTS.get(config.command, set()) & set(changes)
+    keep = ("yaml", "given") if reread else ("yaml", "given", "record")
+    overrides = {k: v for k, v in config.to_dict().items() if config.sources[k] in keep}
     overrides.update(changes)
     return make_config(config.command, None, **overrides)
 
 
+def _check_style(values, name_flag, style_flag):
+    from ats_ms.models.registry import styles_of
+    if values.get(style_flag) and values.get(name_flag) and values[style_flag] not in styles_of(values[name_flag]):
+        raise UserError(f"--{style_flag} {values[style_flag]} exists for the demo's ResNet and VGG only; expected "
+                        f"--{style_flag} paper for {values[name_flag]}")
+
+
 def _finish_training(values, sources):
+    _check_style(values, "net_name", "net_style")
     if values.get("distribute") and sources["device_id"] == "default" and "DEVICE_ID" in os.environ:
         values["device_id"] = int(os.environ["DEVICE_ID"])  # msrun gives each local rank its own device
     if values.get("sync_bn") and values["device_target"] == "CPU":
@@ -67,6 +83,7 @@ def _finish_distill(values, sources):
         values["tp_tau"] = values["t_tau"]
     if values["kd_way"] != "none":
         adopt_teacher_record(values, sources)
+        _check_style(values, "t_net_name", "t_net_style")
 
 
 def adopt_teacher_record(values, sources):
@@ -98,6 +115,7 @@ def _finish_checkpoint_reader(values, sources):
     if not path:
         raise UserError("no checkpoint given; expected --ckpt PATH or --ckpt_name NAME (in --ckpt_dir)")
     adopt(values, sources, read_record(path), AS_NETWORK, f"checkpoint {path}")
+    _check_style(values, "net_name", "net_style")
     values["ckpt"] = path
 
 

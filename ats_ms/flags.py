@@ -208,8 +208,8 @@ COMMANDS = {
                        {"net_name": {"many": "csv"}, "ckpt": {"many": "repeat"}}, yaml_lenient=True),
     "bench": Command("Time our fused distillation step, a demo-style step, an epoch, the data pipeline, K students "
                      "sharing a teacher (--pack) and PyTorch (--torch), in alternating rounds.",
-                     DEVICE + _names("t_net_name net_name batch_size n_classes num_workers steps rounds pack torch "
-                                     "profile threads fold_teacher_bn json"),
+                     DEVICE + _names("t_net_name net_name batch_size n_classes data_dir num_workers steps rounds pack "
+                                     "torch profile threads fold_teacher_bn json"),
                      {"t_net_name": "ResNet110", "net_name": "VGG8"}),
     "demo": Command("The main job: a small and a large teacher; students without KD, with TS and with ATS from each "
                     "(packs sharing the teacher, several seeds); table with mean and std, and a figure.",

@@ -1,7 +1,9 @@
-"""Shared test set-up: quiet MindSpore logs, the CPU oneDNN setting, and a fixture for the execution mode."""
+"""Shared test set-up: quiet MindSpore logs, the CPU oneDNN setting, the execution-mode fixture, the command line run
+in this process (``cli``) or in a fresh one (``run_cli``), and one tiny digits teacher trained once per session."""
 import os
 import subprocess
 import sys
+from collections import namedtuple
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,12 @@ import pytest
 os.environ.setdefault("GLOG_v", "3")
 os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX2")
 ROOT = Path(__file__).resolve().parents[1]
+Result = namedtuple("Result", "returncode stdout stderr")
+# Small digits runs: 256 training and 128 test images, batches of 64 (4 steps per epoch).
+TINY = ["--dataset", "digits", "--n_classes", "10", "--max_train", "256", "--max_test", "128", "--batch_size", "64",
+        "--print_every", "0", "--download", "False"]
+TINY_KW = dict(dataset="digits", n_classes=10, max_train=256, max_test=128, batch_size=64, print_every=0,
+               download=False)
 
 
 @pytest.fixture(params=["graph", "pynative"])
@@ -21,8 +29,38 @@ def ms_mode(request):
     ms.set_context(mode=ms.GRAPH_MODE)
 
 
+@pytest.fixture
+def cli(capsys):
+    """``cli(*args)``: ``python -m ats_ms ARGS`` through its main function in this process -> Result."""
+    from ats_ms.__main__ import main
+
+    def run(*args):
+        capsys.readouterr()
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # argparse --help
+            code = exc.code
+        out = capsys.readouterr()
+        return Result(code, out.out, out.err)
+    return run
+
+
 def run_cli(*args, cwd=None, timeout=600, env=None):
     """Run ``python -m ats_ms ARGS`` in a fresh process; returns the CompletedProcess (text mode)."""
     full_env = dict(os.environ, PYTHONPATH=str(ROOT), **(env or {}))
     return subprocess.run([sys.executable, "-m", "ats_ms", *map(str, args)], cwd=cwd or ROOT, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def digits_teacher(tmp_path_factory):
+    """A ResNet8 teacher trained 2 epochs on the tiny digits split by the API: (folder, checkpoint path, history).
+
+    Its checkpoint carries a record (ResNet8, paper, 10 classes, digits, normalize cifar).
+    """
+    import ats_ms
+    folder = tmp_path_factory.mktemp("teacher")
+    config = ats_ms.make_config("classify", net_name="ResNet8", epoches=2, lr=0.1, ckpt_dir=str(folder / "ckpts"),
+                                log_dir=str(folder / "logs"), log_name="teacher.log", **TINY_KW)
+    history = ats_ms.train(config, emit=lambda line: None)
+    return folder, str(folder / "ckpts" / "digits-ResNet8.ckpt"), history

@@ -2,11 +2,14 @@
 
 1. One data-parallel TrainStep on this rank's half of a fixed batch; the student's parameters go to
    OUT/rank<r>_step.npz.
-2. One epoch of DistributedTrainer (distill, tiny digits subset) with per-rank output folders; the student's final
-   parameters go to OUT/rank<r>_epoch.npz (the trainer itself writes files on rank 0 only).
+2. Distributed distillation (tiny digits subset, --lr_scale linear): an uninterrupted 2-epoch run with per-rank
+   output folders (the trainer writes files on rank 0 only), then, in a folder shared by the ranks as on a real
+   cluster, a run interrupted after epoch 1 and resumed with --resume True (every rank reads the resume file); the
+   students' final parameters and the learning rates go to OUT/rank<r>_epoch.npz.
 """
 import os
 import sys
+import time
 
 import numpy as np
 
@@ -16,17 +19,17 @@ BATCH, N_CLASSES = 16, 10
 
 
 def step_setup(ms, teacher_ckpt, rank=None, size=None):
-    """Teacher, student, TrainStep and the fixed batch (whole batch when rank is None)."""
+    """Student, optimizer, the pack-of-one train network and the fixed batch (whole batch when rank is None)."""
+    from ats_ms.engine.cells import FrozenTeacher, StudentsWithLoss
     from ats_ms.engine.lr import build_lr
-    from ats_ms.engine.networks import FrozenTeacher, StudentWithLoss
     from ats_ms.engine.optim import build_optimizer
     from ats_ms.losses import DistillLoss
     from ats_ms.models import create_model
     ms.set_seed(0)
     teacher = create_model("ResNet8", N_CLASSES, checkpoint=teacher_ckpt)
     student = create_model("ResNet8", N_CLASSES)
+    net = StudentsWithLoss([student], FrozenTeacher(teacher), [DistillLoss("ATS", 4.0, 2.0)])
     optimizer = build_optimizer(student, build_lr("demo", 0.05, 1, 10), 0.9, 5e-4)
-    net = StudentWithLoss(student, FrozenTeacher(teacher), DistillLoss("ATS", 4.0, 2.0))
     rng = np.random.default_rng(0)
     x = rng.normal(size=(BATCH, 3, 32, 32)).astype(np.float32)
     y = (np.arange(BATCH) % N_CLASSES).astype(np.int32)
@@ -36,40 +39,63 @@ def step_setup(ms, teacher_ckpt, rank=None, size=None):
     return student, optimizer, net, x, y
 
 
+class Interrupted(Exception):
+    pass
+
+
 def main(out, teacher_ckpt):
     import mindspore as ms
     from mindspore import nn
     from mindspore.communication import get_group_size, get_rank
 
-    from ats_ms.engine.distributed import DistributedTrainer, init_distributed
-    from ats_ms.engine.networks import TrainStep
-    from ats_ms.engine.trainer import validate
-    from ats_ms.utils import device
-    from ats_ms.utils.config import COMMAND_FLAGS, resolve
+    import ats_ms
+    from ats_ms.engine.cells import TrainStep
+    from ats_ms.engine.distributed import DistributedTrainer
 
-    rank_dir = os.path.join(out, "rank{}")
-    argv = ["--dataset", "digits", "--n_classes", "10", "--t_net_name", "ResNet8", "--t_ckpt", teacher_ckpt,
-            "--net_name", "ResNet8", "--epoches", "1", "--batch_size", "32", "--print_every", "0",
-            "--distribute", "True"]
-    config = resolve("worker", COMMAND_FLAGS["distill"], argv)[0]
-    device.configure("CPU", 0, "graph", 0)
-    init_distributed(config)
+    config = ats_ms.make_config("distill", dataset="digits", n_classes=10, t_net_name="ResNet8", t_ckpt=teacher_ckpt,
+                                net_name="ResNet8", epoches=2, batch_size=32, max_train=256, max_test=64,
+                                print_every=0, download=False, distribute=True, lr_scale="linear")
+    trainer_cls = ats_ms.api._prepare_device(config)  # configures the device and initialises communication
     rank, size = get_rank(), get_group_size()
 
     student, optimizer, net, x, y = step_setup(ms, teacher_ckpt, rank, size)
     reducer = nn.DistributedGradReducer(optimizer.parameters, mean=True, degree=size)
-    TrainStep(net, optimizer, grad_reducer=reducer)(ms.Tensor(x), ms.Tensor(y))
+    TrainStep(net, [optimizer], grad_reducers=[reducer])(ms.Tensor(x), ms.Tensor(y))
     np.savez(os.path.join(out, f"rank{rank}_step.npz"), **{p.name: p.asnumpy() for p in student.get_parameters()})
 
-    config.ckpt_dir = os.path.join(rank_dir.format(rank), "ckpts")
-    config.log_dir = os.path.join(rank_dir.format(rank), "logs")
-    validate(config, "distill")
-    from ats_ms.data import load_arrays
-    arrays = tuple((a[0][:256], a[1][:256]) for a in (load_arrays("digits", "", s) for s in ("train", "test")))
-    trainer = DistributedTrainer(config, "distill", arrays=arrays).prepare()
-    trainer.run()
+    def run(name, folder, interrupt=False, resume=False):
+        c = config.replace(ckpt_dir=os.path.join(folder, "ckpts"), log_dir=os.path.join(folder, "logs"),
+                           ckpt_name=f"{name}.ckpt", resume=resume)
+
+        class Trainer(trainer_cls):
+            def _epoch(self, epoch, members):
+                if interrupt and epoch == 1:
+                    raise Interrupted
+                return super()._epoch(epoch, members)
+
+        trainer = Trainer(c, emit=lambda line: None).prepare()
+        try:
+            trainer.run()
+        except Interrupted:
+            pass
+        return trainer
+
+    marker = os.path.join(out, "shared", "interrupted-run-written")
+
+    def barrier():  # rank 0 has written the resume file (the Barrier operator has no CPU kernel)
+        if rank == 0:
+            open(marker, "w").close()
+        while not os.path.exists(marker):
+            time.sleep(0.1)
+
+    whole = run("whole", os.path.join(out, f"rank{rank}"))
+    run("resumed", os.path.join(out, "shared"), interrupt=True)
+    barrier()  # rank 0 has written the resume file
+    resumed = run("resumed", os.path.join(out, "shared"), resume=True)
     np.savez(os.path.join(out, f"rank{rank}_epoch.npz"),
-             **{p.name: p.asnumpy() for p in trainer.student.trainable_params()})
+             **{f"whole/{p.name}": p.asnumpy() for p in whole.members[0].student.trainable_params()},
+             **{f"resumed/{p.name}": p.asnumpy() for p in resumed.members[0].student.trainable_params()},
+             lrs=whole.lrs, group_size=np.array(whole.group_size), steps=np.array(whole.steps_per_epoch))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""Analysis tools: statistics equal the closed forms; analyze writes CSV/JSON/PNG; a 2x2 sweep completes, resumes
-after interruption and writes its table and heatmap; BN folding is exact; bench writes every field."""
+"""Analysis tools: statistics equal the closed forms; analyze (teachers and a student from their records, or from a
+training YAML) writes CSV/JSON/PNG; BN folding is exact; bench writes every row, packed and pipeline included."""
 import json
 import os
 import signal
@@ -44,59 +44,44 @@ def test_statistics_equal_closed_forms():
     assert temperature.PAPER_TAUS[:6] == (0.05, 0.1, 0.25, 0.4, 0.5, 1.0) and temperature.PAPER_TAUS[-1] == 10.0
 
 
-@pytest.fixture(scope="module")
-def teacher_ckpt(tmp_path_factory):
-    path = tmp_path_factory.mktemp("t") / "digits-ResNet8.ckpt"
-    ms.set_device("CPU")
-    ms.set_seed(0)
-    save_network(create_model("ResNet8", 10), str(path))
-    return path
-
-
-def test_analyze_cli(tmp_path, teacher_ckpt):
-    proc = run_cli("analyze", "--net_name", "ResNet8", "--ckpt", teacher_ckpt, "--ckpt", teacher_ckpt,
-                   "--dataset", "digits", "--n_classes", 10, "--max_images", 64, "--taus", "1,2,4",
-                   "--pairs", "4:2", "--out_dir", tmp_path / "out")
-    assert proc.returncode == 0, proc.stderr
+def test_analyze_takes_network_and_normalisation_from_the_records(digits_teacher, tmp_path, cli):
+    _, teacher, _ = digits_teacher
+    result = cli("analyze", "--ckpt", teacher, "--ckpt", teacher, "--max_images", 64, "--taus", "1,2,4",
+                 "--pairs", "4:2", "--out_dir", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
     data = json.loads((tmp_path / "out" / "analyze.json").read_text())
-    assert data["images"] == 64 and len(data["rows"]) == 2 * (3 + 3 + 1)
+    assert data["images"] == 64 and data["dataset"] == "digits" and len(data["rows"]) == 2 * (3 + 3 + 1)
     assert (tmp_path / "out" / "analyze.csv").read_text().startswith("teacher,checkpoint,method,tau,tp_tau")
     assert (tmp_path / "out" / "analyze.png").read_bytes()[:8] == PNG
-    assert proc.stdout.count("sigma(q), spread of the wrong classes against tau") == 2
-    assert "o TS   + ATS" in proc.stdout
-    bad = run_cli("analyze", "--net_name", "ResNet8", "--ckpt", teacher_ckpt, "--dataset", "digits",
-                  "--n_classes", 10, "--taus", "1,x")
+    assert result.stdout.count("sigma(q), spread of the wrong classes against tau") == 2
+    assert "o TS   + ATS" in result.stdout and "normalize cifar" in result.stdout
+    bad = cli("analyze", "--ckpt", teacher, "--taus", "1,x")
     assert bad.returncode == 2 and bad.stderr.startswith("error: --taus='1,x'")
+    contradiction = cli("analyze", "--ckpt", teacher, "--normalize", "imagenet")
+    assert contradiction.returncode == 2 and "contradicts teacher checkpoint" in contradiction.stderr
 
 
-def test_sweep_two_by_two_resumes_and_reports(tmp_path, teacher_ckpt):
-    config = tmp_path / "sweep.yaml"
-    config.write_text(f"dataset: digits\nn_classes: 10\nt_net_name: ResNet8\nt_ckpt: {teacher_ckpt}\n"
-                      "net_name: ResNet8\nepoches: 1\nbatch_size: 128\nprint_every: 0\n")
-    argv = [sys.executable, "-m", "ats_ms", "sweep", "--config", str(config), "--tp_taus", "2,3", "--t_taus", "2,1",
-            "--out_dir", str(tmp_path / "sw")]
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    for line in proc.stdout:
-        if "cell 2/4" in line:
-            proc.send_signal(signal.SIGKILL)
-            break
-    proc.wait(timeout=120)
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr
-    assert "cell 1/4 sweep-tp2-t2-seed0: done, skipped" in done.stdout
-    table = json.loads((tmp_path / "sw" / "sweep.json").read_text())
-    assert len(table["rows"]) == 4 and all(r["seeds"] == 1 and 0 <= r["last_mean"] <= 1 for r in table["rows"])
-    assert [r["ts_diagonal"] for r in table["rows"]] == [True, False, False, False]
-    assert "2*" in done.stdout.splitlines()[2] or "*" in done.stdout
-    assert (tmp_path / "sw" / "sweep.png").read_bytes()[:8] == PNG
-    again = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
-    assert again.stdout.count("done, skipped") == 4
+def test_analyze_student_decomposition_and_config(digits_teacher, tmp_path, cli):
+    folder, teacher, _ = digits_teacher
+    config = tmp_path / "distill.yaml"
+    config.write_text(f"dataset: digits\nt_net_name: ResNet8\nckpt_dir: {folder / 'ckpts'}\nmax_images: 32\n"
+                      f"epoches: 3\n")
+    uniform = cli("analyze", "--config", config, "--taus", "1", "--out_dir", tmp_path / "u")
+    assert uniform.returncode == 0, uniform.stderr
+    assert json.loads((tmp_path / "u" / "analyze.json").read_text())["student"] == "uniform"
+    result = cli("analyze", "--config", config, "--taus", "1", "--student_ckpt", teacher, "--out_dir", tmp_path / "s")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads((tmp_path / "s" / "analyze.json").read_text())["rows"]
+    ts1 = next(r for r in rows if r["method"] == "TS" and r["tau"] == 1.0)
+    assert ts1["class_discriminability"] != pytest.approx(0.0, abs=1e-9)  # a real student, not the uniform one
+    parts = ts1["correct_guidance"] + ts1["smooth_regularization"] + ts1["class_discriminability"]
+    assert ts1["total"] == pytest.approx(parts, rel=1e-12)
+    assert "KD loss decomposition for student digits-ResNet8.ckpt at tau 1" in result.stdout
 
 
 @pytest.mark.parametrize("name", ["ResNet20", "WRN16-2", "VGG8", "ResNeXt29-4-4d", "MobileNetV2", "ShuffleNetV1"])
 def test_teacher_bn_folding_is_exact(name):
-    from ats_ms.engine.networks import FrozenTeacher
+    from ats_ms.engine.cells import FrozenTeacher
     from ats_ms.verify.models import randomize_bn_stats
     ms.set_context(mode=ms.GRAPH_MODE)
     net = randomize_bn_stats(create_model(name, 10))
@@ -110,34 +95,46 @@ def test_teacher_bn_folding_is_exact(name):
     np.testing.assert_allclose(folded(x).asnumpy(), want, atol=1e-5 * max(1.0, np.abs(want).max()))
 
 
-def test_bench_writes_every_field(tmp_path):
+def _bench(cli, tmp_path, *extra):
     args = ["bench", "--t_net_name", "ResNet8", "--net_name", "ResNet8", "--batch_size", 8, "--steps", 2,
-            "--n_classes", 10, "--rounds", 2, "--profile", "--json", tmp_path / "b.json"]
-    try:
-        import torch  # noqa: F401
-        args.append("--torch")
-    except ImportError:
-        pass
-    proc = run_cli(*args)
-    assert proc.returncode == 0, proc.stderr
-    result = json.loads((tmp_path / "b.json").read_text())
+            "--n_classes", 10, "--rounds", 2, "--json", tmp_path / "b.json", *extra]
+    result = cli(*args)
+    assert result.returncode == 0, result.stderr
+    return json.loads((tmp_path / "b.json").read_text()), result.stdout
+
+
+def test_bench_rows_including_packed_and_pipeline(tmp_path, cli):
+    result, out = _bench(cli, tmp_path, "--pack", 3, "--num_workers", 1)
     assert {"compile_s", "img_per_s", "step_s", "peak_rss_mb"} <= set(result["ours"])
     assert result["demo_style"]["img_per_s"] > 0 and result["epoch"]["img_per_s"] > 0
-    assert {"a_over_b", "epoch_overhead_c_vs_a"} <= set(result["ratios"])
+    assert result["packed"]["k"] == 3 and result["packed"]["img_per_s"] > 0
+    assert result["pipeline"]["workers"] == 1 and result["pipeline"]["img_per_s"] > 0
+    assert result["ratios"]["packed_over_a"] == round(result["packed"]["img_per_s"] / result["ours"]["img_per_s"], 2)
     assert set(result["breakdown"]) == {"teacher_forward_s", "student_forward_s", "student_forward_backward_s",
                                         "student_step_s"}
-    rows = ["ours", "epoch", "demo_style"] + (["torch"] if "--torch" in args else [])
-    assert all(len(result[row]["rounds_img_per_s"]) == 2 for row in rows)
+    assert all(len(result[row]["rounds_img_per_s"]) == 2 for row in ("ours", "epoch", "demo_style", "packed",
+                                                                      "pipeline"))
+    assert "packed: 3 students, per cell" in out and "pipeline (data alone)" in out and "packed/a" in out
+
+
+@pytest.mark.slow
+def test_bench_profile_and_torch_write_every_field(tmp_path, cli):
+    extra = ["--profile"]
+    try:
+        import torch  # noqa: F401
+        extra.append("--torch")
+    except ImportError:
+        pass
+    result, out = _bench(cli, tmp_path, *extra)
     from ats_ms.bench.parts import PARTS
     assert set(result["profile"]) == set(PARTS)
     for part in result["profile"].values():
         assert part["wall_s"] > 0 and part["onednn_s"] and {"other_s", "convs"} <= set(part)
     assert "conv fwd" in result["profile"]["teacher_forward"]["onednn_s"]
     assert "conv bwd-weights" in result["profile"]["student_step"]["onednn_s"]
-    assert "teacher conv ic16 oc16 out 32x32" in proc.stdout
-    if "--torch" in args:
+    assert "teacher conv ic16 oc16 out 32x32" in out
+    if "--torch" in extra:
         assert result["torch"]["img_per_s"] > 0 and "a_over_d" in result["ratios"]
-    assert "ratios: a/b" in proc.stdout
 
 
 def test_without_matplotlib_tables_are_written_and_figures_skipped(tmp_path, monkeypatch, capsys):
@@ -148,3 +145,4 @@ def test_without_matplotlib_tables_are_written_and_figures_skipped(tmp_path, mon
     assert figure is None and not (tmp_path / "sw" / "sweep.png").exists()
     assert json.loads((tmp_path / "sw" / "sweep.json").read_text())["rows"][0]["seeds"] == 0
     assert (tmp_path / "sw" / "sweep.csv").is_file() and lines[2].split() == ["1", "-*"]
+    assert lines[4] == "no finished cell yet"

@@ -1,40 +1,65 @@
-"""Flags and YAML: precedence, unknown keys, types, syntax errors, boolean parsing, every shipped config loads."""
+"""The flag table and make_config: precedence, YAML, types, every numeric range, one source of truth for allowed
+values, records of teacher checkpoints, every shipped config, docs/flags.md generated from the table."""
 from pathlib import Path
 
 import pytest
 
-from ats_ms.engine.trainer import validate
-from ats_ms.utils.config import COMMAND_FLAGS, resolve, save_effective
+import ats_ms
+from ats_ms.cli.common import parse
+from ats_ms.flags import COMMANDS, FLAGS, flags_of, markdown
+from ats_ms.utils.config import RunConfig, save_effective
 from ats_ms.utils.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _resolve(command, argv):
-    return resolve("test", COMMAND_FLAGS[command], argv)[0]
-
-
 def test_demo_defaults():
-    c = _resolve("distill", [])
+    c = parse("distill", ["--kd_way", "none"])
     assert (c.dataset, c.data_dir, c.download, c.n_classes, c.epoches, c.lr, c.momentum, c.batch_size) == \
         ("cifar100", "./data/", True, 100, 240, 0.03, 0.9, 128)
-    assert (c.t_net_name, c.net_name, c.kd_way, c.s_tau, c.t_tau, c.tp_tau, c.lamb) == \
-        ("ResNet14", "VGG8", "ATS", 1.0, 3.0, 4.0, 0.5)
-    assert _resolve("classify", []).net_name == "ResNet14"
+    assert (c.t_net_name, c.net_name, c.s_tau, c.t_tau, c.tp_tau, c.lamb) == ("ResNet14", "VGG8", 1.0, 3.0, 4.0, 0.5)
+    assert parse("classify", []).net_name == "ResNet14"
+    export = flags_of("export")  # the demo's export.py defaults
+    assert (export["ckpt_name"].default, export["t_net_name"].default, export["net_name"].default) == \
+        ("cifar100-ResNet14.ckpt", "ResNet14", "VGG8")
 
 
 @pytest.mark.parametrize("text,value", [("False", False), ("false", False), ("0", False), ("no", False),
                                         ("True", True), ("1", True), ("yes", True)])
 def test_booleans_parse_properly(text, value):
-    assert _resolve("classify", ["--download", text]).download is value
+    assert parse("classify", ["--download", text]).download is value
+    assert parse("classify", ["--resume"]).resume is True  # a bare boolean flag means True
 
 
-def test_precedence_defaults_yaml_cli(tmp_path):
+def test_precedence_defaults_yaml_overrides(tmp_path):
     cfg = tmp_path / "c.yaml"
-    cfg.write_text("lr: 0.05\nepoches: 7\ndownload: false\nkd_way: ts\n")
-    c, sources = resolve("test", COMMAND_FLAGS["distill"], ["--config", str(cfg), "--epoches", "3"])
-    assert (c.lr, c.epoches, c.download, c.kd_way, c.batch_size) == (0.05, 3, False, "TS", 128)
-    assert (sources["lr"], sources["epoches"], sources["batch_size"]) == ("yaml", "cli", "default")
+    cfg.write_text("lr: 0.05\nepoches: 7\ndownload: false\nkd_way: none\n")
+    c = parse("distill", ["--config", str(cfg), "--epoches", "3"])
+    assert (c.lr, c.epoches, c.download, c.kd_way, c.batch_size) == (0.05, 3, False, "none", 128)
+    assert (c.sources["lr"], c.sources["epoches"], c.sources["batch_size"]) == ("yaml", "given", "default")
+    api = ats_ms.make_config("distill", str(cfg), epoches=3)
+    assert api.to_dict() == c.to_dict()
+
+
+def test_run_config_is_read_only_and_replace_revalidates():
+    c = ats_ms.make_config("classify", lr=0.1)
+    with pytest.raises(AttributeError, match="read-only"):
+        c.lr = 0.2
+    assert c.replace(lr=0.2).lr == 0.2 and c.lr == 0.1
+    with pytest.raises(UserError, match="--lr=-1.0 is invalid"):
+        c.replace(lr=-1)
+    with pytest.raises(TypeError, match="make_config"):
+        RunConfig("classify", {}, {}, None)
+
+
+def test_a_trainer_cannot_be_built_from_an_unvalidated_config():
+    import argparse
+
+    from ats_ms.engine.trainer import Trainer
+    with pytest.raises(TypeError, match="make_config"):
+        Trainer(argparse.Namespace(**ats_ms.make_config("classify").to_dict()))
+    with pytest.raises(TypeError, match="make_config"):
+        ats_ms.train(object())
 
 
 @pytest.mark.parametrize("text,message", [
@@ -45,31 +70,104 @@ def test_precedence_defaults_yaml_cli(tmp_path):
     ("lr: 0.1\n  bad: [\n", r"YAML syntax error at line"),
     ("- 1\n- 2\n", r"expected a mapping"),
     ("kd_way: KL\n", r"kd_way='KL' is not allowed; expected one of ATS, TS, none"),
+    ("seed: -5\n", r"seed=-5 is invalid; expected an integer in \[0, 4.29497e\+09\]"),
 ])
 def test_bad_yaml(tmp_path, text, message):
     cfg = tmp_path / "bad.yaml"
     cfg.write_text(text)
     with pytest.raises(UserError, match=message):
-        _resolve("distill", ["--config", str(cfg)])
+        ats_ms.make_config("distill", str(cfg), kd_way="none") if "kd_way" not in text else \
+            ats_ms.make_config("distill", str(cfg))
 
 
-def test_bad_cli_values():
-    with pytest.raises(UserError, match="--epoches"):
-        _resolve("classify", ["--epoches", "two"])
-    with pytest.raises(UserError, match="unrecognized arguments: --bogus"):
-        _resolve("classify", ["--bogus", "1"])
+# Per numeric flag: a value outside its range (each is refused with the flag and value named).
+OUT_OF_RANGE = {"device_id": -1, "seed": -5, "n_classes": 0, "batch_size": 0, "num_workers": -1, "max_train": -1,
+                "max_test": -2, "n_layer": 0, "epoches": 0, "lr": 0.0, "momentum": 1.0, "weight_decay": -1e-4,
+                "print_every": -1, "t_n_layer": -3, "s_tau": 0.0, "t_tau": float("nan"), "tp_tau": float("inf"),
+                "lamb": 1.5, "max_images": -1, "tp_taus": "1,-2", "t_taus": "0", "seeds": "0,-1", "pack": -1,
+                "claim_timeout": 0, "steps": 0, "rounds": 0, "threads": -1, "jobs": -1, "teacher_epochs": 0,
+                "student_epochs": -1, "taus": "0.5,0"}
+
+
+def test_every_numeric_flag_has_a_range_check():
+    numeric = {name for name, flag in FLAGS.items() if flag.type in (int, float)}
+    assert numeric == set(OUT_OF_RANGE)
+    assert all(FLAGS[name].check is not None for name in numeric)
+
+
+@pytest.mark.parametrize("name", sorted(OUT_OF_RANGE))
+def test_numeric_flag_out_of_range_is_one_clear_error(name):
+    command = next(c for c, spec in COMMANDS.items() if name in spec.flags)
+    extra = {"kd_way": "none"} if command in ("distill", "sweep") else {}
+    with pytest.raises(UserError, match=rf"--{name}=.* (is invalid|has the wrong type); expected"):
+        ats_ms.make_config(command, **extra, **{name: OUT_OF_RANGE[name]})
+
+
+def test_allowed_values_come_from_the_code_that_uses_them():
+    from ats_ms.data.pipeline import DATASETS, NORMALIZATIONS
+    from ats_ms.engine.lr import SCHEDULES
+    from ats_ms.losses import KD_WAYS
+    from ats_ms.models import NET_STYLES
+    from ats_ms.utils.device import DEVICES, MODES
+    assert FLAGS["dataset"].choices == DATASETS and FLAGS["normalize"].choices == tuple(NORMALIZATIONS)
+    assert FLAGS["lr_schedule"].choices == SCHEDULES and FLAGS["kd_way"].choices == KD_WAYS
+    assert FLAGS["device_target"].choices == DEVICES and FLAGS["mode"].choices == MODES
+    assert FLAGS["net_style"].choices == NET_STYLES == FLAGS["t_net_style"].choices
+
+
+def test_one_table_of_defaults_for_every_command():
+    assert flags_of("analyze")["normalize"].default == flags_of("classify")["normalize"].default == "cifar"
+    for command in COMMANDS:
+        for name, flag in flags_of(command).items():
+            if name not in COMMANDS[command].defaults:
+                assert flag.default == FLAGS[name].default, (command, name)
+
+
+def test_docs_flags_md_is_generated_from_the_table():
+    assert (ROOT / "docs" / "flags.md").read_text() == markdown() + "\n", \
+        "run: python -m ats_ms.flags > docs/flags.md"
+
+
+@pytest.fixture(scope="module")
+def any_checkpoint(tmp_path_factory):
+    """A small checkpoint without a record (stands for the teacher a shipped config names)."""
+    import mindspore as ms
+
+    from ats_ms.models import create_model
+    from ats_ms.models.checkpoint import save_network
+    ms.set_device("CPU")
+    path = tmp_path_factory.mktemp("ckpt") / "teacher.ckpt"
+    save_network(create_model("ResNet8", 10), str(path))
+    return str(path)
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "configs").rglob("*.yaml")), ids=lambda p: p.name)
-def test_every_shipped_config_loads_and_validates(path):
-    command = "distill" if "kd_way" in path.read_text() else "classify"
-    config = _resolve(command, ["--config", str(path)])
-    validate(config, command)
+def test_every_shipped_config_loads_and_validates(path, any_checkpoint):
+    from ats_ms.utils.command_of import command_of
+    command = command_of(str(path))
+    extra = {"t_ckpt": any_checkpoint} if command == "distill" else {}
+    config = ats_ms.make_config(command, str(path), **extra)
     assert config.ckpt_name.endswith(".ckpt")
 
 
+def test_teacher_record_is_adopted_and_contradictions_are_refused(digits_teacher):
+    _, teacher, _ = digits_teacher
+    c = ats_ms.make_config("distill", t_ckpt=teacher, net_name="ResNet8")
+    assert (c.t_net_name, c.n_classes, c.dataset, c.normalize) == ("ResNet8", 10, "digits", "cifar")
+    with pytest.raises(UserError, match=r"--normalize=imagenet contradicts teacher checkpoint .*digits-ResNet8.ckpt, "
+                                        r"recorded with normalize cifar; expected --normalize cifar"):
+        ats_ms.make_config("distill", t_ckpt=teacher, normalize="imagenet")
+    with pytest.raises(UserError, match="--n_classes=100 contradicts"):
+        ats_ms.make_config("distill", t_ckpt=teacher, n_classes=100)
+    with pytest.raises(UserError, match="--t_net_name=ResNet20 contradicts"):
+        ats_ms.make_config("distill", t_ckpt=teacher, t_net_name="resnet20")
+    with pytest.raises(UserError, match="--kd_way TS uses one temperature"):
+        ats_ms.make_config("distill", t_ckpt=teacher, kd_way="TS", tp_tau=4, t_tau=2)
+    assert ats_ms.make_config("distill", t_ckpt=teacher, kd_way="TS", t_tau=2).tp_tau == 2.0
+
+
 def test_effective_config_round_trips(tmp_path):
-    c = _resolve("distill", ["--lr", "0.01", "--kd_way", "TS"])
+    c = ats_ms.make_config("distill", lr=0.01, kd_way="none")
     save_effective(c, tmp_path / "eff.yaml")
-    again = _resolve("distill", ["--config", str(tmp_path / "eff.yaml")])
-    assert vars(again) == dict(vars(c), config=str(tmp_path / "eff.yaml"))
+    again = ats_ms.make_config("distill", str(tmp_path / "eff.yaml"))
+    assert again.to_dict() == dict(c.to_dict(), config=str(tmp_path / "eff.yaml"))

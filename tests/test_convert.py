@@ -2,13 +2,13 @@
 import numpy as np
 import pytest
 
-from conftest import run_cli
-
 torch = pytest.importorskip("torch")
 ms = pytest.importorskip("mindspore")
 
 from ats_ms.convert import torch_twins  # noqa: E402
+from ats_ms import make_config  # noqa: E402
 from ats_ms.convert import convert_file, read_torch_state_dict  # noqa: E402
+from ats_ms.engine.record import read_record  # noqa: E402
 from ats_ms.models import create_model  # noqa: E402
 
 FAMILIES = ["ResNet8", "WRN16-2", "VGG8", "ResNeXt29-4-4d", "MobileNetV2", "ShuffleNetV1"]
@@ -30,7 +30,7 @@ def _twin(name, n_classes=10, seed=0):
 def test_converted_network_returns_pytorch_logits(tmp_path, name):
     twin = _twin(name)
     torch.save(twin.state_dict(), tmp_path / "twin.pth")
-    convert_file(name, 10, str(tmp_path / "twin.pth"), str(tmp_path / "twin.ckpt"))
+    convert_file(make_config("convert", net_name=name, src=str(tmp_path / "twin.pth"), dst=str(tmp_path / "twin.ckpt")))
     net = create_model(name, 10, checkpoint=str(tmp_path / "twin.ckpt"))
     net.set_train(False)
     x = np.random.default_rng(1).normal(size=(2, 3, 32, 32)).astype(np.float32)
@@ -61,17 +61,23 @@ def test_pickle_with_code_is_refused_and_not_run(tmp_path):
     assert not marker.exists()
 
 
-def test_convert_cli(tmp_path):
+def test_convert_cli_records_the_recipe_and_never_overwrites(tmp_path, cli):
     torch.save(_twin("VGG8").state_dict(), tmp_path / "vgg.pth")
     dst = tmp_path / "vgg.ckpt"
-    proc = run_cli("convert", "--net_name", "vgg8", "--n_classes", 10, "--src", tmp_path / "vgg.pth", "--dst", dst)
+    proc = cli("convert", "--net_name", "vgg8", "--src", tmp_path / "vgg.pth", "--dst", dst)
     assert proc.returncode == 0, proc.stderr
-    assert "converted" in proc.stdout and dst.is_file()
+    assert "converted" in proc.stdout and "10 classes" in proc.stdout and dst.is_file()
+    record = read_record(str(dst))
+    assert (record["net_name"], record["n_classes"], record["dataset"], record["normalize"]) == \
+        ("VGG8", 10, "cifar100", "imagenet")
     before = dst.read_bytes()
-    again = run_cli("convert", "--net_name", "VGG8", "--n_classes", 10, "--src", tmp_path / "vgg.pth", "--dst", dst)
+    again = cli("convert", "--net_name", "VGG8", "--src", tmp_path / "vgg.pth", "--dst", dst)
     assert again.returncode == 2 and again.stderr.startswith("error:") and "already exists" in again.stderr
     assert dst.read_bytes() == before
-    wrong = run_cli("convert", "--net_name", "ResNet8", "--n_classes", 10, "--src", tmp_path / "vgg.pth",
-                    "--dst", tmp_path / "r.ckpt")
-    assert wrong.returncode == 2 and "does not match network ResNet8" in wrong.stderr
+    wrong = cli("convert", "--net_name", "ResNet8", "--n_classes", 10, "--src", tmp_path / "vgg.pth",
+                "--dst", tmp_path / "r.ckpt")
+    assert wrong.returncode == 2 and "ResNet8" in wrong.stderr
     assert "Traceback" not in wrong.stderr and not (tmp_path / "r.ckpt").exists()
+    classes = cli("convert", "--net_name", "VGG8", "--n_classes", 100, "--src", tmp_path / "vgg.pth",
+                  "--dst", tmp_path / "c.ckpt")
+    assert classes.returncode == 2 and "--n_classes=100" in classes.stderr and "10 classes" in classes.stderr

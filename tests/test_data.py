@@ -15,7 +15,8 @@ from cifar_fixtures import write_binary_layout, write_python_layout
 ms = pytest.importorskip("mindspore")
 
 from ats_ms.data import create_dataset, load_arrays  # noqa: E402
-from ats_ms.data.cifar import find_layout  # noqa: E402
+from ats_ms.data.cifar import find_layout, official_binary  # noqa: E402
+from ats_ms.data.pipeline import open_split, worker_count  # noqa: E402
 from ats_ms.data.digits import load_digits  # noqa: E402
 from ats_ms.data.download import download_cifar  # noqa: E402
 
@@ -134,8 +135,8 @@ def _archive_bytes(root, members=None):
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
         if members is None:
-            write_python_layout(str(root), "cifar100")
-            tar.add(str(root / "cifar-100-python"), arcname="cifar-100-python")
+            write_binary_layout(str(root), "cifar100")
+            tar.add(str(root / "cifar-100-binary"), arcname="cifar-100-binary")
         else:
             for info, payload in members:
                 tar.addfile(info, io.BytesIO(payload) if payload is not None else None)
@@ -163,7 +164,7 @@ class _Server:
                 pass
 
         self.httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/cifar-100-python.tar.gz"
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/cifar-100-binary.tar.gz"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def close(self):
@@ -178,11 +179,11 @@ def test_download_checksum_extract_resume_and_no_redownload(tmp_path, capsys):
     data_dir = tmp_path / "data"
     try:
         data_dir.mkdir()
-        (data_dir / ".cifar-100-python.tar.gz.part").write_bytes(payload[:1000])
-        assert download_cifar("cifar100", str(data_dir), url=server.url, md5=md5) == "python"
+        (data_dir / ".cifar-100-binary.tar.gz.part").write_bytes(payload[:1000])
+        assert download_cifar("cifar100", str(data_dir), url=server.url, md5=md5) == "binary"
         assert server.requests == ["bytes=1000-"]
         assert "[download]" in capsys.readouterr().err
-        assert sorted(os.listdir(data_dir)) == ["cifar-100-python"]
+        assert sorted(os.listdir(data_dir)) == ["cifar-100-binary"]
         assert load_arrays("cifar100", str(data_dir), "test")[0].shape == (12, 32, 32, 3)
         download_cifar("cifar100", str(data_dir), url=server.url, md5=md5)
         assert len(server.requests) == 1
@@ -196,14 +197,14 @@ def test_download_checksum_extract_resume_and_no_redownload(tmp_path, capsys):
 
 def test_failed_download_names_url_and_folder(tmp_path):
     with pytest.raises(ValueError, match=r"download of http://127.0.0.1:9/x.tar.gz failed .*put the extracted "
-                                         r"cifar-100-python/"):
+                                         r"cifar-100-binary/ \(or cifar-100-python/\)"):
         download_cifar("cifar100", str(tmp_path), url="http://127.0.0.1:9/x.tar.gz", md5="0" * 32, timeout=5)
 
 
 @pytest.mark.parametrize("kind", ["absolute", "parent", "symlink", "device"])
 def test_unsafe_archives_are_refused(tmp_path, kind):
-    info = tarfile.TarInfo({"absolute": "/tmp/evil-abs", "parent": "cifar-100-python/../../evil"}.get(
-        kind, "cifar-100-python/train"))
+    info = tarfile.TarInfo({"absolute": "/tmp/evil-abs", "parent": "cifar-100-binary/../../evil"}.get(
+        kind, "cifar-100-binary/train.bin"))
     payload = b"x"
     if kind == "symlink":
         info.type, info.linkname, payload = tarfile.SYMTYPE, "/etc/passwd", None
@@ -218,5 +219,44 @@ def test_unsafe_archives_are_refused(tmp_path, kind):
             download_cifar("cifar100", str(tmp_path / "d"), url=server.url, md5=hashlib.md5(archive).hexdigest())
     finally:
         server.close()
-    assert not (tmp_path / "d" / "cifar-100-python").exists() and not os.path.exists("/tmp/evil-abs")
+    assert not (tmp_path / "d" / "cifar-100-binary").exists() and not os.path.exists("/tmp/evil-abs")
     assert not (tmp_path / "evil").exists()
+
+
+def _official_binary(root, seed=0):
+    """cifar-100-binary with the official record counts (the C++ reader insists on them); cheap, mostly zeros."""
+    folder = os.path.join(root, "cifar-100-binary")
+    os.makedirs(folder, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    out = {}
+    for name, n in (("train.bin", 50000), ("test.bin", 10000)):
+        records = np.zeros((n, 3074), np.uint8)
+        records[:, 1] = rng.integers(0, 100, n)
+        records[:, 0] = records[:, 1] % 20
+        records[:, 2:2 + 64] = rng.integers(0, 256, (n, 64), dtype=np.uint8)
+        records.tofile(os.path.join(folder, name))
+        out[name] = records
+    return out
+
+
+def test_cpp_reader_reads_official_binary_files_like_the_numpy_path(tmp_path):
+    records = _official_binary(str(tmp_path))
+    assert official_binary("cifar100", str(tmp_path)) and not official_binary("cifar10", str(tmp_path))
+    data = open_split("cifar100", str(tmp_path), "test")
+    assert data.reader == "C++ reader" and data.images is None and data.size == 10000
+    np.testing.assert_array_equal(data.labels, records["test.bin"][:, 1])
+    fast = create_dataset("cifar100", str(tmp_path), "test", 500, data=data)
+    slow = create_dataset("cifar100", str(tmp_path), "test", 500, arrays=load_arrays("cifar100", str(tmp_path), "test"))
+    (a, la), (b, lb) = (next(d.create_tuple_iterator(output_numpy=True)) for d in (fast, slow))
+    np.testing.assert_array_equal(la, lb)
+    np.testing.assert_allclose(a, b, atol=1e-6)
+    assert la.dtype == np.int32 and a.shape == (500, 3, 32, 32)
+    subset = open_split("cifar100", str(tmp_path), "train", limit=100)
+    assert subset.reader == "in memory" and subset.size == 100
+    (tmp_path / "cifar-100-binary" / "test.bin").write_bytes(records["test.bin"][:-1].tobytes())
+    assert open_split("cifar100", str(tmp_path), "test").reader == "in memory"  # not the official count
+
+
+def test_worker_count_auto_and_capped():
+    assert worker_count(0) == min(8, os.cpu_count() or 1)
+    assert worker_count(64) == (os.cpu_count() or 1) and worker_count(1) == 1

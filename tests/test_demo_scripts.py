@@ -5,8 +5,11 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from cifar_fixtures import write_binary_layout
 
+pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 EPOCH_LINE = re.compile(r"^\[Epoch:1\] \[Loss:[\d.e+-]+\] \[TrAcc:[\d.e+-]+\] \[TeAcc:[\d.e+-]+\]$", re.M)
 
@@ -45,6 +48,9 @@ def test_demo_scripts_end_to_end(tmp_path):
         "cifar100-ResNet14.ckpt", "cifar100-ResNet110.ckpt",
         "cifar100-ResNet14-VGG8-TS.ckpt", "cifar100-ResNet110-VGG8-TS.ckpt",
         "cifar100-ResNet14-VGG8-ATS.ckpt", "cifar100-ResNet110-VGG8-ATS.ckpt",
+        "cifar100-ResNet14-best.ckpt", "cifar100-ResNet110-best.ckpt",
+        "cifar100-ResNet14-VGG8-TS-best.ckpt", "cifar100-ResNet110-VGG8-TS-best.ckpt",
+        "cifar100-ResNet14-VGG8-ATS-best.ckpt", "cifar100-ResNet110-VGG8-ATS-best.ckpt",
         "cifar100-ResNet14-VGG8-ATS_mindir.mindir", "cifar100-ResNet110-VGG8-ATS_mindir.mindir"])
 
 

@@ -1,4 +1,5 @@
-"""Data parallelism with msrun on CPU, 2 workers on 127.0.0.1 (a free port chosen here).
+"""Data parallelism with msrun on CPU, 2 workers on 127.0.0.1 (a free port chosen here): one step equals the
+single-process result, ranks agree, only rank 0 writes, --resume and --lr_scale linear work under --distribute.
 
 BatchNorm statistics are per device, so the single-process reference computes each half of the batch with its own
 BN statistics and averages the two gradients: exactly what DATA_PARALLEL with gradients_mean computes.
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 
 ms = pytest.importorskip("mindspore")
+pytestmark = pytest.mark.slow
 
 import dist_worker  # noqa: E402
 
@@ -71,19 +73,31 @@ def test_two_workers_equal_single_process_on_the_split_batch(run):
     assert compared == len(student.trainable_params())
 
 
-def test_ranks_agree_and_only_rank0_writes(run):
+def test_ranks_agree_resume_matches_and_only_rank0_writes(run):
     out, _ = run
     a, b = np.load(out / "rank0_epoch.npz"), np.load(out / "rank1_epoch.npz")
-    assert set(a.files) == set(b.files) and a.files
+    names = [n for n in a.files if n.startswith("whole/")]
+    assert set(a.files) == set(b.files) and names
     for name in a.files:
         np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+    for name in names:  # interrupted after epoch 1 and resumed = uninterrupted
+        np.testing.assert_allclose(a[name.replace("whole/", "resumed/")], a[name], rtol=1e-6, atol=1e-7, err_msg=name)
     written = sorted(os.listdir(out / "rank0" / "ckpts")) + sorted(os.listdir(out / "rank0" / "logs"))
-    assert "digits-ResNet8-ResNet8-ATS.ckpt" in written and "classify.log" in written
+    assert {"whole.ckpt", "whole-best.ckpt", "classify.log", "whole.metrics.jsonl"} <= set(written)
     assert not (out / "rank1").exists()
+    shared = sorted(os.listdir(out / "shared" / "ckpts"))
+    assert "resumed.ckpt" in shared and not any(name.endswith(".resume.ckpt") for name in shared)
 
 
-def test_distribute_without_launcher_is_a_clear_error(tmp_path):
-    from conftest import run_cli
-    proc = run_cli("classify", "--dataset", "digits", "--n_classes", 10, "--net_name", "ResNet8", "--distribute",
-                   "True", "--ckpt_dir", tmp_path / "c", "--log_dir", tmp_path / "l")
-    assert proc.returncode == 2 and "needs a launcher" in proc.stderr and not (tmp_path / "c").exists()
+def test_lr_scale_linear_multiplies_the_schedule_by_the_device_count(run):
+    from ats_ms.engine.lr import build_lr
+    out, _ = run
+    a = np.load(out / "rank0_epoch.npz")
+    assert int(a["group_size"]) == 2
+    np.testing.assert_allclose(a["lrs"], build_lr("demo", 0.03 * 2, 2, int(a["steps"])), rtol=1e-6)
+
+
+def test_distribute_without_launcher_is_a_clear_error(tmp_path, cli):
+    result = cli("classify", "--dataset", "digits", "--n_classes", 10, "--net_name", "ResNet8", "--distribute",
+                 "True", "--ckpt_dir", tmp_path / "c", "--log_dir", tmp_path / "l")
+    assert result.returncode == 2 and "needs a launcher" in result.stderr and not (tmp_path / "c").exists()

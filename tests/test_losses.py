@@ -85,3 +85,16 @@ def test_bad_hyper_parameters_raise(make, name):
 def test_public_import():
     from ats_ms import DistillLoss as Exported
     assert Exported is DistillLoss
+
+
+def test_bfloat16_logits_are_computed_in_float32(ms_mode):
+    s, z, y = _inputs()
+    s16, z16 = (ms.Tensor(a).astype(ms.bfloat16) for a in (s, z))
+    cell = DistillLoss("ATS", 4.0, 2.0, 1.0, 0.5)
+    loss, grad = ms.value_and_grad(cell, grad_position=0)(s16, z16, ms.Tensor(y))
+    assert loss.dtype == ms.float32 and grad.dtype == ms.bfloat16
+    s_seen, z_seen = (t.astype(ms.float32).asnumpy().astype(np.float64) for t in (s16, z16))
+    assert float(loss.asnumpy()) == pytest.approx(ref.distill_loss(s_seen, z_seen, y, 4.0, 2.0, 1.0, 0.5), rel=1e-5)
+    want_grad = ref.distill_loss_grad(s_seen, z_seen, y, 4.0, 2.0, 1.0, 0.5)
+    got = grad.astype(ms.float32).asnumpy()
+    np.testing.assert_allclose(got, want_grad, atol=1e-2 * np.abs(want_grad).max())  # bfloat16 has 8 mantissa bits

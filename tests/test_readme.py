@@ -1,11 +1,10 @@
-"""README stays true: its usage example runs, and every classify/distill flag is in its table."""
+"""README stays true and short: its Python example runs, it fits in 12,000 bytes, and the files and docs it links
+exist; docs/flags.md is checked in tests/test_config.py."""
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
-
-from ats_ms.utils.config import COMMAND_FLAGS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -19,10 +18,13 @@ def test_usage_example_runs(tmp_path):
     proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=600,
                           env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "teacher unchanged" in proc.stdout
+    assert "[Epoch:1]" in proc.stdout and "ATS student" in proc.stdout
 
 
-def test_every_flag_is_documented():
-    for command in ("classify", "distill"):
-        for name in COMMAND_FLAGS[command]:
-            assert f"| `--{name}` |" in README, name
+def test_readme_is_short_and_its_links_exist():
+    assert len(README.encode()) <= 12000
+    for link in re.findall(r"\]\(((?:docs|configs|scripts)/[^)#]+)", README):
+        assert (ROOT / link).exists(), link
+    for doc in ("benchmarks.md", "analysis.md", "flags.md", "demo-compatibility.md", "distributed.md",
+                "troubleshooting.md"):
+        assert (ROOT / "docs" / doc).is_file(), doc

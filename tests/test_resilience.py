@@ -1,4 +1,5 @@
-"""Interruption (SIGKILL mid-epoch and during the checkpoint write) and resume, non-finite losses, and a soak run."""
+"""Interruption of one run (SIGKILL mid-epoch and during the checkpoint write) and resume, and a soak run (slow: fresh
+processes). Packed runs: tests/test_sweep.py; non-finite losses: tests/test_train.py."""
 import json
 import os
 import signal
@@ -15,7 +16,9 @@ ms = pytest.importorskip("mindspore")
 ROOT = Path(__file__).resolve().parents[1]
 
 RUN = ["classify", "--dataset", "digits", "--n_classes", "10", "--net_name", "ResNet8", "--epoches", "3",
-       "--batch_size", "128", "--lr", "0.1", "--ckpt_dir", "ckpts", "--log_dir", "logs", "--print_every", "2"]
+       "--batch_size", "64", "--max_train", "512", "--max_test", "128", "--lr", "0.1", "--ckpt_dir", "ckpts",
+       "--log_dir", "logs", "--print_every", "2"]
+pytestmark = pytest.mark.slow
 
 # Installed through PYTHONPATH as sitecustomize: SIGKILLs the process right before the N-th resume checkpoint is
 # renamed into place (its temporary file fully written), i.e. in the middle of a checkpoint write.
@@ -30,11 +33,6 @@ def replace(src, dst, *a, **k):
     return _replace(src, dst, *a, **k)
 os.replace = replace
 """
-
-
-# The paper schedule runs epoch 1 at 2e-7 x lr: lr * weight_decay is 0.1 there (harmless) and 1e5 in epoch 2, where
-# the weights overflow to inf within a few steps and the loss becomes NaN.
-DIVERGE = ["--lr_schedule", "paper", "--lr", "0.05", "--weight_decay", "1e7", "--epoches", "2"]
 
 
 def _env(extra_path=None, **kw):
@@ -63,7 +61,7 @@ def _kill_when(cwd, needle):
 
 
 def _params(path):
-    return {k: v.asnumpy() for k, v in ms.load_checkpoint(str(path)).items()}
+    return {k: v.asnumpy() for k, v in ms.load_checkpoint(str(path)).items() if not isinstance(v, str)}
 
 
 def _check_complete(cwd, reference):
@@ -88,6 +86,7 @@ def reference(tmp_path_factory):
 
 def test_sigkill_mid_epoch_then_resume(tmp_path, reference):
     out = _kill_when(tmp_path, "epoch 2 step 4/")
+    assert "[Epoch:1]" in out
     assert "[Epoch:1]" in out and "[Epoch:2]" not in out
     resume = tmp_path / "ckpts" / "digits-ResNet8.resume.ckpt"
     assert resume.is_file()
@@ -111,33 +110,12 @@ def test_sigkill_during_checkpoint_write_then_resume(tmp_path, reference):
     resume = tmp_path / "ckpts" / "digits-ResNet8.resume.ckpt"
     state = json.loads(ms.load_checkpoint(str(resume))["ats_state"])
     assert state["epoch"] == 1
+    leftovers = [n for n in os.listdir(tmp_path / "ckpts") if n.startswith(".")]
+    assert len(leftovers) == 1 and leftovers[0].startswith(".digits-ResNet8.resume.ckpt.tmp-")  # killed mid-write
     done = _run(tmp_path, "--resume", "True")
     assert done.returncode == 0, done.stderr
-    leftovers = [n for n in os.listdir(tmp_path / "ckpts") if n.startswith(".")]
-    assert len(leftovers) <= 1
+    assert [n for n in os.listdir(tmp_path / "ckpts") if n.startswith(".")] == []  # the dead writer's file removed
     _check_complete(tmp_path, reference)
-
-
-def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tmp_path):
-    stop = _run(tmp_path, *DIVERGE)
-    assert stop.returncode == 3, stop.stdout + stop.stderr
-    error = [line for line in stop.stderr.splitlines() if line.startswith("error:")]
-    assert len(error) == 1 and "non-finite loss" in error[0] and "at epoch 2, step" in error[0]
-    resume = tmp_path / "ckpts" / "digits-ResNet8.resume.ckpt"
-    assert str(resume.name) in error[0]
-    params = ms.load_checkpoint(str(resume))
-    assert json.loads(params.pop("ats_state"))["epoch"] == 1
-    assert all(np.isfinite(v.asnumpy()).all() for v in params.values())
-    assert not (tmp_path / "ckpts" / "digits-ResNet8.ckpt").exists()
-
-
-def test_non_finite_loss_skip(tmp_path):
-    run = _run(tmp_path, *DIVERGE, "--on_nan", "skip")
-    assert run.returncode == 0, run.stderr
-    assert "note: skipped" in run.stdout
-    records = [json.loads(line) for line in (tmp_path / "logs" / "digits-ResNet8.metrics.jsonl").open()]
-    assert records[0]["skipped_batches"] == 0 and records[1]["skipped_batches"] > 0
-    assert (tmp_path / "ckpts" / "digits-ResNet8.ckpt").is_file()
 
 
 def test_soak_resident_memory_is_flat(tmp_path):

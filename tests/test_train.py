@@ -1,81 +1,72 @@
-"""Training: frozen teacher (weights and BN statistics unchanged), student loss falls, student-only optimizer,
-demo output formats, eval and export (MINDIR loaded with nn.GraphCell)."""
-import io
+"""Training through the API and the CLI: demo output formats, start-up lines, frozen teacher, student-only optimizer,
+best and final checkpoints with their record, eval/export from the record alone, PyNative training through the
+fused step, amp O2, the official student initialisation, non-finite losses (stop with exit 3, skip with the schedule
+still advancing)."""
+import json
 import re
 
 import numpy as np
 import pytest
 
-from conftest import run_cli
+import ats_ms
+from conftest import TINY, TINY_KW
 
 ms = pytest.importorskip("mindspore")
 
-from ats_ms.engine.trainer import Trainer, validate  # noqa: E402
+from ats_ms.engine.record import read_record  # noqa: E402
+from ats_ms.engine.trainer import Trainer  # noqa: E402
 from ats_ms.models import create_model  # noqa: E402
-from ats_ms.utils import device  # noqa: E402
-from ats_ms.utils.config import COMMAND_FLAGS, resolve  # noqa: E402
 
 EPOCH_LINE = re.compile(r"^\[Epoch:(\d+)\] \[Loss:(-?[\d.e+-]+|nan)\] \[TrAcc:([\d.e+-]+)\] \[TeAcc:([\d.e+-]+)\]$")
 
 
-def _config(command, tmp_path, *argv):
-    base = ["--dataset", "digits", "--n_classes", "10", "--batch_size", "128", "--lr", "0.1",
-            "--ckpt_dir", str(tmp_path / "ckpts"), "--log_dir", str(tmp_path / "logs"), "--print_every", "0"]
-    config = resolve("test", COMMAND_FLAGS[command], base + list(argv))[0]
-    validate(config, command)
-    device.configure("CPU", 0, "graph", config.seed)
-    return config
+def _dirs(tmp_path):
+    return dict(ckpt_dir=str(tmp_path / "ckpts"), log_dir=str(tmp_path / "logs"))
 
 
-def _trainer(config, command):
-    return Trainer(config, command, out=io.StringIO()).prepare()
-
-
-@pytest.fixture(scope="module")
-def trained_teacher(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("teacher")
-    config = _config("classify", tmp, "--net_name", "ResNet8", "--epoches", "3", "--log_name", "teacher.log")
-    trainer = _trainer(config, "classify")
-    history = trainer.run()
-    return tmp, config, history, trainer.out.getvalue()
-
-
-def test_teacher_run_outputs(trained_teacher):
-    tmp, config, history, text = trained_teacher
-    lines = [line for line in text.splitlines() if line.startswith("[Epoch:")]
-    assert [int(EPOCH_LINE.match(line).group(1)) for line in lines] == [1, 2, 3]
-    assert history[-1]["loss"] < history[0]["loss"]
-    log = (tmp / "logs" / "teacher.log").read_text().splitlines()
+def test_teacher_run_outputs(digits_teacher):
+    folder, ckpt, history = digits_teacher
+    log = (folder / "logs" / "teacher.log").read_text().splitlines()
     assert log[0].startswith("Namespace(") and "net_name='ResNet8'" in log[0]
-    assert log[1] == "[EPOCHS]: 1 2 3"
+    assert log[1] == "[EPOCHS]: 1 2"
     for key, line in zip(("LOSSES", "TrACCS", "TeACCS"), log[2:5]):
-        assert re.fullmatch(rf"\[{key}\]: \d+\.\d{{5}} \d+\.\d{{5}} \d+\.\d{{5}}", line)
+        assert re.fullmatch(rf"\[{key}\]: \d+\.\d{{5}} \d+\.\d{{5}}", line)
     assert log[5] == "" and len(log) == 6
-    assert (tmp / "ckpts" / "digits-ResNet8.ckpt").is_file()
-    assert not (tmp / "ckpts" / "digits-ResNet8.resume.ckpt").exists()
-    metrics = (tmp / "logs" / "digits-ResNet8.metrics.jsonl").read_text().splitlines()
-    assert len(metrics) == 3 and '"test_top5"' in metrics[0]
-    saved = ms.load_checkpoint(str(tmp / "ckpts" / "digits-ResNet8.ckpt"))
-    assert "conv1.weight" in saved and not any(k.startswith(("student.", "teacher.", "moments")) for k in saved)
+    assert not (folder / "ckpts" / "digits-ResNet8.resume.ckpt").exists()
+    metrics = [json.loads(line) for line in (folder / "logs" / "digits-ResNet8.metrics.jsonl").open()]
+    assert [m["epoch"] for m in metrics] == [1, 2] and metrics == history
+    assert {"lr", "loss", "train_acc", "test_acc", "test_top1", "test_top5", "seconds", "rss_mb"} <= set(metrics[0])
+    saved = ms.load_checkpoint(ckpt)
+    assert "conv1.weight" in saved and not any(k.startswith(("0.", "teacher.", "moments")) for k in saved)
+    record = read_record(ckpt)
+    assert (record["net_name"], record["net_style"], record["n_classes"], record["dataset"], record["normalize"]) == \
+        ("ResNet8", "paper", 10, "digits", "cifar")
+    best = folder / "ckpts" / "digits-ResNet8-best.ckpt"
+    best_epoch = max(history, key=lambda r: r["test_acc"])["epoch"]
+    assert best.is_file() and read_record(str(best))["epoch"] == best_epoch
 
 
-@pytest.mark.parametrize("kd_way,fold", [("ATS", "False"), ("ATS", "True"), ("none", "True")])
-def test_distillation_keeps_teacher_frozen_and_student_learns(trained_teacher, tmp_path, kd_way, fold):
-    tmp, _, _, _ = trained_teacher
-    teacher_ckpt = str(tmp / "ckpts" / "digits-ResNet8.ckpt")
-    config = _config("distill", tmp_path, "--t_net_name", "ResNet8", "--net_name", "ResNet8", "--epoches", "2",
-                     "--kd_way", kd_way, "--t_ckpt", teacher_ckpt, "--weight_decay", "5e-4",
-                     "--fold_teacher_bn", fold)
-    trainer = _trainer(config, "distill")
-    history = trainer.run()
-    assert history[-1]["loss"] < history[0]["loss"]
-    student_names = {p.name for p in trainer.student.trainable_params()}
-    assert {p.name for p in trainer.optimizer.parameters} == student_names
+@pytest.mark.parametrize("kd_way,fold", [("ATS", False), ("ATS", True), ("none", True)])
+def test_distillation_keeps_teacher_frozen_and_student_learns(digits_teacher, tmp_path, kd_way, fold):
+    _, teacher_ckpt, _ = digits_teacher
+    config = ats_ms.make_config("distill", t_ckpt=teacher_ckpt, net_name="ResNet8", epoches=2, lr=0.1,
+                                kd_way=kd_way, weight_decay=5e-4, fold_teacher_bn=fold, **TINY_KW, **_dirs(tmp_path))
+    lines = []
+    ats_ms.api._prepare_device(config)
+    trainer = Trainer(config, emit=lines.append).prepare()
+    member = trainer.run()[0]
+    assert member.status == "done" and member.history[-1]["loss"] < member.history[0]["loss"]
+    assert {p.name for p in trainer.members[0].optimizer.parameters} == \
+        {p.name for p in member.student.trainable_params()}
+    record = read_record(str(tmp_path / "ckpts" / config.ckpt_name))
+    assert (record["kd_way"], record["lamb"]) == (kd_way, 0.5)
     if kd_way == "none":
-        assert trainer.train_step.network.teacher is None
+        assert trainer.frozen_teacher is None and record["t_net_name"] is None
         return
+    assert (record["tp_tau"], record["t_tau"], record["t_net_name"]) == (4.0, 3.0, "ResNet8")
+    assert any(line.startswith("teacher: ResNet8 (paper), 78,042 parameters, test top-1 0.") for line in lines)
     assert all(not p.requires_grad for p in trainer.teacher_net.get_parameters())
-    if fold == "True":
+    if fold:
         x = ms.Tensor(np.random.default_rng(0).normal(size=(4, 3, 32, 32)).astype(np.float32))
         original = create_model("ResNet8", 10, checkpoint=teacher_ckpt)
         original.set_train(False)
@@ -83,6 +74,7 @@ def test_distillation_keeps_teacher_frozen_and_student_learns(trained_teacher, t
         np.testing.assert_allclose(trainer.teacher_net(x).asnumpy(), original(x).asnumpy(), atol=1e-4)
         return
     before = ms.load_checkpoint(teacher_ckpt)
+    before.pop("ats_record")
     after = {p.name: p.asnumpy() for p in trainer.teacher_net.get_parameters()}
     assert set(after) == {f"teacher.{k}" for k in before}
     for name, value in before.items():
@@ -90,36 +82,119 @@ def test_distillation_keeps_teacher_frozen_and_student_learns(trained_teacher, t
     assert any("moving_mean" in n for n in before)
 
 
-def test_eval_and_export(trained_teacher, tmp_path):
-    tmp, _, history, _ = trained_teacher
-    ckpts = tmp / "ckpts"
-    proc = run_cli("eval", "--dataset", "digits", "--n_classes", 10, "--net_name", "ResNet8", "--ckpt_dir", ckpts,
-                   "--ckpt_name", "digits-ResNet8.ckpt", "--batch_size", 128, "--json", tmp_path / "e.json")
-    assert proc.returncode == 0, proc.stderr
-    assert re.search(r"top-1 0\.\d{4}  top-5 0\.\d{4}", proc.stdout)
-    import json
-    result = json.loads((tmp_path / "e.json").read_text())
-    assert result["acc"] == pytest.approx(history[-1]["test_acc"], abs=1e-6)
-    proc = run_cli("export", "--n_classes", 10, "--net_name", "ResNet8", "--ckpt_dir", ckpts,
-                   "--ckpt_name", "digits-ResNet8.ckpt")
-    assert proc.returncode == 0, proc.stderr
-    mindir = ckpts / "digits-ResNet8_mindir.mindir"
-    assert mindir.is_file()
+def test_cli_distill_prints_startup_progress_epoch_lines_and_summary(digits_teacher, tmp_path, cli, monkeypatch):
+    _, teacher_ckpt, _ = digits_teacher
+    monkeypatch.chdir(tmp_path)
+    result = cli("distill", *TINY, "--t_ckpt", teacher_ckpt, "--net_name", "ResNet8", "--epoches", "2",
+                 "--print_every", "2", "--ckpt_dir", "c", "--log_dir", "l")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "data: digits train 256 images (in memory), test 128 images; 4 steps of 64 per epoch"
+    assert lines[1] == "student: ResNet8 (paper), 78,042 parameters"
+    assert re.match(r"teacher: ResNet8 \(paper\), 78,042 parameters, test top-1 0\.\d{4} \(measured before", lines[2])
+    assert re.match(r"  epoch 1 step 2/4 loss \d\.\d{4} lr [\d.e-]+ [\d.]+ img/s eta epoch \d+:\d\d run \d+:\d\d$",
+                    lines[3]), lines[3]
+    assert [int(EPOCH_LINE.match(line).group(1)) for line in lines if line.startswith("[Epoch:")] == [1, 2]
+    assert re.search(r"^checkpoint: c/digits-ResNet8-ResNet8-ATS\.ckpt \(last epoch\); best: "
+                     r"c/digits-ResNet8-ResNet8-ATS-best\.ckpt \(epoch \d\)$", result.stdout, re.M)
+
+
+def test_eval_and_export_need_only_the_checkpoint(digits_teacher, tmp_path, cli, monkeypatch):
+    folder, ckpt, history = digits_teacher
+    monkeypatch.chdir(tmp_path)
+    result = cli("eval", "--ckpt", ckpt, "--json", "e.json", "--download", "False", "--max_test", "128")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"ResNet8 .* on digits test \(128 images, normalize cifar\): top-1 0\.\d{4}  top-5 0\.\d{4}",
+                     result.stdout)
+    assert json.loads((tmp_path / "e.json").read_text())["acc"] == pytest.approx(history[-1]["test_acc"], abs=1e-6)
+    contradiction = cli("eval", "--ckpt", ckpt, "--normalize", "imagenet")
+    assert contradiction.returncode == 2 and "--normalize=imagenet contradicts checkpoint" in contradiction.stderr
+    config_yaml = tmp_path / "teacher.yaml"
+    config_yaml.write_text(f"dataset: digits\nnet_name: ResNet8\nckpt_dir: {folder / 'ckpts'}\n"
+                           f"ckpt_name: digits-ResNet8.ckpt\nepoches: 2\nlr: 0.1\nmax_test: 128\n")
+    by_config = cli("eval", "--config", config_yaml)
+    assert by_config.returncode == 0 and "top-1" in by_config.stdout, by_config.stderr
+    out = tmp_path / "exp"
+    out.mkdir()
+    (out / "t.ckpt").write_bytes(open(ckpt, "rb").read())
+    result = cli("export", "--ckpt_dir", out, "--ckpt_name", "t.ckpt")
+    assert result.returncode == 0, result.stderr
+    assert "(ResNet8, paper, 10 classes)" in result.stdout
+    mindir = out / "t_mindir.mindir"
     graph = ms.nn.GraphCell(ms.load(str(mindir)))
-    net = create_model("ResNet8", 10, checkpoint=str(ckpts / "digits-ResNet8.ckpt"))
+    net = create_model("ResNet8", 10, checkpoint=ckpt)
     net.set_train(False)
     x = ms.Tensor(np.zeros((1, 3, 32, 32), np.float32))
     np.testing.assert_allclose(graph(x).asnumpy(), net(x).asnumpy(), atol=1e-5)
-    again = run_cli("export", "--n_classes", 10, "--net_name", "ResNet8", "--ckpt_dir", ckpts,
-                    "--ckpt_name", "digits-ResNet8.ckpt")
+    again = cli("export", "--ckpt_dir", out, "--ckpt_name", "t.ckpt")
     assert again.returncode == 2 and "already exists" in again.stderr
 
 
+def test_pynative_training_through_the_fused_step(digits_teacher, tmp_path):
+    _, teacher_ckpt, _ = digits_teacher
+    graph = ats_ms.make_config("distill", t_ckpt=teacher_ckpt, net_name="ResNet8", epoches=1, mode="graph",
+                               **TINY_KW, **_dirs(tmp_path / "g"))
+    pynative = graph.replace(mode="pynative", **_dirs(tmp_path / "p"))
+    a = ats_ms.train(graph, emit=lambda line: None)
+    b = ats_ms.train(pynative, emit=lambda line: None)
+    assert a[0]["loss"] == pytest.approx(b[0]["loss"], rel=1e-4)
+    assert a[0]["test_acc"] == pytest.approx(b[0]["test_acc"], abs=1 / 64 + 1e-9)
+
+
 def test_amp_o2_on_cpu_writes_a_loadable_fp32_checkpoint(tmp_path):
-    proc = run_cli("classify", "--dataset", "digits", "--n_classes", 10, "--net_name", "ResNet8", "--epoches", 1,
-                   "--batch_size", 128, "--amp_level", "O2", "--ckpt_dir", tmp_path / "c", "--log_dir", tmp_path / "l",
-                   "--print_every", 0)
-    assert proc.returncode == 0, proc.stderr
-    assert EPOCH_LINE.match([line for line in proc.stdout.splitlines() if line.startswith("[Epoch:")][0])
-    net = create_model("ResNet8", 10, checkpoint=str(tmp_path / "c" / "digits-ResNet8.ckpt"))
+    config = ats_ms.make_config("classify", net_name="ResNet8", epoches=1, amp_level="O2", **TINY_KW,
+                                **_dirs(tmp_path))
+    history = ats_ms.train(config, emit=lambda line: None)
+    assert np.isfinite(history[0]["loss"])
+    net = create_model("ResNet8", 10, checkpoint=str(tmp_path / "ckpts" / "digits-ResNet8.ckpt"))
     assert net.conv1.weight.dtype == ms.float32
+
+
+def test_paper_recipe_student_starts_from_the_official_weights_init(digits_teacher, tmp_path):
+    from ats_ms.models.init import official_weights_init
+    _, teacher_ckpt, _ = digits_teacher
+    config = ats_ms.make_config("distill", t_ckpt=teacher_ckpt, net_name="VGG8", epoches=1, lr_schedule="paper",
+                                **TINY_KW, **_dirs(tmp_path))
+    ats_ms.api._prepare_device(config)
+    trainer = Trainer(config, emit=lambda line: None).prepare()
+    trainer._build_student(trainer.members[0])
+    student = trainer.members[0].student
+    ms.set_seed(config.seed)
+    want = official_weights_init(create_model("VGG8", 10))
+    np.testing.assert_array_equal(student.classifier.weight.asnumpy(), want.classifier.weight.asnumpy())
+    assert student.classifier.weight.asnumpy().std() > 0.03  # kaiming fan_in, not the network's N(0, 0.01)
+
+
+# The paper schedule runs epoch 1 at 2e-7 x lr: lr * weight_decay is 10 there (large but finite losses) and 1e7 in
+# epoch 2, where the weights overflow to inf within a few steps and the loss becomes NaN (8 steps per epoch here).
+DIVERGE = dict(lr_schedule="paper", lr=0.05, weight_decay=1e9, epoches=2)
+
+
+def test_non_finite_loss_stops_with_exit_3_and_keeps_the_last_good_checkpoint(tmp_path, cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    flags = [f"--{k}={v}" for k, v in DIVERGE.items()]
+    result = cli("classify", *TINY, "--max_train", "512", "--net_name", "ResNet8", *flags, "--ckpt_dir", "ckpts",
+                 "--log_dir", "logs")
+    assert result.returncode == 3, result.stdout + result.stderr
+    error = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(error) == 1 and "non-finite loss at epoch 2, step" in error[0]
+    assert "digits-ResNet8.resume.ckpt (epoch 1)" in error[0]
+    params = ms.load_checkpoint(str(tmp_path / "ckpts" / "digits-ResNet8.resume.ckpt"))
+    assert json.loads(params.pop("ats_state"))["epoch"] == 1
+    params.pop("ats_record")
+    assert all(np.isfinite(v.asnumpy()).all() for v in params.values())
+    assert not (tmp_path / "ckpts" / "digits-ResNet8.ckpt").exists()
+
+
+def test_non_finite_loss_skip_keeps_the_schedule(tmp_path):
+    config = ats_ms.make_config("classify", net_name="ResNet8", on_nan="skip", **DIVERGE,
+                                **dict(TINY_KW, max_train=512), **_dirs(tmp_path))
+    ats_ms.api._prepare_device(config)
+    lines = []
+    trainer = Trainer(config, emit=lines.append).prepare()
+    member = trainer.run()[0]
+    assert member.history[0]["skipped_batches"] == 0 and member.history[1]["skipped_batches"] > 0
+    assert any(line.startswith("note: skipped") for line in lines)
+    steps = trainer.steps_per_epoch
+    assert int(member.optimizer.global_step.asnumpy()[0]) == 2 * steps  # skipped steps advance the lr schedule
+    assert (tmp_path / "ckpts" / "digits-ResNet8.ckpt").is_file()

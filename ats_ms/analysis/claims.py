@@ -20,17 +20,9 @@ import threading
 import time
 import uuid
 
+from ats_ms.utils.files import pid_alive
+
 HEARTBEAT = 30.0
-
-
-def _pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Claims:
@@ -65,7 +57,7 @@ class Claims:
             return None
 
     def is_stale(self, owner):
-        if owner.get("host") == self.host and isinstance(owner.get("pid"), int) and not _pid_alive(owner["pid"]):
+        if owner.get("host") == self.host and isinstance(owner.get("pid"), int) and not pid_alive(owner["pid"]):
             return True
         return owner["age"] > self.timeout
 

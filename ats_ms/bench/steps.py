@@ -197,9 +197,11 @@ def setup_packed(t_net, s_net, batch_size, n_classes, steps, fold_bn, pack):
                            pack * batch_size * steps)
 
 
-def setup_pipeline(batch_size, n_classes, num_workers, data_dir, images=20000):
-    """(pipeline): the training pipeline alone over ``images`` images: CIFAR-100 from ``data_dir`` with the C++
-    reader when its binary layout is there, else synthetic images in memory. Returns ({workers, source}, timer)."""
+def setup_pipeline(batch_size, n_classes, num_workers, data_dir, batches=150):
+    """(pipeline): the training pipeline alone over ``batches`` batches (19,200 images at batch 128): CIFAR-100 from
+    ``data_dir`` with the C++ reader when its binary layout is there, else synthetic images in memory.
+    Returns ({workers, source}, timer)."""
+    images = batches * batch_size
     from ats_ms.data.cifar import official_binary
     from ats_ms.data.pipeline import DataSplit, create_dataset, open_split, worker_count
     if data_dir and official_binary("cifar100", data_dir):

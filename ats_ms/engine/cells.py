@@ -98,8 +98,8 @@ class TrainStep(nn.Cell):
     def __init__(self, net_with_loss, optimizers, skip_nonfinite=False, grad_reducers=None):
         super().__init__(auto_prefix=False)
         self.network = net_with_loss
-        self.optimizers = nn.CellList(optimizers)
-        self.grad_reducers = nn.CellList(grad_reducers or [_NoReduce() for _ in optimizers])
+        self.optimizers = nn.CellList(optimizers, auto_prefix=False)  # keep the students' parameter names
+        self.grad_reducers = nn.CellList(grad_reducers or [_NoReduce() for _ in optimizers], auto_prefix=False)
         weights = [p for optimizer in optimizers for p in optimizer.parameters]
         bounds, start = [], 0
         for optimizer in optimizers:

@@ -59,7 +59,8 @@ def adopt(values, sources, record, mapping, what):
 
     Args:
         values (dict): flag values (updated in place).
-        sources (dict): where each value came from (``default``, ``yaml``, ``given``).
+        sources (dict): where each value came from (``default``, ``yaml``, ``given``); adopted values become
+            ``record`` (updated in place).
         record (dict | None): the checkpoint's record (None: nothing to do).
         mapping (dict): flag -> record field.
         what (str): the checkpoint, for messages (e.g. ``teacher checkpoint ckpts/x.ckpt``).
@@ -73,8 +74,8 @@ def adopt(values, sources, record, mapping, what):
         if flag not in values or record.get(field) is None:
             continue
         recorded = record[field]
-        if sources.get(flag, "default") == "default":
-            values[flag] = recorded
+        if sources.get(flag, "default") in ("default", "record"):
+            values[flag], sources[flag] = recorded, "record"
         elif values[flag] != recorded:
             raise UserError(f"--{flag}={values[flag]} contradicts {what}, recorded with {field} {recorded}; "
                             f"expected --{flag} {recorded}, or leave --{flag} out")

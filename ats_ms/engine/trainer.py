@@ -15,7 +15,7 @@ from ats_ms.engine import state as run_state
 from ats_ms.utils import logs, naming
 from ats_ms.utils.config import RunConfig, save_effective
 from ats_ms.utils.errors import UserError
-from ats_ms.utils.files import write_text
+from ats_ms.utils.files import remove_stale_temporaries, write_text
 
 AMP_LEVELS = ("O0", "O1", "O2", "O3")
 ON_NAN = ("stop", "skip")
@@ -104,6 +104,8 @@ def check_outputs(config, paths):
                         f"--overwrite True to start over")
     _writable_dir("ckpt_dir", config.ckpt_dir)
     _writable_dir("log_dir", config.log_dir)
+    for kind in ("ckpt", "best", "resume", "metrics", "config"):
+        remove_stale_temporaries(paths[kind])
 
 
 class Member:

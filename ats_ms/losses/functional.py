@@ -116,6 +116,7 @@ def distill_loss(s_logits, t_logits, labels, tp_tau, t_tau, s_tau, lamb):
     Returns:
         Tensor: scalar float32.
     """
+    s_logits = _fp32(s_logits)  # one cast: both terms' gradients meet in float32 (bfloat16 AddN has no CPU kernel)
     ce = cross_entropy(s_logits, labels)
     kd = ats_kd_loss(s_logits, t_logits, labels, tp_tau, t_tau, s_tau)
     return (1.0 - lamb) * ce + lamb * kd

@@ -232,7 +232,8 @@ class RunConfig:
     """A validated configuration: one value per flag of ``command``, read-only.
 
     Made only by ``ats_ms.make_config`` (so code that receives one knows every value was checked). Values are
-    attributes (``config.lr``); ``sources[name]`` says where each came from (``default``, ``yaml``, ``given``).
+    attributes (``config.lr``); ``sources[name]`` says where each came from (``default``, ``yaml``, ``given``, or
+    ``record``: taken from a checkpoint's record).
     ``replace(**changes)`` returns a new, re-validated config.
     """
 

@@ -21,6 +21,34 @@ def atomic_path(path):
             os.remove(tmp)
 
 
+def remove_stale_temporaries(path):
+    """Remove temporary files of ``path`` left by a process that was killed mid-write; returns how many."""
+    folder, name = os.path.split(os.path.abspath(os.fspath(path)))
+    removed = 0
+    if not os.path.isdir(folder):
+        return 0
+    for entry in os.listdir(folder):
+        prefix = f".{name}.tmp-"
+        if not entry.startswith(prefix):
+            continue
+        pid = entry[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
+            os.remove(os.path.join(folder, entry))
+            removed += 1
+    return removed
+
+
+def pid_alive(pid):
+    """Whether a process ``pid`` exists on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def write_text(path, text):
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     with atomic_path(path) as tmp:

@@ -1,0 +1,254 @@
+"""Packed sweeps: a pack of cells ends exactly as the cells run alone; a paper-style config without t_ckpt finds its
+teacher; the report (mean, sample std, best and best-TS cells); claim files; resume after kill -9 during a packed
+epoch and during the checkpoint writes; two msrun workers sharing one grid."""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import ats_ms
+from conftest import ROOT, TINY_KW
+
+ms = pytest.importorskip("mindspore")
+
+from ats_ms.analysis import sweep  # noqa: E402
+from ats_ms.analysis.claims import Claims  # noqa: E402
+
+GRID = ["--tp_taus", "2,3,4", "--t_taus", "2"]
+CELLS = ["sweep-tp2-t2-seed0", "sweep-tp3-t2-seed0", "sweep-tp4-t2-seed0"]
+
+
+def _config(folder, teacher_folder, epochs=3):
+    """A paper-style distillation YAML: no t_ckpt; the teacher is {ckpt_dir}/{dataset}-{t_net_name}.ckpt."""
+    path = folder / "grid.yaml"
+    lines = [f"ckpt_dir: {teacher_folder / 'ckpts'}", "t_net_name: ResNet8", "net_name: ResNet8",
+             f"epoches: {epochs}", "lr: 0.05", "kd_way: ATS"] + [f"{k}: {v}" for k, v in TINY_KW.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _params(path):
+    out = ms.load_checkpoint(str(path))
+    return {k: v.asnumpy() for k, v in out.items() if not isinstance(v, str)}
+
+
+def _metrics(out, cell):
+    return [json.loads(line) for line in (out / "logs" / f"{cell}.metrics.jsonl").open()]
+
+
+@pytest.fixture(scope="module")
+def alone(digits_teacher, tmp_path_factory):
+    """The three cells run one at a time (--pack 1): the reference."""
+    folder = tmp_path_factory.mktemp("alone")
+    _, _, _ = digits_teacher
+    config = _config(folder, digits_teacher[0])
+    from ats_ms.__main__ import main
+    assert main(["sweep", "--config", str(config), *GRID, "--pack", "1", "--out_dir", str(folder / "out")]) == 0
+    return folder / "out", config
+
+
+def test_pack_of_three_ends_exactly_as_each_cell_alone(alone, tmp_path, cli):
+    reference, config = alone
+    result = cli("sweep", "--config", config, *GRID, "--pack", "3", "--out_dir", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert "[sweep] pack of 3 (seed 0, from epoch 1): " + ", ".join(CELLS) in result.stdout
+    for cell in CELLS:
+        assert re.search(rf"^\[{cell}\] \[Epoch:3\] \[Loss:", result.stdout, re.M)
+        got, want = _params(tmp_path / "out" / "ckpts" / f"{cell}.ckpt"), _params(reference / "ckpts" / f"{cell}.ckpt")
+        assert set(got) == set(want)
+        for name in want:
+            np.testing.assert_allclose(got[name], want[name], rtol=1e-5, atol=1e-7, err_msg=f"{cell} {name}")
+        for a, b in zip(_metrics(tmp_path / "out", cell), _metrics(reference, cell)):
+            for key in ("loss", "train_acc", "test_acc", "test_top1", "test_top5"):
+                assert round(a[key], 4) == round(b[key], 4), (cell, key)
+        log = (tmp_path / "out" / "logs" / f"{cell}.log").read_text()
+        assert log.count("[EPOCHS]: 1 2 3\n") == 1 and f"ckpt_name='{cell}.ckpt'" in log
+    again = cli("sweep", "--config", config, *GRID, "--pack", "3", "--out_dir", tmp_path / "out")
+    assert "3 already done" in again.stdout and "pack of" not in again.stdout
+
+
+def test_python_api_packs_any_settings_sharing_one_teacher(digits_teacher, tmp_path):
+    _, teacher, _ = digits_teacher
+    base = ats_ms.make_config("distill", t_ckpt=teacher, net_name="ResNet8", epoches=1, ckpt_dir=str(tmp_path),
+                              log_dir=str(tmp_path), **TINY_KW)
+    settings = [dict(kd_way="ATS", tp_tau=4, t_tau=2), dict(kd_way="TS", t_tau=4, tp_tau=4),
+                dict(kd_way="ATS", tp_tau=6, t_tau=3, lamb=0.9, s_tau=2), dict(kd_way="none")]
+    configs = [base.replace(ckpt_name=f"run{i}.ckpt", **s) for i, s in enumerate(settings)]
+    results = ats_ms.train_pack(configs, emit=lambda line: None)
+    assert [r["status"] for r in results] == ["done"] * 4 and all(len(r["history"]) == 1 for r in results)
+    assert len({r["history"][0]["loss"] for r in results}) == 4
+    with pytest.raises(ValueError, match="these differ: net_name"):
+        ats_ms.train_pack([configs[0], configs[1].replace(net_name="ResNet14")])
+    with pytest.raises(ValueError, match="would write"):
+        ats_ms.train_pack([configs[0], configs[0].replace(tp_tau=5)])
+
+
+def test_teacher_is_checked_once_before_anything_is_written(tmp_path, cli):
+    config = tmp_path / "grid.yaml"
+    config.write_text(f"ckpt_dir: {tmp_path / 'none'}\nt_net_name: ResNet8\ndataset: digits\n")
+    result = cli("sweep", "--config", config, "--out_dir", tmp_path / "out")
+    assert result.returncode == 2 and result.stderr.count("error:") == 1
+    assert "none/digits-ResNet8.ckpt not found" in result.stderr and not (tmp_path / "out").exists()
+
+
+def _fake_cell(out, tp, t, seed, accs):
+    name = sweep.cell_name(tp, t, seed)
+    (out / "ckpts").mkdir(parents=True, exist_ok=True)
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    (out / "ckpts" / f"{name}.ckpt").write_bytes(b"x")
+    (out / "logs" / f"{name}.metrics.jsonl").write_text("".join(json.dumps({"test_acc": a}) + "\n" for a in accs))
+
+
+def test_report_mean_sample_std_best_and_best_ts(tmp_path, cli):
+    out = tmp_path / "out"
+    for seed, shift in ((0, 0.0), (1, 0.02)):
+        _fake_cell(out, 1, 1, seed, [0.40, 0.50 + shift])
+        _fake_cell(out, 2, 1, seed, [0.45, 0.60 + shift])
+    _fake_cell(out, 2, 2, 0, [0.30, 0.55])
+    rows, _, _ = sweep.collect(str(out), (1.0, 2.0), (1.0, 2.0), (0, 1))
+    cell = next(r for r in rows if (r["tp_tau"], r["t_tau"]) == (2.0, 1.0))
+    assert cell["seeds"] == 2 and cell["last_mean"] == pytest.approx(0.61)
+    assert cell["last_std"] == pytest.approx(np.std([0.60, 0.62], ddof=1))
+    assert next(r for r in rows if r["tp_tau"] == 2.0 and r["t_tau"] == 2.0)["last_std"] is None  # one seed
+    found = sweep.best_cells(rows)
+    assert (found["best"]["tp_tau"], found["best_ts"]["tp_tau"]) == (2.0, 2.0) and \
+        found["difference"] == pytest.approx(0.06)
+    result = cli("sweep", "--kd_way", "none", "--tp_taus", "1,2", "--t_taus", "1,2", "--seeds", "0,1",
+                 "--report_only", "True", "--out_dir", out)
+    assert result.returncode == 0, result.stderr
+    assert "best cell: tp_tau 2, t_tau 1: 61.00 ± 1.41 % (2 seeds)" in result.stdout
+    assert "best TS cell (tp_tau = t_tau = 2): 55.00 % (1 seed); best - best TS: +6.00 points" in result.stdout
+    table = json.loads((out / "sweep.json").read_text())
+    assert table["best"]["tp_tau"] == 2.0 and len(table["rows"]) == 4
+
+
+def test_claims_are_exclusive_and_stale_claims_are_taken_over_once(tmp_path):
+    a, b, c = (Claims(str(tmp_path), timeout=60) for _ in range(3))
+    assert a.try_claim("cell") and not b.try_claim("cell")
+    a.release("cell")
+    assert b.try_claim("cell") and not a.try_claim("cell")
+    (tmp_path / "cell.claim").write_text(json.dumps({"host": socket.gethostname(), "pid": 2**22 + 7, "token": "dead"}))
+    assert a.try_claim("cell") and not c.try_claim("cell")  # a dead owner's claim: taken over by exactly one
+    assert a.owner("cell")["token"] == a.token
+    old = time.time() - 120
+    os.utime(tmp_path / "cell.claim", (old, old))
+    assert b.try_claim("cell") and not c.try_claim("cell")  # no heartbeat for longer than the timeout
+    b.refresh(["cell"])
+    assert b.owner("cell")["age"] < 5 and not a.try_claim("cell")
+    b.mark_failed("cell", "error: non-finite loss")
+    assert a.is_failed("cell")
+
+
+def _sweep_argv(config, out, *extra):
+    return [sys.executable, "-m", "ats_ms", "sweep", "--config", str(config), *GRID, "--out_dir", str(out),
+            "--print_every", "1", *extra]
+
+
+def _env(extra_path=None, **kw):
+    path = os.pathsep.join([p for p in (extra_path, str(ROOT)) if p])
+    return dict(os.environ, PYTHONPATH=path, **kw)
+
+
+def _check_resumed_grid(out, reference):
+    for cell in CELLS:
+        log = (out / "logs" / f"{cell}.log").read_text()
+        assert log.count("[EPOCHS]: 1 2 3\n") == 1 and log.count("Namespace(") == 1, cell
+        assert [m["epoch"] for m in _metrics(out, cell)] == [1, 2, 3], cell
+        got, want = _params(out / "ckpts" / f"{cell}.ckpt"), _params(reference / "ckpts" / f"{cell}.ckpt")
+        for name in want:
+            np.testing.assert_allclose(got[name], want[name], rtol=1e-5, atol=1e-7, err_msg=f"{cell} {name}")
+        assert not (out / "ckpts" / f"{cell}.resume.ckpt").exists()
+    assert not list((out / "claims").glob("*.claim"))
+
+
+@pytest.mark.slow
+def test_kill_9_during_a_packed_epoch_then_the_same_command_resumes_every_cell(alone, tmp_path):
+    reference, config = alone
+    argv = _sweep_argv(config, tmp_path / "out", "--pack", "2")
+    proc = subprocess.Popen(argv, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if line.startswith("  epoch 2 step 2/"):
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, "".join(seen)
+    assert "[sweep-tp3-t2-seed0] [Epoch:1]" in "".join(seen) and "[Epoch:2]" not in "".join(seen)
+    done = subprocess.run(argv, env=_env(), capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "[sweep] pack of 2 (seed 0, from epoch 2): sweep-tp2-t2-seed0, sweep-tp3-t2-seed0" in done.stdout
+    assert "[sweep-tp2-t2-seed0] [Epoch:1]" not in done.stdout and "[sweep-tp2-t2-seed0] [Epoch:2]" in done.stdout
+    _check_resumed_grid(tmp_path / "out", reference)
+
+
+# Installed through PYTHONPATH as sitecustomize: SIGKILLs the process right before the N-th resume checkpoint is
+# renamed into place (its temporary file fully written), i.e. between the resume writes of the cells of a pack.
+KILL_DURING_WRITE = """
+import os, signal
+_replace, _count = os.replace, [0]
+def replace(src, dst, *a, **k):
+    if str(dst).endswith('.resume.ckpt'):
+        _count[0] += 1
+        if _count[0] == int(os.environ['KILL_AT_WRITE']):
+            os.kill(os.getpid(), signal.SIGKILL)
+    return _replace(src, dst, *a, **k)
+os.replace = replace
+"""
+
+
+@pytest.mark.slow
+def test_kill_9_between_the_resume_writes_of_a_pack_repacks_cells_by_progress(alone, tmp_path):
+    reference, config = alone
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(KILL_DURING_WRITE)
+    argv = _sweep_argv(config, tmp_path / "out", "--pack", "3")
+    killed = subprocess.run(argv, env=_env(str(hook), KILL_AT_WRITE="5"), capture_output=True, text=True, timeout=600)
+    assert killed.returncode == -signal.SIGKILL
+    epochs = [sweep._epochs_done(ats_ms.make_config("distill", t_ckpt=str(tmp_path), kd_way="none",
+                                                    ckpt_dir=str(tmp_path / "out" / "ckpts"), ckpt_name=f"{c}.ckpt"))
+              for c in CELLS]
+    assert epochs == [2, 1, 1]
+    done = subprocess.run(argv, env=_env(), capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "pack of 2 (seed 0, from epoch 2): sweep-tp3-t2-seed0, sweep-tp4-t2-seed0" in done.stdout
+    assert "pack of 1 (seed 0, from epoch 3): sweep-tp2-t2-seed0" in done.stdout
+    _check_resumed_grid(tmp_path / "out", reference)
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_two_msrun_workers_share_one_grid_without_running_a_cell_twice(alone, tmp_path):
+    reference, config = alone
+    out = tmp_path / "out"
+    env = dict(_env(), DEVICE_TARGET="CPU", MASTER_PORT=str(_free_port()), LOG_DIR=str(tmp_path / "msrun"),
+               PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")
+    proc = subprocess.run(["bash", str(ROOT / "scripts" / "run_sweep_gpu.sh"), str(config), "2", *GRID,
+                           "--out_dir", str(out), "--pack", "1"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=900)
+    logs = {p.name: p.read_text() for p in (tmp_path / "msrun").glob("worker_*.log")}
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:] + "".join(logs.values())[-3000:]
+    assert set(logs) == {"worker_0.log", "worker_1.log"}
+    started = [re.findall(r"\[sweep\] pack of 1 \(seed 0, from epoch 1\): (\S+)", text) for text in logs.values()]
+    assert sorted(sum(started, [])) == CELLS  # every cell exactly once
+    assert all(started), "both workers trained cells"
+    report = subprocess.run([sys.executable, "-m", "ats_ms", "sweep", "--config", str(config), *GRID,
+                             "--out_dir", str(out), "--report_only", "True"], env=_env(), capture_output=True,
+                            text=True, timeout=300)
+    assert report.returncode == 0 and "best cell:" in report.stdout
+    _check_resumed_grid(out, reference)
+    shutil.rmtree(tmp_path / "msrun", ignore_errors=True)
