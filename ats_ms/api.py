@@ -13,6 +13,7 @@ read but the teacher's record, nothing is written.
 import argparse
 import os
 
+from ats_ms.data.pipeline import N_CLASSES
 from ats_ms.flags import COMMANDS, flags_of, yaml_ignored
 from ats_ms.utils import naming
 from ats_ms.utils.config import RunConfig, new_config, resolve
@@ -63,6 +64,12 @@ def _check_style(values, name_flag, style_flag):
                         f"--{style_flag} paper for {values[name_flag]}")
 
 
+def _fill_classes(values, sources=None):
+    """``n_classes`` left unset (and not recorded): the dataset's class count."""
+    if values["n_classes"] is None and values.get("dataset"):
+        values["n_classes"] = N_CLASSES[values["dataset"]]
+
+
 def _finish_training(values, sources):
     _check_style(values, "net_name", "net_style")
     if values.get("distribute") and sources["device_id"] == "default" and "DEVICE_ID" in os.environ:
@@ -84,6 +91,7 @@ def _finish_distill(values, sources):
     if values["kd_way"] != "none":
         adopt_teacher_record(values, sources)
         _check_style(values, "t_net_name", "t_net_style")
+    _fill_classes(values)
 
 
 def adopt_teacher_record(values, sources):
@@ -116,11 +124,18 @@ def _finish_checkpoint_reader(values, sources):
         raise UserError("no checkpoint given; expected --ckpt PATH or --ckpt_name NAME (in --ckpt_dir)")
     adopt(values, sources, read_record(path), AS_NETWORK, f"checkpoint {path}")
     _check_style(values, "net_name", "net_style")
+    _fill_classes(values)
     values["ckpt"] = path
 
 
-_FINISH = {"classify": _finish_training, "distill": _finish_distill, "sweep": _finish_distill,
-           "eval": _finish_checkpoint_reader, "export": _finish_checkpoint_reader}
+def _finish_classify(values, sources):
+    _finish_training(values, sources)
+    _fill_classes(values)
+
+
+_FINISH = {"classify": _finish_classify, "distill": _finish_distill, "sweep": _finish_distill,
+           "eval": _finish_checkpoint_reader, "export": _finish_checkpoint_reader, "analyze": _fill_classes,
+           "demo": lambda values, sources: None}
 
 
 def _check_runnable(configs):

@@ -129,7 +129,8 @@ def table_lines(plan, seeds, teachers, students):
     """The results table: accuracies in % (mean ± sample std over the seeds), e(q)/sigma(q) on the training split."""
     width = 10
     lines = ["", f"results on {plan['dataset']} over seeds {', '.join(map(str, seeds))} (test accuracy of the last "
-                 f"epoch, mean ± sample std; e(q), sigma(q): teacher's wrong-class probabilities on the training split, "
+                 f"epoch, mean ± sample std; e(q), sigma(q): teacher's wrong-class probabilities on the training "
+                 f"split, "
                  f"TS tau={TS_TAU:g}, ATS tp_tau={ATS_TP:g} t_tau={ATS_T:g})",
              f"{'teacher':{width}s} {'teacher acc':>11s} {'student TS':>16s} {'student ATS':>16s} {'e(q) TS':>9s} "
              f"{'e(q) ATS':>9s} {'sigma TS':>9s} {'sigma ATS':>9s}"]

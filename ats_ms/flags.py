@@ -13,8 +13,15 @@ from ats_ms.engine.trainer import AMP_LEVELS, ON_NAN
 from ats_ms.losses import KD_WAYS
 from ats_ms.models.init import STUDENT_INITS
 from ats_ms.models.registry import NET_STYLES, check_net_name
-from ats_ms.utils.checks import (NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE_INT, check_pair, check_temperature,
-                                 check_unit_interval, range_check)
+from ats_ms.utils.checks import (
+    NON_NEGATIVE,
+    NON_NEGATIVE_INT,
+    POSITIVE_INT,
+    check_pair,
+    check_temperature,
+    check_unit_interval,
+    range_check,
+)
 from ats_ms.utils.config import Flag, format_value
 from ats_ms.utils.device import DEVICES, MODES
 
@@ -44,8 +51,8 @@ FLAGS = _flags(
     F("dataset", str, "cifar100", "dataset", "data", DATASETS),
     F("data_dir", str, "./data/", "folder holding the CIFAR layout folder", "data"),
     F("download", bool, True, "download CIFAR when missing", "data"),
-    F("n_classes", int, 100, "number of classes (taken from a checkpoint's record when not given)", "data",
-      check=POSITIVE_INT),
+    F("n_classes", int, None, "number of classes (none: the checkpoint's record, else the dataset's: cifar100 100, "
+                              "cifar10 and digits 10)", "data", check=POSITIVE_INT),
     F("batch_size", int, 128, "batch size (per device with --distribute)", "data", check=POSITIVE_INT),
     F("normalize", str, "cifar", "input normalisation: cifar (the demo) or imagenet (the paper's code and its "
                                  "published teachers); taken from a checkpoint's record when not given", "data",
@@ -59,7 +66,8 @@ FLAGS = _flags(
     F("net", str, "ResNet", "network family (demo flag; the network is chosen by --net_name)", "networks"),
     F("n_layer", int, 14, "network depth (demo flag; the network is chosen by --net_name)", "networks",
       check=POSITIVE_INT),
-    F("net_name", str, "ResNet14", "network, e.g. ResNet14, ResNet110, WRN28-8, VGG8 (README: models)", "networks", check=check_net_name),
+    F("net_name", str, "ResNet14", "network, e.g. ResNet14, ResNet110, WRN28-8, VGG8 (README: models)", "networks",
+      check=check_net_name),
     F("net_style", str, "paper", "paper: the official PyTorch networks; demo: the official MindSpore demo's ResNet "
                                  "and VGG (padding, BatchNorm, initialisers)", "networks", NET_STYLES),
     F("student_init", str, "auto", "student initialisation: network (its own), weights_init (the official "
@@ -198,7 +206,7 @@ COMMANDS = {
                       "{ckpt_dir}/{ckpt_name stem}_mindir.mindir.",
                       _names("config") + DEVICE + _names("device n_classes t_net_name net_name net_style ckpt_dir "
                                                          "ckpt_name ckpt file_format overwrite"),
-                      {"net_name": "VGG8", "ckpt_name": "cifar100-ResNet14.ckpt"}, yaml_lenient=True),
+                      {"net_name": "VGG8", "ckpt_name": "cifar100-ResNet14.ckpt", "n_classes": 100}, yaml_lenient=True),
     "analyze": Command("A teacher's wrong-class statistics e(q), sigma(q) under TS vs ATS (the paper's Figs. 7/13) "
                        "and the three terms of the KD loss; CSV, JSON, PNG and text charts.",
                        _names("config") + DEVICE + DATA + _names(
@@ -210,7 +218,7 @@ COMMANDS = {
                      "sharing a teacher (--pack) and PyTorch (--torch), in alternating rounds.",
                      DEVICE + _names("t_net_name net_name batch_size n_classes data_dir num_workers steps rounds pack "
                                      "torch profile threads fold_teacher_bn json"),
-                     {"t_net_name": "ResNet110", "net_name": "VGG8"}),
+                     {"t_net_name": "ResNet110", "net_name": "VGG8", "n_classes": 100}),
     "demo": Command("The main job: a small and a large teacher; students without KD, with TS and with ATS from each "
                     "(packs sharing the teacher, several seeds); table with mean and std, and a figure.",
                     DEVICE + _names("data_dir out_dir plan seeds teacher_epochs student_epochs small large student "

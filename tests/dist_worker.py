@@ -50,7 +50,6 @@ def main(out, teacher_ckpt):
 
     import ats_ms
     from ats_ms.engine.cells import TrainStep
-    from ats_ms.engine.distributed import DistributedTrainer
 
     config = ats_ms.make_config("distill", dataset="digits", n_classes=10, t_net_name="ResNet8", t_ckpt=teacher_ckpt,
                                 net_name="ResNet8", epoches=2, batch_size=32, max_train=256, max_test=64,

@@ -1,23 +1,16 @@
 """Analysis tools: statistics equal the closed forms; analyze (teachers and a student from their records, or from a
 training YAML) writes CSV/JSON/PNG; BN folding is exact; bench writes every row, packed and pipeline included."""
 import json
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-
-from conftest import run_cli
 
 ms = pytest.importorskip("mindspore")
 
 from ats_ms import reference as ref  # noqa: E402
 from ats_ms.analysis import temperature  # noqa: E402
 from ats_ms.models import create_model  # noqa: E402
-from ats_ms.models.checkpoint import save_network  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -5,9 +5,12 @@ import pytest
 torch = pytest.importorskip("torch")
 ms = pytest.importorskip("mindspore")
 
-from ats_ms.convert import torch_twins  # noqa: E402
 from ats_ms import make_config  # noqa: E402
-from ats_ms.convert import convert_file, read_torch_state_dict  # noqa: E402
+from ats_ms.convert import (  # noqa: E402
+    convert_file,
+    read_torch_state_dict,
+    torch_twins,  # noqa: E402
+)
 from ats_ms.engine.record import read_record  # noqa: E402
 from ats_ms.models import create_model  # noqa: E402
 
@@ -55,7 +58,8 @@ def test_pickle_with_code_is_refused_and_not_run(tmp_path):
         def __reduce__(self):
             return (open, (str(marker), "w"))
 
-    torch.save({"fc.weight": torch.zeros(2, 2), "evil": Evil()}, tmp_path / "evil.pth", _use_new_zipfile_serialization=True)
+    torch.save({"fc.weight": torch.zeros(2, 2), "evil": Evil()}, tmp_path / "evil.pth",
+               _use_new_zipfile_serialization=True)
     with pytest.raises(ValueError, match="cannot be read safely"):
         read_torch_state_dict(str(tmp_path / "evil.pth"))
     assert not marker.exists()

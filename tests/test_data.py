@@ -16,9 +16,9 @@ ms = pytest.importorskip("mindspore")
 
 from ats_ms.data import create_dataset, load_arrays  # noqa: E402
 from ats_ms.data.cifar import find_layout, official_binary  # noqa: E402
-from ats_ms.data.pipeline import open_split, worker_count  # noqa: E402
 from ats_ms.data.digits import load_digits  # noqa: E402
 from ats_ms.data.download import download_cifar  # noqa: E402
+from ats_ms.data.pipeline import open_split, worker_count  # noqa: E402
 
 
 @pytest.mark.parametrize("name", ["cifar100", "cifar10"])

@@ -18,10 +18,10 @@ import pytest
 ms = pytest.importorskip("mindspore")
 pytestmark = pytest.mark.slow
 
-import dist_worker  # noqa: E402
-
 from ats_ms.models import create_model  # noqa: E402
 from ats_ms.models.checkpoint import save_network  # noqa: E402
+
+import dist_worker  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

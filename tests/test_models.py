@@ -69,6 +69,7 @@ def test_unknown_name_lists_valid_ones():
 def test_bn_updates_like_pytorch_momentum_0_1():
     """One training step moves the running mean 10 % of the way to the batch mean (PyTorch momentum 0.1)."""
     from mindspore import nn
+
     from ats_ms.models.layers import batch_norm
     bn = batch_norm(3)
     assert bn.eps == pytest.approx(1e-5)

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import ats_ms
+
 from conftest import ROOT, TINY_KW
 
 ms = pytest.importorskip("mindspore")

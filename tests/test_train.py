@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import ats_ms
+
 from conftest import TINY, TINY_KW
 
 ms = pytest.importorskip("mindspore")
@@ -198,3 +199,27 @@ def test_non_finite_loss_skip_keeps_the_schedule(tmp_path):
     steps = trainer.steps_per_epoch
     assert int(member.optimizer.global_step.asnumpy()[0]) == 2 * steps  # skipped steps advance the lr schedule
     assert (tmp_path / "ckpts" / "digits-ResNet8.ckpt").is_file()
+
+
+def test_dataset_sink_mode_runs_on_cpu_with_epoch_means_from_the_device(digits_teacher, tmp_path):
+    _, teacher_ckpt, _ = digits_teacher
+    config = ats_ms.make_config("distill", t_ckpt=teacher_ckpt, net_name="ResNet8", epoches=2,
+                                dataset_sink_mode=True, **TINY_KW, **_dirs(tmp_path))
+    ats_ms.api._prepare_device(config)
+    trainer = Trainer(config, emit=lambda line: None).prepare()
+    history = trainer.run()[0].history
+    assert trainer.sink and [r["epoch"] for r in history] == [1, 2]
+    assert all(np.isfinite(r["loss"]) and 0 <= r["train_acc"] <= 1 for r in history)
+    assert ats_ms.make_config("classify").dataset_sink_mode is None  # default: True on GPU/Ascend, False on CPU
+
+
+def test_export_reads_the_training_yaml(digits_teacher, tmp_path, cli):
+    folder, ckpt, _ = digits_teacher
+    out = tmp_path / "ck"
+    out.mkdir()
+    (out / "digits-ResNet8.ckpt").write_bytes(open(ckpt, "rb").read())
+    config_yaml = tmp_path / "teacher.yaml"
+    config_yaml.write_text(f"dataset: digits\nnet_name: ResNet8\nckpt_dir: {out}\nepoches: 2\nlr: 0.1\n")
+    result = cli("export", "--config", config_yaml, "--ckpt_name", "digits-ResNet8.ckpt")
+    assert result.returncode == 0, result.stderr
+    assert (out / "digits-ResNet8_mindir.mindir").is_file()

@@ -107,7 +107,7 @@ class SweepWorker:
         groups = {}
         for cell in pending:
             groups.setdefault((cell[2], _epochs_done(self.configs[cell])), []).append(cell)
-        for (seed, epoch), group in groups.items():
+        for (_, epoch), group in groups.items():
             taken = []
             for cell in group:
                 name = cell_name(*cell)

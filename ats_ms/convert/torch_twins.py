@@ -238,7 +238,7 @@ TWINS = {
 
 
 def randomize_bn(model, seed=0):
-    """Give every BatchNorm non-trivial affine parameters and running statistics (so the parity test means something)."""
+    """Give every BatchNorm non-trivial affine parameters and running statistics (so parity tests mean something)."""
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for m in model.modules():

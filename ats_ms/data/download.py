@@ -1,6 +1,7 @@
 """Download of the official CIFAR archives: resumable temp file, MD5 check, safe extraction, atomic placement.
 
-- The binary-layout archive is fetched (the layout MindSpore's C++ readers take), into ``{data_dir}/.{archive}.part`` (resumed with an HTTP Range request when a partial file
+- The binary-layout archive is fetched (the layout MindSpore's C++ readers take), into
+  ``{data_dir}/.{archive}.part`` (resumed with an HTTP Range request when a partial file
   is there), checked against the official MD5 (a mismatch deletes it and says so), then extracted into a temporary
   folder inside ``data_dir`` and renamed into place, so a half-extracted folder is never taken as data.
 - Extraction refuses absolute paths, ``..``, links, devices and anything else that is not a plain file or folder.

@@ -39,6 +39,7 @@ def load_cifar_pickle(path):
     except ForbiddenGlobal as exc:
         raise UserError(f"data file {path} refused: {exc}; nothing from it was run; expected an official CIFAR "
                         f"python file")
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError, OSError) as exc:
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError,
+            OSError) as exc:
         raise UserError(f"data file {path} is truncated or corrupt ({type(exc).__name__}: {exc}); "
                         f"expected an official CIFAR python file (delete it and download again)")

@@ -208,8 +208,8 @@ class Trainer:
         import mindspore as ms
 
         from ats_ms.models import create_model
-        from ats_ms.models.init import effective_init, official_weights_init
         from ats_ms.models.checkpoint import load_strict
+        from ats_ms.models.init import effective_init, official_weights_init
         c = member.config
         ms.set_seed(c.seed)
         student = create_model(c.net_name, c.n_classes, style=c.net_style)

@@ -12,7 +12,8 @@ Plain temperature scaling (TS) is the case tau_1 == tau_2. The loss both officia
 cross-entropy (not the KL divergence; same gradient, different value):
 
 .. math::
-    L = (1 - \lambda)\, CE(s, y) + \lambda\, \tau_s^2\, \frac{1}{N}\sum_n -\sum_c q_{nc} \log\mathrm{softmax}(s_n/\tau_s)_c
+    L = (1 - \lambda)\, CE(s, y)
+        + \lambda\, \tau_s^2\, \frac{1}{N}\sum_n -\sum_c q_{nc} \log\mathrm{softmax}(s_n/\tau_s)_c
 
 Every function computes in float32 whatever the input dtype (float16/bfloat16 logits are cast), subtracts the row
 maximum inside softmax/log_softmax, and so stays finite for logits up to 1e4 and temperatures down to 0.05. The numpy

@@ -5,8 +5,8 @@ All Cells take ``construct(s_logits, t_logits, labels)`` with s_logits/t_logits 
 """
 from mindspore import nn
 
-from ats_ms.losses import functional as F
 from ats_ms.losses import KD_WAYS
+from ats_ms.losses import functional as F
 from ats_ms.utils.checks import check_choice, check_temperature, check_unit_interval
 
 

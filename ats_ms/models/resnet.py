@@ -8,8 +8,7 @@ import functools
 
 from mindspore import nn
 
-from ats_ms.models.layers import (GlobalAvgPool, batch_norm, conv2d, demo_batch_norm, demo_conv, demo_dense,
-                                  dense)
+from ats_ms.models.layers import GlobalAvgPool, batch_norm, conv2d, demo_batch_norm, demo_conv, demo_dense, dense
 from ats_ms.models.registry import register_model
 
 DEPTHS = (8, 14, 20, 32, 44, 56, 110)
@@ -67,7 +66,7 @@ class CifarResNet(nn.Cell):
         self.relu = nn.ReLU()
         in_ch = widths[0]
         stages = []
-        for stage, (width, stride) in enumerate(zip(widths[1:], (1, 2, 2))):
+        for width, stride in zip(widths[1:], (1, 2, 2)):
             blocks = [BasicBlock(in_ch if i == 0 else width, width, stride if i == 0 else 1, style) for i in range(n)]
             stages.append(nn.SequentialCell(blocks))
             in_ch = width

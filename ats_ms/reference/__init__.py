@@ -3,8 +3,17 @@
 The functions mirror ``ats_ms.losses.functional`` name for name and argument for argument, and compute in float64
 unless given float32 arrays, so they can judge any device's kernels.
 """
-from ats_ms.reference.losses import (asymmetric_teacher_probs, ats_kd_loss, cross_entropy, distill_loss,
-                                     distill_loss_grad, label_mask, log_softmax, soft_cross_entropy, softmax)
+from ats_ms.reference.losses import (
+                                     asymmetric_teacher_probs,
+                                     ats_kd_loss,
+                                     cross_entropy,
+                                     distill_loss,
+                                     distill_loss_grad,
+                                     label_mask,
+                                     log_softmax,
+                                     soft_cross_entropy,
+                                     softmax,
+)
 from ats_ms.reference.stats import kd_decomposition, wrong_class_stats
 
 __all__ = ["label_mask", "softmax", "log_softmax", "asymmetric_teacher_probs", "soft_cross_entropy",

@@ -1,4 +1,5 @@
-"""``python -m ats_ms.utils.command_of CONFIG``: print ``distill`` if the YAML sets kd_way or t_net_name, else ``classify``."""
+"""``python -m ats_ms.utils.command_of CONFIG``: print ``distill`` if the YAML sets kd_way or t_net_name, else
+``classify`` (used by the model-zoo scripts to pick the command of a config)."""
 import sys
 
 import yaml
