@@ -133,7 +133,14 @@ def _finish_classify(values, sources):
     _fill_classes(values)
 
 
-_FINISH = {"classify": _finish_classify, "distill": _finish_distill, "sweep": _finish_distill,
+def _finish_sweep(values, sources):
+    if values["report_only"]:  # gathering the table needs no teacher
+        _fill_classes(values)
+    else:
+        _finish_distill(values, sources)
+
+
+_FINISH = {"classify": _finish_classify, "distill": _finish_distill, "sweep": _finish_sweep,
            "eval": _finish_checkpoint_reader, "export": _finish_checkpoint_reader, "analyze": _fill_classes,
            "demo": lambda values, sources: None}
 

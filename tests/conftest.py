@@ -45,6 +45,34 @@ def cli(capsys):
     return run
 
 
+# Installed through PYTHONPATH as sitecustomize (see subprocess_env): SIGKILLs the process right before the N-th resume
+# checkpoint is renamed into place (its temporary file fully written), i.e. in the middle of a checkpoint write.
+KILL_DURING_WRITE = """
+import os, signal
+_replace, _count = os.replace, [0]
+def replace(src, dst, *a, **k):
+    if str(dst).endswith('.resume.ckpt'):
+        _count[0] += 1
+        if _count[0] == int(os.environ['KILL_AT_WRITE']):
+            os.kill(os.getpid(), signal.SIGKILL)
+    return _replace(src, dst, *a, **k)
+os.replace = replace
+"""
+
+
+def subprocess_env(extra_path=None, **kw):
+    """The environment of a fresh ``python -m ats_ms`` process (``extra_path`` first on PYTHONPATH)."""
+    path = os.pathsep.join([p for p in (extra_path, str(ROOT)) if p])
+    return dict(os.environ, PYTHONPATH=path, **kw)
+
+
+def kill_hook(folder, at_write):
+    """(PYTHONPATH entry, env) that make a fresh process SIGKILL itself at its ``at_write``-th resume write."""
+    folder.mkdir(exist_ok=True)
+    (folder / "sitecustomize.py").write_text(KILL_DURING_WRITE)
+    return subprocess_env(str(folder), KILL_AT_WRITE=str(at_write))
+
+
 def run_cli(*args, cwd=None, timeout=600, env=None):
     """Run ``python -m ats_ms ARGS`` in a fresh process; returns the CompletedProcess (text mode)."""
     full_env = dict(os.environ, PYTHONPATH=str(ROOT), **(env or {}))

@@ -5,50 +5,33 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from cifar_fixtures import write_binary_layout
+from conftest import kill_hook, subprocess_env
 
 ms = pytest.importorskip("mindspore")
-ROOT = Path(__file__).resolve().parents[1]
 
 RUN = ["classify", "--dataset", "digits", "--n_classes", "10", "--net_name", "ResNet8", "--epoches", "3",
        "--batch_size", "64", "--max_train", "512", "--max_test", "128", "--lr", "0.1", "--ckpt_dir", "ckpts",
        "--log_dir", "logs", "--print_every", "2"]
 pytestmark = pytest.mark.slow
 
-# Installed through PYTHONPATH as sitecustomize: SIGKILLs the process right before the N-th resume checkpoint is
-# renamed into place (its temporary file fully written), i.e. in the middle of a checkpoint write.
-KILL_DURING_WRITE = """
-import os, signal
-_replace, _count = os.replace, [0]
-def replace(src, dst, *a, **k):
-    if str(dst).endswith('.resume.ckpt'):
-        _count[0] += 1
-        if _count[0] == int(os.environ['KILL_AT_WRITE']):
-            os.kill(os.getpid(), signal.SIGKILL)
-    return _replace(src, dst, *a, **k)
-os.replace = replace
-"""
 
 
-def _env(extra_path=None, **kw):
-    path = os.pathsep.join([p for p in (extra_path, str(ROOT)) if p])
-    return dict(os.environ, PYTHONPATH=path, **kw)
 
 
 def _run(cwd, *extra, env=None):
-    return subprocess.run([sys.executable, "-m", "ats_ms", *RUN, *extra], cwd=cwd, env=env or _env(),
+    return subprocess.run([sys.executable, "-m", "ats_ms", *RUN, *extra], cwd=cwd, env=env or subprocess_env(),
                           capture_output=True, text=True, timeout=600)
 
 
 def _kill_when(cwd, needle):
     """Start the run and SIGKILL it as soon as ``needle`` appears on its stdout."""
-    proc = subprocess.Popen([sys.executable, "-m", "ats_ms", *RUN], cwd=cwd, env=_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "ats_ms", *RUN], cwd=cwd, env=subprocess_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     seen = []
     for line in proc.stdout:
         seen.append(line)
@@ -101,10 +84,7 @@ def test_sigkill_mid_epoch_then_resume(tmp_path, reference):
 
 
 def test_sigkill_during_checkpoint_write_then_resume(tmp_path, reference):
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(KILL_DURING_WRITE)
-    killed = _run(tmp_path, env=_env(str(hook), KILL_AT_WRITE="2"))
+    killed = _run(tmp_path, env=kill_hook(tmp_path / "hook", 2))
     assert killed.returncode == -signal.SIGKILL
     assert "[Epoch:2]" in killed.stdout
     resume = tmp_path / "ckpts" / "digits-ResNet8.resume.ckpt"
@@ -124,7 +104,7 @@ def test_soak_resident_memory_is_flat(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "ats_ms", "classify", "--dataset", "cifar10", "--data_dir", "data",
                            "--n_classes", "10", "--net_name", "ResNet8", "--epoches", str(epochs), "--batch_size",
                            "8", "--ckpt_dir", "ckpts", "--log_dir", "logs", "--print_every", "0"],
-                          cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=600)
+                          cwd=tmp_path, env=subprocess_env(), capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     rss = [json.loads(line)["rss_mb"] for line in (tmp_path / "logs" / "cifar10-ResNet8.metrics.jsonl").open()]
     growth = (rss[-1] - rss[1]) / rss[1]

@@ -16,7 +16,7 @@ import pytest
 
 import ats_ms
 
-from conftest import ROOT, TINY_KW
+from conftest import ROOT, TINY_KW, kill_hook, subprocess_env
 
 ms = pytest.importorskip("mindspore")
 
@@ -153,9 +153,6 @@ def _sweep_argv(config, out, *extra):
             "--print_every", "1", *extra]
 
 
-def _env(extra_path=None, **kw):
-    path = os.pathsep.join([p for p in (extra_path, str(ROOT)) if p])
-    return dict(os.environ, PYTHONPATH=path, **kw)
 
 
 def _check_resumed_grid(out, reference):
@@ -174,7 +171,7 @@ def _check_resumed_grid(out, reference):
 def test_kill_9_during_a_packed_epoch_then_the_same_command_resumes_every_cell(alone, tmp_path):
     reference, config = alone
     argv = _sweep_argv(config, tmp_path / "out", "--pack", "2")
-    proc = subprocess.Popen(argv, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(argv, env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     seen = []
     for line in proc.stdout:
         seen.append(line)
@@ -184,42 +181,26 @@ def test_kill_9_during_a_packed_epoch_then_the_same_command_resumes_every_cell(a
     proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL, "".join(seen)
     assert "[sweep-tp3-t2-seed0] [Epoch:1]" in "".join(seen) and "[Epoch:2]" not in "".join(seen)
-    done = subprocess.run(argv, env=_env(), capture_output=True, text=True, timeout=600)
+    done = subprocess.run(argv, env=subprocess_env(), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "[sweep] pack of 2 (seed 0, from epoch 2): sweep-tp2-t2-seed0, sweep-tp3-t2-seed0" in done.stdout
     assert "[sweep-tp2-t2-seed0] [Epoch:1]" not in done.stdout and "[sweep-tp2-t2-seed0] [Epoch:2]" in done.stdout
     _check_resumed_grid(tmp_path / "out", reference)
 
 
-# Installed through PYTHONPATH as sitecustomize: SIGKILLs the process right before the N-th resume checkpoint is
-# renamed into place (its temporary file fully written), i.e. between the resume writes of the cells of a pack.
-KILL_DURING_WRITE = """
-import os, signal
-_replace, _count = os.replace, [0]
-def replace(src, dst, *a, **k):
-    if str(dst).endswith('.resume.ckpt'):
-        _count[0] += 1
-        if _count[0] == int(os.environ['KILL_AT_WRITE']):
-            os.kill(os.getpid(), signal.SIGKILL)
-    return _replace(src, dst, *a, **k)
-os.replace = replace
-"""
 
 
 @pytest.mark.slow
 def test_kill_9_between_the_resume_writes_of_a_pack_repacks_cells_by_progress(alone, tmp_path):
     reference, config = alone
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(KILL_DURING_WRITE)
     argv = _sweep_argv(config, tmp_path / "out", "--pack", "3")
-    killed = subprocess.run(argv, env=_env(str(hook), KILL_AT_WRITE="5"), capture_output=True, text=True, timeout=600)
+    killed = subprocess.run(argv, env=kill_hook(tmp_path / "hook", 5), capture_output=True, text=True, timeout=600)
     assert killed.returncode == -signal.SIGKILL
     epochs = [sweep._epochs_done(ats_ms.make_config("distill", t_ckpt=str(tmp_path), kd_way="none",
                                                     ckpt_dir=str(tmp_path / "out" / "ckpts"), ckpt_name=f"{c}.ckpt"))
               for c in CELLS]
     assert epochs == [2, 1, 1]
-    done = subprocess.run(argv, env=_env(), capture_output=True, text=True, timeout=600)
+    done = subprocess.run(argv, env=subprocess_env(), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "pack of 2 (seed 0, from epoch 2): sweep-tp3-t2-seed0, sweep-tp4-t2-seed0" in done.stdout
     assert "pack of 1 (seed 0, from epoch 3): sweep-tp2-t2-seed0" in done.stdout
@@ -236,7 +217,7 @@ def _free_port():
 def test_two_msrun_workers_share_one_grid_without_running_a_cell_twice(alone, tmp_path):
     reference, config = alone
     out = tmp_path / "out"
-    env = dict(_env(), DEVICE_TARGET="CPU", MASTER_PORT=str(_free_port()), LOG_DIR=str(tmp_path / "msrun"),
+    env = dict(subprocess_env(), DEVICE_TARGET="CPU", MASTER_PORT=str(_free_port()), LOG_DIR=str(tmp_path / "msrun"),
                PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")
     proc = subprocess.run(["bash", str(ROOT / "scripts" / "run_sweep_gpu.sh"), str(config), "2", *GRID,
                            "--out_dir", str(out), "--pack", "1"], cwd=tmp_path, env=env, capture_output=True,
@@ -248,7 +229,7 @@ def test_two_msrun_workers_share_one_grid_without_running_a_cell_twice(alone, tm
     assert sorted(sum(started, [])) == CELLS  # every cell exactly once
     assert all(started), "both workers trained cells"
     report = subprocess.run([sys.executable, "-m", "ats_ms", "sweep", "--config", str(config), *GRID,
-                             "--out_dir", str(out), "--report_only", "True"], env=_env(), capture_output=True,
+                             "--out_dir", str(out), "--report_only", "True"], env=subprocess_env(), capture_output=True,
                             text=True, timeout=300)
     assert report.returncode == 0 and "best cell:" in report.stdout
     _check_resumed_grid(out, reference)

@@ -87,17 +87,16 @@ class SweepWorker:
         self.configs = {cell: cell_config(self.base, cell) for cell in self.cells}
         self.claims, self.status = None, {}
 
-    def pack_limit(self):
-        """``--pack``, or what the memory estimate allows for the largest seed group (printed)."""
+    def pack_limit(self, teacher):
+        """``--pack``, or what the memory estimate allows for a seed's cells (printed)."""
         per_seed = len(self.config.tp_taus) * len(self.config.t_taus)
         if self.config.pack:
             return min(self.config.pack, per_seed)
         from ats_ms.engine.memory import pack_size
-        from ats_ms.engine.trainer import load_teacher
         from ats_ms.models import create_model
         c = self.base
         student = create_model(c.net_name, c.n_classes, style=c.net_style)
-        k, line = pack_size(student, load_teacher(c), c.batch_size, c.device_target, c.device_id, per_seed)
+        k, line = pack_size(student, teacher, c.batch_size, c.device_target, c.device_id, per_seed)
         self.emit(f"[sweep] {line}")
         return k
 
@@ -128,12 +127,12 @@ class SweepWorker:
         from ats_ms.analysis.claims import Claims
         from ats_ms.api import train_pack
         from ats_ms.engine.trainer import load_teacher
-        load_teacher(self.base)  # the teacher checkpoint is read once, strictly, before any data or cell
+        teacher = load_teacher(self.base)  # the teacher checkpoint is read, strictly, before any data or cell
         self.claims = Claims(os.path.join(self.out_dir, "claims"), self.config.claim_timeout)
         done_before = sum(_finished(c) for c in self.configs.values())
         self.emit(f"[sweep] {len(self.cells)} cells ({len(self.config.tp_taus)} tp_tau x {len(self.config.t_taus)} "
                   f"t_tau x {len(self.config.seeds)} seeds), {done_before} already done; outputs in {self.out_dir}")
-        limit = self.pack_limit()
+        limit = self.pack_limit(teacher)
         seconds_per_cell = []
         while True:
             pack, epoch = self._next_pack(limit)
