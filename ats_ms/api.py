@@ -16,7 +16,7 @@ import os
 from ats_ms.data.pipeline import N_CLASSES
 from ats_ms.flags import COMMANDS, flags_of, yaml_ignored
 from ats_ms.utils import naming
-from ats_ms.utils.config import RunConfig, new_config, resolve
+from ats_ms.utils.config import new_config, resolve
 from ats_ms.utils.errors import UserError
 
 
@@ -36,6 +36,10 @@ def make_config(command, config_file=None, **overrides):
     """
     if command not in COMMANDS:
         raise UserError(f"unknown command {command!r}; expected one of {', '.join(COMMANDS)}")
+    given = overrides.pop("config", None)
+    if given is not None and config_file is not None and os.fspath(given) != os.fspath(config_file):
+        raise UserError(f"two YAML files given ({config_file} and config={given}); expected one")
+    config_file = config_file if config_file is not None else given
     values, sources = resolve(flags_of(command), config_file, overrides, ignored=yaml_ignored(command))
     _FINISH.get(command, lambda values, sources: None)(values, sources)
     if command in ("classify", "distill"):
@@ -52,9 +56,10 @@ RECORD_INPUTS = {"distill": {"t_ckpt", "ckpt_dir", "dataset", "t_net_name"},
 def _remake(config, changes):
     reread = RECORD_INPUTS.get(config.command, set()) & set(changes)
     keep = ("yaml", "given") if reread else ("yaml", "given", "record")
-    overrides = {k: v for k, v in config.to_dict().items() if config.sources[k] in keep}
+    overrides = {k: v for k, v in config.to_dict().items() if config.sources[k] in keep and k != "config"}
     overrides.update(changes)
-    return make_config(config.command, None, **overrides)
+    return make_config(config.command, **overrides) if "config" in changes else \
+        make_config(config.command, config.to_dict().get("config"), **overrides)
 
 
 def _check_style(values, name_flag, style_flag):
@@ -134,21 +139,41 @@ def _finish_classify(values, sources):
 
 
 def _finish_sweep(values, sources):
+    values["kd_way"] = "ATS"  # every cell is an ATS run; the diagonal tp_tau == t_tau is TS
+    if os.environ.get("MS_ROLE") == "MS_WORKER" and sources["device_id"] == "default":
+        values["device_id"] = int(os.environ.get("DEVICE_ID", "0"))  # one msrun worker per device
     if values["report_only"]:  # gathering the table needs no teacher
         _fill_classes(values)
     else:
         _finish_distill(values, sources)
 
 
+def _finish_export(values, sources):
+    _finish_checkpoint_reader(values, sources)
+    if values["file_format"] == "AIR" and values["device_target"] != "Ascend":
+        raise UserError(f"--file_format AIR needs --device_target Ascend (got {values['device_target']}); expected "
+                        f"MINDIR here")
+    out = naming.export_path(os.path.dirname(values["ckpt"]) or ".", os.path.basename(values["ckpt"]),
+                             values["file_format"])
+    if os.path.exists(out) and not values["overwrite"]:
+        raise UserError(f"{out} already exists; expected --overwrite True to replace it")
+
+
+def _finish_convert(values, sources):
+    for flag in ("net_name", "src", "dst"):
+        if not values[flag]:
+            raise UserError(f"--{flag} is required; expected e.g. --net_name WRN28-8 --src cifar100-WRN28-8-E240.pth "
+                            f"--dst ckpts/cifar100-WRN28-8.ckpt")
+
+
 _FINISH = {"classify": _finish_classify, "distill": _finish_distill, "sweep": _finish_sweep,
-           "eval": _finish_checkpoint_reader, "export": _finish_checkpoint_reader, "analyze": _fill_classes,
-           "demo": lambda values, sources: None}
+           "eval": _finish_checkpoint_reader, "export": _finish_export, "analyze": _fill_classes,
+           "convert": _finish_convert}
 
 
-def _check_runnable(configs):
-    for config in configs:
-        if not isinstance(config, RunConfig) or config.command not in ("classify", "distill"):
-            raise TypeError("train takes configs made by ats_ms.make_config('classify' or 'distill', ...)")
+def print_lines(line):
+    """The default console: print and flush (progress reaches a pipe or a log file at once)."""
+    print(line, flush=True)
 
 
 def _prepare_device(config):
@@ -163,7 +188,7 @@ def _prepare_device(config):
     return DistributedTrainer
 
 
-def train(config, emit=print, arrays=None):
+def train(config, emit=print_lines, arrays=None):
     """Train one run (classify or distill) and return its per-epoch history.
 
     Args:
@@ -178,12 +203,16 @@ def train(config, emit=print, arrays=None):
     Raises:
         UserError: bad input (nothing is written); NonFiniteLoss (a UserError): the loss became NaN/inf.
     """
-    _check_runnable([config])
+    from ats_ms.engine.trainer import NonFiniteLoss, check_pack
+    check_pack([config])
     trainer_cls = _prepare_device(config)
-    return trainer_cls([config], emit=emit, arrays=arrays).prepare().run()[0].history
+    member = trainer_cls([config], emit=emit, arrays=arrays).prepare().run()[0]
+    if member.status == "failed":
+        raise NonFiniteLoss(member.error)
+    return member.history
 
 
-def train_pack(configs, emit=print, labels=None, arrays=None):
+def train_pack(configs, emit=print_lines, labels=None, arrays=None, data=None):
     """Train several distillations from one teacher as one pack: one teacher forward per batch for all students.
 
     The configs may differ only in kd_way, tp_tau, t_tau, s_tau, lamb and their output names (teacher, data,
@@ -192,13 +221,15 @@ def train_pack(configs, emit=print, labels=None, arrays=None):
     Args:
         configs (list[RunConfig]): from ``make_config("distill", ...)`` (or ``config.replace(tp_tau=...)``).
         emit (callable): receives each console line; labels (list[str] | None): prefix of each run's own lines.
-        arrays (tuple | None): as ``train``.
+        arrays (tuple | None): as ``train``; data (tuple | None): (train, test) ``DataSplit`` already opened.
 
     Returns:
-        list[dict]: per run ``config``, ``history``, ``status`` (``done`` or ``failed``) and ``error``.
+        list[dict]: per run ``config``, ``history``, ``status`` (``done``, or ``failed`` when its loss became
+        NaN/inf: the others go on) and ``error``.
     """
+    from ats_ms.engine.trainer import check_pack
     configs = list(configs)
-    _check_runnable(configs)
+    check_pack(configs)
     trainer_cls = _prepare_device(configs[0])
-    members = trainer_cls(configs, emit=emit, labels=labels, arrays=arrays).prepare().run()
+    members = trainer_cls(configs, emit=emit, labels=labels, arrays=arrays, data=data).prepare().run()
     return [{"config": m.config, "history": m.history, "status": m.status, "error": m.error} for m in members]

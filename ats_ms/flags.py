@@ -8,6 +8,8 @@ ats_ms.flags`` prints docs/flags.md.
 from dataclasses import dataclass, field, replace
 
 from ats_ms.data.pipeline import DATASETS, NORMALIZATIONS, SPLITS
+from ats_ms.demo import PLANS
+from ats_ms.engine.evaluation import EXPORT_FORMATS
 from ats_ms.engine.lr import LR_SCALES, SCHEDULES
 from ats_ms.engine.trainer import AMP_LEVELS, ON_NAN
 from ats_ms.losses import KD_WAYS
@@ -16,6 +18,7 @@ from ats_ms.models.registry import NET_STYLES, check_net_name
 from ats_ms.utils.checks import (
     NON_NEGATIVE,
     NON_NEGATIVE_INT,
+    POSITIVE,
     POSITIVE_INT,
     check_pair,
     check_temperature,
@@ -24,6 +27,7 @@ from ats_ms.utils.checks import (
 )
 from ats_ms.utils.config import Flag, format_value
 from ats_ms.utils.device import DEVICES, MODES
+from ats_ms.verify.losses import TOLERANCES
 
 SEED_RANGE = range_check(0, 2**32 - 1, integer=True)
 MOMENTUM_RANGE = range_check(0, 1, high_open=True)
@@ -75,7 +79,7 @@ FLAGS = _flags(
                                    "paper, else network)", "networks", STUDENT_INITS),
     # training
     F("epoches", int, 240, "number of training epochs (demo spelling)", "training", check=POSITIVE_INT),
-    F("lr", float, 0.03, "base learning rate", "training", check=range_check(0, low_open=True)),
+    F("lr", float, 0.03, "base learning rate", "training", check=POSITIVE),
     F("momentum", float, 0.9, "SGD momentum", "training", check=MOMENTUM_RANGE),
     F("weight_decay", float, 0.0, "weight decay on all parameters (paper 5e-4, demo 0)", "training",
       check=NON_NEGATIVE),
@@ -119,12 +123,12 @@ FLAGS = _flags(
     # eval / export / convert
     F("ckpt", str, None, "checkpoint path (overrides --ckpt_dir/--ckpt_name)", "networks"),
     F("device", str, None, "the demo's spelling of --device_target", "device", DEVICES),
-    F("file_format", str, "MINDIR", "MINDIR, or AIR on Ascend", "outputs", ("MINDIR", "AIR")),
+    F("file_format", str, "MINDIR", "MINDIR, or AIR on Ascend", "outputs", EXPORT_FORMATS),
     F("src", str, None, "PyTorch .pth state_dict to convert", "networks"),
     F("dst", str, None, "MindSpore .ckpt file to write (never overwritten unless --overwrite)", "outputs"),
     # analyze
     F("taus", float, None, "TS temperatures (default: the paper's 0.05 ... 10.0)", "analysis",
-      check=check_temperature, many="csv"),
+      check=check_temperature, many="unique"),
     F("pairs", str, None, "extra ATS pairs tp_tau:t_tau, e.g. 4:2,6:3", "analysis", check=check_pair, many="csv"),
     F("student_net_name", str, None, "student network of --student_ckpt (default: from its record)", "analysis",
       check=check_net_name),
@@ -133,15 +137,16 @@ FLAGS = _flags(
     F("max_images", int, 0, "use only the first N images (0: all)", "analysis", check=NON_NEGATIVE_INT),
     # sweep
     F("tp_taus", float, (1.0, 2.0, 3.0, 4.0, 5.0, 6.0), "correct-class temperatures of the grid", "sweep",
-      check=check_temperature, many="csv"),
+      check=check_temperature, many="unique"),
     F("t_taus", float, (1.0, 2.0, 3.0, 4.0, 5.0), "wrong-class temperatures of the grid", "sweep",
-      check=check_temperature, many="csv"),
-    F("seeds", int, (0,), "seeds (each cell runs once per seed)", "sweep", check=SEED_RANGE, many="csv"),
+      check=check_temperature, many="unique"),
+    F("seeds", int, (0,), "seeds (each cell runs once per seed)", "sweep", check=SEED_RANGE, many="unique"),
     F("pack", int, 0, "cells (of one seed) trained together, sharing one teacher forward (0: as many as the memory "
                       "estimate allows; 1: one at a time)", "sweep", check=NON_NEGATIVE_INT),
     F("report_only", bool, False, "only gather the finished cells into the table and figure", "sweep"),
-    F("claim_timeout", float, 300.0, "seconds after which a claim its worker no longer refreshes is taken over",
-      "sweep", check=range_check(0, low_open=True)),
+    F("claim_timeout", float, 1800.0, "seconds after which another machine's claim that its worker no longer "
+                                      "refreshes is taken over (a claim of this machine: when its process is gone)",
+      "sweep", check=POSITIVE),
     # bench
     F("steps", int, 10, "timed steps per row and round", "bench", check=POSITIVE_INT),
     F("rounds", int, 3, "alternating rounds over the rows (medians reported)", "bench", check=POSITIVE_INT),
@@ -149,13 +154,12 @@ FLAGS = _flags(
     F("profile", bool, False, "also time each part of the step and its oneDNN kernels (child process)", "bench"),
     F("threads", int, 0, "CPU kernel threads (0: MindSpore's default)", "bench", check=NON_NEGATIVE_INT),
     # check
-    F("dtype", str, "float32", "logit dtype of the loss check", "check", ("float32", "float16")),
+    F("dtype", str, "float32", "logit dtype of the loss check", "check", tuple(TOLERANCES)),
     F("models", bool, False, "also check the networks' forward pass against the numpy reference", "check"),
     F("jobs", int, 0, "processes compiling the loss grid in parallel (0: up to 3 on CPU, 1 on GPU/Ascend)", "check",
       check=NON_NEGATIVE_INT),
     # demo
-    F("plan", str, None, "digits, or cifar100 (default: cifar100 when --data_dir holds it)", "demo",
-      ("digits", "cifar100")),
+    F("plan", str, None, "digits, or cifar100 (default: cifar100 when --data_dir holds it)", "demo", tuple(PLANS)),
     F("teacher_epochs", int, None, "teacher epochs (default: the plan's)", "demo", check=POSITIVE_INT),
     F("student_epochs", int, None, "student epochs (default: the plan's)", "demo", check=POSITIVE_INT),
     F("small", str, None, "small teacher (default ResNet14)", "demo", check=check_net_name),
@@ -166,7 +170,9 @@ FLAGS = _flags(
 
 @dataclass(frozen=True)
 class Command:
-    """A command's flags (names in ``FLAGS``), its own defaults and how it reads a YAML of another command."""
+    """A command: one-line summary, description, flags (names in ``FLAGS``), its own defaults and flag variants,
+    and whether it reads the keys it needs from a YAML of another command (``yaml_lenient``)."""
+    summary: str
     description: str
     flags: tuple
     defaults: dict = field(default_factory=dict)
@@ -188,45 +194,60 @@ KD = _names("student_init t_net t_n_layer t_net_name t_net_style t_ckpt kd_way s
 DEMO_STUDENT = {"net": "VGG", "n_layer": 8, "net_name": "VGG8"}
 
 COMMANDS = {
-    "classify": Command("Train a network with cross-entropy (a teacher, or a student without KD). Accepts every "
+    "classify": Command("train a teacher or a plain student with cross-entropy (demo run_classify.py flags)",
+                        "Train a network with cross-entropy (a teacher, or a student without KD). Accepts every "
                         "flag of the official demo's run_classify.py.", TRAIN),
-    "distill": Command("Distill a frozen teacher into a student with ATS or TS (or kd_way none). Accepts every flag "
+    "distill": Command("distill a frozen teacher into a student with ATS or TS (demo run_distill.py flags)",
+                       "Distill a frozen teacher into a student with ATS or TS (or kd_way none). Accepts every flag "
                        "of the official demo's run_distill.py.", TRAIN + KD, DEMO_STUDENT),
-    "sweep": Command("ATS distillation over a tp_tau x t_tau grid (and seeds) from one teacher: cells of a seed are "
+    "sweep": Command("tp_tau x t_tau grid from one teacher, cells packed to share its forward (paper Fig. 10)",
+                     "ATS distillation over a tp_tau x t_tau grid (and seeds) from one teacher: cells of a seed are "
                      "trained in packs that share one teacher forward; resumable; any number of workers share the "
                      "grid through claim files; mean, std and a heatmap per cell.",
                      TRAIN + KD + _names("tp_taus t_taus seeds out_dir pack report_only claim_timeout"),
                      DEMO_STUDENT),
-    "eval": Command("Top-1/top-5 (and the demo's batch-mean accuracy) of a checkpoint on the test split. A "
+    "eval": Command("top-1/top-5 of a checkpoint on the test split",
+                    "Top-1/top-5 (and the demo's batch-mean accuracy) of a checkpoint on the test split. A "
                     "checkpoint written by ats_ms needs no other flag.",
                     _names("config") + DEVICE + _names("mode seed") + DATA + _names(
                         "max_test net_name net_style ckpt_dir ckpt_name ckpt json"),
                     {"net_name": "VGG8"}, yaml_lenient=True),
-    "export": Command("Export a checkpoint to MINDIR (AIR on Ascend) with the demo's file name "
+    "export": Command("export a checkpoint to MINDIR (AIR on Ascend) with the demo's file name",
+                      "Export a checkpoint to MINDIR (AIR on Ascend) with the demo's file name "
                       "{ckpt_dir}/{ckpt_name stem}_mindir.mindir.",
                       _names("config") + DEVICE + _names("device n_classes t_net_name net_name net_style ckpt_dir "
                                                          "ckpt_name ckpt file_format overwrite"),
                       {"net_name": "VGG8", "ckpt_name": "cifar100-ResNet14.ckpt", "n_classes": 100}, yaml_lenient=True),
-    "analyze": Command("A teacher's wrong-class statistics e(q), sigma(q) under TS vs ATS (the paper's Figs. 7/13) "
+    "analyze": Command("teacher wrong-class statistics e(q), sigma(q) under TS vs ATS (paper Figs. 7/13)",
+                       "A teacher's wrong-class statistics e(q), sigma(q) under TS vs ATS (the paper's Figs. 7/13) "
                        "and the three terms of the KD loss; CSV, JSON, PNG and text charts.",
                        _names("config") + DEVICE + DATA + _names(
                            "split max_images net_name ckpt t_net_name t_ckpt ckpt_dir ckpt_name taus pairs "
                            "student_net_name student_ckpt out_dir"),
                        {"out_dir": "./outputs/analyze", "net_name": None, "batch_size": 256},
                        {"net_name": {"many": "csv"}, "ckpt": {"many": "repeat"}}, yaml_lenient=True),
-    "bench": Command("Time our fused distillation step, a demo-style step, an epoch, the data pipeline, K students "
+    "bench": Command("time the fused step, a demo-style step, an epoch, packed students, the pipeline, PyTorch",
+                     "Time our fused distillation step, a demo-style step, an epoch, the data pipeline, K students "
                      "sharing a teacher (--pack) and PyTorch (--torch), in alternating rounds.",
                      DEVICE + _names("t_net_name net_name batch_size n_classes data_dir num_workers steps rounds pack "
                                      "torch profile threads fold_teacher_bn json"),
-                     {"t_net_name": "ResNet110", "net_name": "VGG8", "n_classes": 100}),
-    "demo": Command("The main job: a small and a large teacher; students without KD, with TS and with ATS from each "
+                     {"t_net_name": "ResNet110", "net_name": "VGG8", "n_classes": 100},
+                     {"pack": {"help": "also time K students sharing one teacher forward, and the data pipeline "
+                                       "(0: neither)"}}),
+    "demo": Command("the main job: small and large teacher, students without KD / TS / ATS over seeds",
+                    "The main job: a small and a large teacher; students without KD, with TS and with ATS from each "
                     "(packs sharing the teacher, several seeds); table with mean and std, and a figure.",
                     DEVICE + _names("data_dir out_dir plan seeds teacher_epochs student_epochs small large student "
                                     "max_train max_test"),
-                    {"out_dir": "./outputs/demo", "seeds": (0, 1, 2), "max_train": None, "max_test": None}),
-    "check": Command("Check the loss Cells (and with --models the networks) on a device against the float64 numpy "
+                    {"out_dir": "./outputs/demo", "seeds": (0, 1, 2), "max_train": None, "max_test": None},
+                    {"seeds": {"help": "seeds of the students (the teachers use seed 0)", "group": "demo"},
+                     "max_train": {"help": "use only the first N training images (none: the plan's, 0: all)"},
+                     "max_test": {"help": "use only the first N test images (none: the plan's, 0: all)"}}),
+    "check": Command("numerical check of the losses (and --models: the networks) against the numpy reference",
+                     "Check the loss Cells (and with --models the networks) on a device against the float64 numpy "
                      "reference; exits 0 only if every row passes.", DEVICE + _names("mode dtype models jobs")),
-    "convert": Command("Convert a PyTorch state_dict (e.g. the published cifar100-WRN28-8-E240.pth) into a "
+    "convert": Command("PyTorch .pth state_dict (published teachers) to a MindSpore checkpoint with its record",
+                       "Convert a PyTorch state_dict (e.g. the published cifar100-WRN28-8-E240.pth) into a "
                        "MindSpore checkpoint that records its network and normalisation. Read with "
                        "weights_only=True (no code from the file runs).",
                        _names("net_name n_classes dataset normalize src dst overwrite"),

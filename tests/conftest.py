@@ -63,7 +63,7 @@ os.replace = replace
 def subprocess_env(extra_path=None, **kw):
     """The environment of a fresh ``python -m ats_ms`` process (``extra_path`` first on PYTHONPATH)."""
     path = os.pathsep.join([p for p in (extra_path, str(ROOT)) if p])
-    return dict(os.environ, PYTHONPATH=path, **kw)
+    return dict(os.environ, PYTHONPATH=path, PYTHONUNBUFFERED="1", **kw)
 
 
 def kill_hook(folder, at_write):
@@ -75,7 +75,7 @@ def kill_hook(folder, at_write):
 
 def run_cli(*args, cwd=None, timeout=600, env=None):
     """Run ``python -m ats_ms ARGS`` in a fresh process; returns the CompletedProcess (text mode)."""
-    full_env = dict(os.environ, PYTHONPATH=str(ROOT), **(env or {}))
+    full_env = dict(subprocess_env(), **(env or {}))
     return subprocess.run([sys.executable, "-m", "ats_ms", *map(str, args)], cwd=cwd or ROOT, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
 

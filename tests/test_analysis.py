@@ -64,12 +64,14 @@ def test_analyze_student_decomposition_and_config(digits_teacher, tmp_path, cli)
     assert json.loads((tmp_path / "u" / "analyze.json").read_text())["student"] == "uniform"
     result = cli("analyze", "--config", config, "--taus", "1", "--student_ckpt", teacher, "--out_dir", tmp_path / "s")
     assert result.returncode == 0, result.stderr
+    other = cli("analyze", "--config", config, "--taus", "2,3", "--student_ckpt", teacher, "--out_dir", tmp_path / "o")
+    assert other.returncode == 0 and "under TS at tau 2:" in other.stdout, other.stderr
     rows = json.loads((tmp_path / "s" / "analyze.json").read_text())["rows"]
     ts1 = next(r for r in rows if r["method"] == "TS" and r["tau"] == 1.0)
     assert ts1["class_discriminability"] != pytest.approx(0.0, abs=1e-9)  # a real student, not the uniform one
     parts = ts1["correct_guidance"] + ts1["smooth_regularization"] + ts1["class_discriminability"]
     assert ts1["total"] == pytest.approx(parts, rel=1e-12)
-    assert "KD loss decomposition for student digits-ResNet8.ckpt at tau 1" in result.stdout
+    assert "KD loss decomposition for student digits-ResNet8.ckpt under TS at tau 1:" in result.stdout
 
 
 @pytest.mark.parametrize("name", ["ResNet20", "WRN16-2", "VGG8", "ResNeXt29-4-4d", "MobileNetV2", "ShuffleNetV1"])

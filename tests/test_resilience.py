@@ -20,9 +20,6 @@ RUN = ["classify", "--dataset", "digits", "--n_classes", "10", "--net_name", "Re
 pytestmark = pytest.mark.slow
 
 
-
-
-
 def _run(cwd, *extra, env=None):
     return subprocess.run([sys.executable, "-m", "ats_ms", *RUN, *extra], cwd=cwd, env=env or subprocess_env(),
                           capture_output=True, text=True, timeout=600)
@@ -69,7 +66,6 @@ def reference(tmp_path_factory):
 
 def test_sigkill_mid_epoch_then_resume(tmp_path, reference):
     out = _kill_when(tmp_path, "epoch 2 step 4/")
-    assert "[Epoch:1]" in out
     assert "[Epoch:1]" in out and "[Epoch:2]" not in out
     resume = tmp_path / "ckpts" / "digits-ResNet8.resume.ckpt"
     assert resume.is_file()

@@ -4,12 +4,12 @@ without running a cell twice.
 Rules (docs/distributed.md):
 - A worker claims a cell by creating ``{out_dir}/claims/{cell}.claim`` with ``O_CREAT | O_EXCL``: of several workers
   trying at once exactly one succeeds. The file holds the worker's host, process id, a random token and the time.
-- While it trains a cell, the worker touches the claim every ``HEARTBEAT`` seconds (a background thread) and removes
-  it when the cell is done or has failed.
-- A claim is stale when its owner is a process of this host that no longer exists, or when the file has not been
-  touched for ``timeout`` seconds (``--claim_timeout``; the owner died on another machine, or hangs). A stale claim is
-  taken over by creating ``{cell}.takeover-{its token}`` with ``O_EXCL`` (again exactly one worker succeeds for a
-  given stale claim) and then replacing the claim with one's own.
+- While it trains a cell, the worker touches the claim every ``min(HEARTBEAT, timeout / 4)`` seconds (a background
+  thread) and removes it when the cell is done or has failed.
+- A claim is stale when its owner is a process of this host that no longer exists, or, for an owner on another host,
+  when the file has not been touched for ``timeout`` seconds (``--claim_timeout``: the owner died, or hangs). A stale
+  claim is taken over by creating ``{cell}.takeover-{its token}`` with ``O_EXCL`` (again exactly one worker succeeds
+  for a given stale claim) and then replacing the claim with one's own.
 - A finished cell (its final checkpoint exists) is never trained again; a cell whose loss became NaN/inf is recorded in
   ``{cell}.failed`` (the error line) and skipped by every worker until that file is deleted.
 """
@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 
-from ats_ms.utils.files import pid_alive
+from ats_ms.utils.files import pid_alive, write_text
 
 HEARTBEAT = 30.0
 
@@ -57,8 +57,8 @@ class Claims:
             return None
 
     def is_stale(self, owner):
-        if owner.get("host") == self.host and isinstance(owner.get("pid"), int) and not pid_alive(owner["pid"]):
-            return True
+        if owner.get("host") == self.host and isinstance(owner.get("pid"), int):
+            return not pid_alive(owner["pid"])
         return owner["age"] > self.timeout
 
     def try_claim(self, cell):
@@ -80,10 +80,7 @@ class Claims:
             os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
         except FileExistsError:
             return False
-        tmp = self._path(cell, f"claim.tmp-{self.token}")
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(self._body())
-        os.replace(tmp, self._path(cell))
+        write_text(self._path(cell), self._body())
         return True
 
     def release(self, cell):
@@ -106,9 +103,9 @@ class Claims:
             except OSError:
                 pass
 
-    def heartbeat(self, cells, every=HEARTBEAT):
-        """Context manager: a daemon thread refreshes the claims of ``cells`` every ``every`` seconds."""
-        return _Heartbeat(self, cells, every)
+    def heartbeat(self, cells):
+        """Context manager: a daemon thread refreshes the claims of ``cells`` while the block runs."""
+        return _Heartbeat(self, cells, min(HEARTBEAT, self.timeout / 4))
 
     def is_failed(self, cell):
         return os.path.exists(self._path(cell, "failed"))

@@ -87,11 +87,12 @@ def analyze_teachers(config):
         lines += [f"  {r['method']:3s} tp_tau {r['tp_tau']:6.3f} t_tau {r['t_tau']:6.3f}  q_y {r['q_y']:.4f}  "
                   f"e(q) {r['e']:.5f}  sigma(q) {r['sigma']:.5f}" for r in stats if r["tau"] in (1.0, 4.0, None)]
         if student:
-            decomposition = next(r for r in stats if r["method"] == "TS" and r["tau"] == 1.0)
-            lines.append(f"  KD loss decomposition for student {os.path.basename(config.student_ckpt)} at tau 1: "
-                         f"correct guidance {decomposition['correct_guidance']:.4f}, smooth regularisation "
-                         f"{decomposition['smooth_regularization']:.4f}, class discriminability "
-                         f"{decomposition['class_discriminability']:.4f}")
+            ts = [r for r in stats if r["method"] == "TS"]
+            row = next((r for r in ts if r["tau"] == 1.0), ts[0])
+            lines.append(f"  KD loss decomposition for student {os.path.basename(config.student_ckpt)} under TS at "
+                         f"tau {row['tau']:g}: correct guidance {row['correct_guidance']:.4f}, smooth "
+                         f"regularisation {row['smooth_regularization']:.4f}, class discriminability "
+                         f"{row['class_discriminability']:.4f}")
         lines += text_figure(stats, net.model_name)
     out = config.out_dir
     csv_path, json_path = os.path.join(out, "analyze.csv"), os.path.join(out, "analyze.json")

@@ -123,11 +123,15 @@ class SweepWorker:
         return [], 0
 
     def run(self):
-        """Train until no cell is left for this worker; returns {cell name: done | failed | ...}."""
+        """Train until no cell is left for this worker; returns {cell name: done | failed}."""
         from ats_ms.analysis.claims import Claims
         from ats_ms.api import train_pack
-        from ats_ms.engine.trainer import load_teacher
+        from ats_ms.data.pipeline import check_labels
+        from ats_ms.engine.trainer import load_teacher, open_splits
         teacher = load_teacher(self.base)  # the teacher checkpoint is read, strictly, before any data or cell
+        data = open_splits(self.base)  # once for every pack, and checked before anything is written
+        for split in data:
+            check_labels(split.labels, self.base.n_classes, f"{self.base.dataset} {split.split}")
         self.claims = Claims(os.path.join(self.out_dir, "claims"), self.config.claim_timeout)
         done_before = sum(_finished(c) for c in self.configs.values())
         self.emit(f"[sweep] {len(self.cells)} cells ({len(self.config.tp_taus)} tp_tau x {len(self.config.t_taus)} "
@@ -144,14 +148,15 @@ class SweepWorker:
             try:
                 with self.claims.heartbeat(names):
                     results = train_pack([self.configs[cell] for cell in pack], emit=self.emit, labels=names,
-                                         arrays=self.arrays)
+                                         arrays=self.arrays, data=None if self.arrays else data)
+                for name, result in zip(names, results):
+                    self.status[name] = result["status"]
+                    if result["status"] == "failed":
+                        self.claims.mark_failed(name, f"error: {result['error']}")
+                        self.emit(f"[sweep] {name} failed: {result['error']}")
             finally:
                 for name in names:
                     self.claims.release(name)
-            for name, result in zip(names, results):
-                self.status[name] = result["status"]
-                if result["status"] == "failed":
-                    self.claims.mark_failed(name, result["error"])
             seconds_per_cell.append((time.time() - start) / len(pack))
             left = sum(not _finished(c) and not self.claims.is_failed(cell_name(*cell))
                        for cell, c in self.configs.items())
@@ -164,6 +169,28 @@ class SweepWorker:
             self.emit(f"[sweep] {len(held)} cells are held by other workers; run again with --report_only True when "
                       f"they finish")
         return self.status
+
+
+def run_sweep(config, emit=None):
+    """Everything ``python -m ats_ms sweep`` does for a ``sweep`` RunConfig: train this worker's share of the grid
+    (unless ``report_only``), then write and print the report. Returns {cell name: done | failed}."""
+    from ats_ms.api import print_lines
+    from ats_ms.utils import device
+    emit = emit or print_lines
+    if os.environ.get("MS_ROLE") == "MS_SCHED":
+        emit("[sweep] msrun scheduler process: the workers share the grid through claim files; nothing to do here")
+        return {}
+    out_dir = out_dir_of(config)
+    status = {}
+    if not config.report_only:
+        device.configure(config.device_target, config.device_id, config.mode, config.seed)
+        status = SweepWorker(config, emit).run()
+    title = os.path.splitext(os.path.basename(config.config))[0] if config.config else ""
+    lines, figure = report(out_dir, config.tp_taus, config.t_taus, config.seeds, title)
+    for line in lines + [f"table: {os.path.join(out_dir, 'sweep.csv')}",
+                         f"figure: {figure}" if figure else "figure skipped: matplotlib is not installed"]:
+        emit(line)
+    return status
 
 
 def _accuracies(out_dir, name):

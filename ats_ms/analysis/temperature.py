@@ -50,7 +50,7 @@ def curve(rows, method, key):
     return [p[0] for p in pts], [p[1] for p in pts]
 
 
-def teacher_logits(net, images, batch_size=256, normalize="imagenet"):
+def teacher_logits(net, images, batch_size=256, normalize="cifar"):
     """Inference-mode logits (N, C) float64 of ``net`` on uint8 NHWC ``images`` with the test-time transform."""
     import mindspore as ms
 

@@ -3,17 +3,12 @@ record of its network, classes, dataset and normalisation (ImageNet's by default
 import sys
 
 from ats_ms.cli.common import command_main
-from ats_ms.utils.errors import UserError
 
 
 def _convert(config):
     from ats_ms.convert import convert_file
     from ats_ms.models.layers import param_count
     from ats_ms.utils import device
-    for flag in ("net_name", "src", "dst"):
-        if not getattr(config, flag):
-            raise UserError(f"--{flag} is required; expected e.g. --net_name WRN28-8 --src cifar100-WRN28-8-E240.pth "
-                            f"--dst ckpts/cifar100-WRN28-8.ckpt")
     device.configure("CPU", 0, "pynative")
     net, record = convert_file(config)
     print(f"converted {config.src} -> {config.dst} ({record['net_name']}, {record['n_classes']} classes, "

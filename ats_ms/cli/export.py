@@ -9,18 +9,12 @@ import os
 import sys
 
 from ats_ms.cli.common import command_main
-from ats_ms.utils.errors import UserError
 
 
 def _export(config):
     from ats_ms.engine.evaluation import export_network
     from ats_ms.utils import device, naming
     out = naming.export_path(os.path.dirname(config.ckpt) or ".", os.path.basename(config.ckpt), config.file_format)
-    if os.path.exists(out) and not config.overwrite:
-        raise UserError(f"{out} already exists; expected --overwrite True to replace it")
-    if config.file_format == "AIR" and config.device_target != "Ascend":
-        raise UserError(f"--file_format AIR needs --device_target Ascend (got {config.device_target}); expected "
-                        f"MINDIR here")
     device.configure(config.device_target, config.device_id, "graph", 0)
     export_network(config, config.ckpt, out)
     print(f"exported {config.ckpt} ({config.net_name}, {config.net_style}, {config.n_classes} classes) -> {out}")

@@ -73,7 +73,7 @@ def convert_file(config):
     Returns:
         tuple: (the loaded network, its record).
     """
-    from ats_ms.engine.record import FORMAT, encode
+    from ats_ms.engine.record import encode, network_record
     from ats_ms.models import create_model
     from ats_ms.models.checkpoint import load_strict, save_network
 
@@ -89,7 +89,7 @@ def convert_file(config):
     n_classes = config.n_classes or classes_in(config.net_name, params)
     net = create_model(config.net_name, n_classes)
     load_strict(net, params, source=src, n_classes_flag=True)
-    record = {"format": FORMAT, "command": "convert", "source": os.path.basename(src), "net_name": net.model_name,
-              "net_style": "paper", "n_classes": n_classes, "dataset": config.dataset, "normalize": config.normalize}
+    record = network_record("convert", source=os.path.basename(src), net_name=net.model_name, net_style="paper",
+                            n_classes=n_classes, dataset=config.dataset, normalize=config.normalize)
     save_network(net, dst, encode(record))
     return net, record

@@ -13,6 +13,8 @@ from typing import Optional
 
 import numpy as np
 
+from ats_ms.data.cifar import N_CLASSES as CIFAR_CLASSES
+from ats_ms.data.digits import N_CLASSES as DIGITS_CLASSES
 from ats_ms.utils.errors import UserError
 
 NORMALIZATIONS = {
@@ -21,7 +23,7 @@ NORMALIZATIONS = {
 }
 DATASETS = ("cifar100", "cifar10", "digits")
 SPLITS = ("train", "test")
-N_CLASSES = {"cifar100": 100, "cifar10": 10, "digits": 10}
+N_CLASSES = {**CIFAR_CLASSES, "digits": DIGITS_CLASSES}
 MAX_AUTO_WORKERS = 8
 
 
@@ -103,7 +105,7 @@ def worker_count(num_workers):
     return max(1, min(int(num_workers) or MAX_AUTO_WORKERS, cores))
 
 
-def create_dataset(name, data_dir, split, batch_size, n_classes=None, normalize="imagenet", augment=None,
+def create_dataset(name, data_dir, split, batch_size, n_classes=None, normalize="cifar", augment=None,
                    shuffle=None, num_workers=2, num_shards=None, shard_id=None, download=False,
                    drop_remainder=False, arrays=None, data=None):
     """Build the batched pipeline.

@@ -70,8 +70,6 @@ def export_network(config, ckpt_path, out_path):
     import os
 
     import mindspore as ms
-    if config.file_format not in EXPORT_FORMATS:
-        raise UserError(f"--file_format={config.file_format!r} is unknown; expected MINDIR or AIR (Ascend only)")
     net = build_network(config, ckpt_path)
     base = out_path[: -len(f".{config.file_format.lower()}")]
     ms.export(net, ms.Tensor(np.zeros((1, 3, 32, 32), np.float32)), file_name=base, file_format=config.file_format)

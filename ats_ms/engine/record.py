@@ -7,7 +7,9 @@ classes, data and normalisation from it; a value given explicitly (command line,
 the record is a UserError naming both. Checkpoints without a record (the official demo's, older ones) are read with
 the flags, as before.
 """
+import functools
 import json
+import os
 
 from ats_ms.models.checkpoint import read_meta
 from ats_ms.utils.errors import UserError
@@ -22,12 +24,19 @@ AS_TEACHER = {"t_net_name": "net_name", "t_net_style": "net_style", "n_classes":
               "normalize": "normalize"}
 
 
-def make_record(config, **extra):
-    """The record of a run's network (``config`` of classify, distill or sweep), plus ``extra`` fields."""
+def network_record(command, **fields):
+    """A record of ``command`` with ``fields`` (at least NETWORK_FIELDS)."""
     from ats_ms import __version__
-    record = {"format": FORMAT, "ats_ms": __version__, "command": config.command}
-    record.update({name: getattr(config, name) for name in NETWORK_FIELDS})
-    if config.command in ("distill", "sweep"):
+    missing = [name for name in NETWORK_FIELDS if name not in fields]
+    if missing:
+        raise ValueError(f"a record needs {', '.join(missing)}")
+    return {"format": FORMAT, "ats_ms": __version__, "command": command, **fields}
+
+
+def make_record(config, **extra):
+    """The record of a run's network (``config`` of classify or distill), plus ``extra`` fields."""
+    record = network_record(config.command, **{name: getattr(config, name) for name in NETWORK_FIELDS})
+    if config.command == "distill":
         record.update({name: getattr(config, name) for name in KD_FIELDS})
         if config.kd_way == "none":
             record.update(tp_tau=None, t_tau=None, s_tau=None, t_net_name=None)
@@ -41,7 +50,19 @@ def encode(record):
 
 
 def read_record(path):
-    """The record of checkpoint ``path``, or None for a checkpoint without one (missing/corrupt files raise)."""
+    """The record of checkpoint ``path``, or None for a checkpoint without one (missing/corrupt files raise).
+
+    Records are cached by path, size and modification time (a sweep asks for its teacher's once per cell)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return _read_record(path, None)
+    record = _read_record(os.path.abspath(path), (stat.st_size, stat.st_mtime_ns))
+    return dict(record) if record is not None else None
+
+
+@functools.lru_cache(maxsize=64)
+def _read_record(path, version):
     raw = read_meta(path, KEY)
     if raw is None:
         return None

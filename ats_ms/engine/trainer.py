@@ -41,6 +41,8 @@ class NonFiniteLoss(UserError):
 
 def check_pack(configs):
     """Raise UserError unless ``configs`` can train as one pack (same everything but ``MEMBER_KEYS``)."""
+    if not configs:
+        raise UserError("no runs to train; expected at least one config")
     first = configs[0]
     for config in configs:
         if not isinstance(config, RunConfig) or config.command not in TRAIN_COMMANDS:
@@ -60,6 +62,13 @@ def check_pack(configs):
             if key in seen:
                 raise UserError(f"two runs of the pack would write {path}; expected a different --ckpt_name each")
             seen[key] = config
+
+
+def open_splits(config):
+    """The (train, test) ``DataSplit`` of a run's dataset (downloaded if asked, limited by max_train/max_test)."""
+    from ats_ms.data.pipeline import open_split
+    return (open_split(config.dataset, config.data_dir, "train", config.download, config.max_train),
+            open_split(config.dataset, config.data_dir, "test", False, config.max_test))
 
 
 def load_teacher(config):
@@ -136,17 +145,21 @@ class Trainer:
         emit (callable): prints one line (console output).
         labels (list[str] | None): one label per run; given, each run's own lines start with ``[label] ``.
         arrays (tuple | None): ((train images, labels), (test images, labels)) instead of reading the dataset.
+        data (tuple | None): (train, test) ``DataSplit`` already opened (a sweep opens them once for all packs).
+
+    A run whose loss becomes NaN/inf (``--on_nan stop``) ends with status ``failed`` and its ``error``; the others
+    continue (``ats_ms.train`` turns a failed run into ``NonFiniteLoss``).
     """
 
-    def __init__(self, configs, emit=print, labels=None, arrays=None):
+    def __init__(self, configs, emit=print, labels=None, arrays=None, data=None):
         configs = list(configs) if isinstance(configs, (list, tuple)) else [configs]
-        if not configs:
-            raise UserError("no runs to train; expected at least one config")
         check_pack(configs)
+        labels = list(labels) if labels is not None else [None] * len(configs)
+        if len(labels) != len(configs):
+            raise UserError(f"{len(labels)} labels for {len(configs)} runs; expected one label per run")
         self.config = configs[0]
-        labels = labels or [None] * len(configs)
         self.members = [Member(c, label) for c, label in zip(configs, labels)]
-        self.emit, self.arrays = emit, arrays
+        self.emit, self.arrays, self.data = emit, arrays, data
         self.rank, self.group_size = 0, 1
         self.teacher_net, self.frozen_teacher = None, None
         self.prepared = False
@@ -178,15 +191,16 @@ class Trainer:
         return self
 
     def _open_data(self):
-        from ats_ms.data.pipeline import DataSplit, check_labels, create_dataset, open_split
+        from ats_ms.data.pipeline import DataSplit, check_labels, create_dataset
         c = self.config
-        if self.arrays is not None:
+        if self.data is not None:
+            self.train_data, self.test_data = self.data
+        elif self.arrays is not None:
             (train_x, train_y), (test_x, test_y) = self.arrays
             self.train_data = DataSplit(c.dataset, "train", train_y, images=train_x)
             self.test_data = DataSplit(c.dataset, "test", test_y, images=test_x)
         else:
-            self.train_data = open_split(c.dataset, c.data_dir, "train", c.download, c.max_train)
-            self.test_data = open_split(c.dataset, c.data_dir, "test", False, c.max_test)
+            self.train_data, self.test_data = open_splits(c)
         for data in (self.train_data, self.test_data):
             check_labels(data.labels, c.n_classes, f"{c.dataset} {data.split}")
         self.test_ds = create_dataset(c.dataset, c.data_dir, "test", c.batch_size, n_classes=c.n_classes,
@@ -213,7 +227,9 @@ class Trainer:
         c = member.config
         ms.set_seed(c.seed)
         student = create_model(c.net_name, c.n_classes, style=c.net_style)
-        if effective_init(getattr(c, "student_init", "network"), c.command, c.lr_schedule) == "weights_init":
+        settings = c.to_dict()
+        if effective_init(settings.get("student_init", "network"), c.command, c.lr_schedule,
+                          settings.get("kd_way", "none")) == "weights_init":
             official_weights_init(student)
         student = self._adapt_student(student)
         if c.amp_level != "O0":
@@ -223,12 +239,13 @@ class Trainer:
         if not c.resume:
             return
         if not os.path.isfile(member.paths["resume"]):
-            self._say(f"note: no resume checkpoint {member.paths['resume']}; starting from epoch 1", member)
+            if member.label is None:  # a sweep resumes every cell that has a resume file; others start quietly
+                self._say(logs.no_resume_line(member.paths["resume"]), member)
             return
         saved, params, member.optimizer_state = run_state.read_state(member.paths["resume"], c)
         load_strict(student, params, source=member.paths["resume"])
         member.history, member.start_epoch = saved["history"], saved["epoch"]
-        self._say(f"resumed from {member.paths['resume']} after epoch {saved['epoch']}", member)
+        self._say(logs.resumed_line(member.paths["resume"], saved["epoch"]), member)
 
     def _build_cells(self, members):
         from mindspore.train import Model
@@ -341,6 +358,8 @@ class Trainer:
         for k, (member, (_, _, _, skipped)) in enumerate(zip(members, stats)):
             if skipped and c.on_nan == "stop":
                 self._fail(member, epoch, monitor.first_nonfinite.get(k))
+        if all(m.status != "running" for m in members):
+            return
         results = self._evaluate_students(len(members))
         seconds = round(time.time() - start, 3)
         for member, (loss, acc, _, skipped), result in zip(members, stats, results):
@@ -351,7 +370,7 @@ class Trainer:
                       "test_top5": result["top5"], "seconds": seconds, "skipped_batches": skipped,
                       "rss_mb": round(resident_mb(), 1)}
             if skipped:
-                self._say(f"note: skipped {skipped} batches with non-finite loss in epoch {epoch + 1}", member)
+                self._say(logs.skipped_line(skipped, epoch + 1), member)
             best_before = max((r["test_acc"] for r in member.history), default=-math.inf)
             member.history.append(record)
             self._say(logs.epoch_line(record["epoch"], loss, acc, record["test_acc"]), member)
@@ -364,9 +383,6 @@ class Trainer:
         member.status = "failed"
         member.error = (f"non-finite loss at {where}; training stopped. Last good checkpoint: {last}. Expected "
                         f"finite losses: lower --lr, or use --on_nan skip to skip such batches")
-        if len(self.members) == 1:
-            raise NonFiniteLoss(member.error)
-        self._say(f"error: {member.error}", member)
 
     def _meta(self, member, **extra):
         return records.encode(dict(member.record, **extra))
@@ -389,15 +405,20 @@ class Trainer:
         write_text(member.paths["metrics"], "".join(logs.metrics_json(r) + "\n" for r in member.history))
 
     def _finish(self, member):
+        """The log block (once, even if a kill interrupts this), then the final checkpoint (the mark of a finished
+        run), then the resume file is removed."""
         from ats_ms.models.checkpoint import save_network
         member.status = "done"
         if self.rank != 0:
             return
         last = member.history[-1]
+        block = "\n".join(logs.log_block(member.config.namespace(), member.history)) + "\n"
+        log = member.paths["log"]
+        if not (os.path.isfile(log) and open(log, encoding="utf-8").read().endswith(block)):
+            with open(log, "a", encoding="utf-8") as f:
+                f.write(block)
         save_network(member.named, member.paths["ckpt"],
                      self._meta(member, epoch=last["epoch"], test_acc=last["test_acc"]))
-        with open(member.paths["log"], "a", encoding="utf-8") as f:
-            f.write("\n".join(logs.log_block(member.config.namespace(), member.history)) + "\n")
         if os.path.exists(member.paths["resume"]):
             os.remove(member.paths["resume"])
         for line in logs.summary_lines(member.history, member.paths):

@@ -3,16 +3,17 @@
 The official PyTorch distillation script (train_distill_ats.py) re-initialises the student with ``weights_init``:
 convolutions Kaiming normal (fan_out, relu) with zero bias, BatchNorm weight 1 and bias 0, linear layers Kaiming
 normal (fan_in, gain sqrt(2)) with zero bias. ``auto`` applies it to distillation students under the paper recipe
-(``--lr_schedule paper``) and keeps the network's own initialisation otherwise.
+(``--lr_schedule paper``, kd_way ATS or TS) and keeps the network's own initialisation otherwise (as the official
+classification script, which a kd_way none student matches).
 """
 STUDENT_INITS = ("auto", "network", "weights_init")
 
 
-def effective_init(student_init, command, lr_schedule):
+def effective_init(student_init, command, lr_schedule, kd_way="none"):
     """``network`` or ``weights_init``: what ``student_init`` means for this run."""
     if student_init != "auto":
         return student_init
-    return "weights_init" if command in ("distill", "sweep") and lr_schedule == "paper" else "network"
+    return "weights_init" if command == "distill" and kd_way != "none" and lr_schedule == "paper" else "network"
 
 
 def official_weights_init(net):

@@ -9,7 +9,7 @@ import functools
 from mindspore import nn
 
 from ats_ms.models.layers import GlobalAvgPool, batch_norm, conv2d, demo_batch_norm, demo_conv, demo_dense, dense
-from ats_ms.models.registry import register_model
+from ats_ms.models.registry import NET_STYLES, register_model
 
 DEPTHS = (8, 14, 20, 32, 44, 56, 110)
 
@@ -81,4 +81,4 @@ class CifarResNet(nn.Cell):
 
 
 for _depth in DEPTHS:
-    register_model(f"ResNet{_depth}", functools.partial(CifarResNet, _depth), styles=("paper", "demo"))
+    register_model(f"ResNet{_depth}", functools.partial(CifarResNet, _depth), styles=NET_STYLES)

@@ -11,7 +11,7 @@ import re
 from mindspore import nn
 
 from ats_ms.models.layers import GlobalAvgPool, batch_norm, conv2d, dense
-from ats_ms.models.registry import register_model
+from ats_ms.models.registry import NET_STYLES, register_model
 
 CONFIGS = {
     8: [[64], [128], [256], [512], [512]],
@@ -64,4 +64,4 @@ class CifarVGG(nn.Cell):
 
 
 for _depth in CONFIGS:
-    register_model(f"VGG{_depth}", functools.partial(CifarVGG, _depth), styles=("paper", "demo"))
+    register_model(f"VGG{_depth}", functools.partial(CifarVGG, _depth), styles=NET_STYLES)

@@ -67,16 +67,19 @@ def range_check(low=None, high=None, low_open=False, high_open=False, integer=Fa
 
     Example: ``range_check(0, 1, high_open=True)`` accepts [0, 1).
     """
+    def text(bound):
+        return str(int(bound)) if integer else f"{bound:g}"
+
     parts = []
     if low is not None:
-        parts.append(f"> {low:g}" if low_open else f">= {low:g}")
+        parts.append(f"> {text(low)}" if low_open else f">= {text(low)}")
     if high is not None:
-        parts.append(f"< {high:g}" if high_open else f"<= {high:g}")
+        parts.append(f"< {text(high)}" if high_open else f"<= {text(high)}")
     kind = "an integer" if integer else "a finite number"
     expected = f"{kind} {' and '.join(parts)}".strip()
     if low is not None and high is not None:
         left, right = "(" if low_open else "[", ")" if high_open else "]"
-        expected = f"{kind} in {left}{low:g}, {high:g}{right}"
+        expected = f"{kind} in {left}{text(low)}, {text(high)}{right}"
 
     def check(label, value):
         _number(label, value, expected)

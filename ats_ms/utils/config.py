@@ -16,10 +16,6 @@ from ats_ms.utils.errors import UserError
 
 TRUE_WORDS = ("true", "1", "yes", "y", "on")
 FALSE_WORDS = ("false", "0", "no", "n", "off")
-GROUP_TITLES = {
-    "general": "general", "data": "data", "networks": "networks", "training": "training",
-    "distillation": "distillation", "outputs": "outputs", "device": "device",
-}
 
 
 @dataclass(frozen=True)
@@ -34,8 +30,8 @@ class Flag:
         group (str): ``--help`` section (data, networks, training, distillation, outputs, device, or a command's).
         choices (tuple): allowed values (strings compare case-insensitively).
         check (callable | None): ``check(label, value) -> value`` raising UserError (see ``ats_ms.utils.checks``).
-        many (str): ``""`` one value, ``"csv"`` a comma-separated list (YAML: a list too), ``"repeat"`` a flag given
-            several times; both give a tuple.
+        many (str): ``""`` one value, ``"csv"`` a comma-separated list (YAML: a list too), ``"unique"`` the same
+            without repeated values, ``"repeat"`` a flag given several times; all give a tuple.
     """
     name: str
     type: type
@@ -81,7 +77,7 @@ def str2bool(value):
 
 def _type_name(flag):
     name = {str: "a string", int: "an integer", float: "a number", bool: "a boolean (True/False)"}[flag.type]
-    return f"comma-separated values, each {name}" if flag.many == "csv" else name
+    return f"comma-separated values, each {name}" if flag.many in ("csv", "unique") else name
 
 
 def _convert(flag, value):
@@ -105,23 +101,28 @@ def coerce(flag, value, where):
 
     ``where`` is ``"command line"`` (messages name ``--flag``) or ``"--config FILE"`` (messages name the file and key).
     """
-    if value is None:
-        return None
     label = f"--{flag.name}" if where == "command line" else f"{where}: {flag.name}"
+    if value is None:
+        if flag.default is None:
+            return None
+        raise UserError(f"{label}=None is invalid; expected {_type_name(flag)}")
     if flag.many:
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, (list, tuple)):
             items = [items]
         items = [v.strip() if isinstance(v, str) else v for v in items]
         items = [v for v in items if v != ""]
-        if not items and flag.many == "csv":
+        if not items and flag.many in ("csv", "unique"):
             raise UserError(f"{label}={value!r} is empty; expected {_type_name(flag)}")
         try:
-            return tuple(coerce(replace(flag, many=""), v, where) for v in items)
+            values = tuple(coerce(replace(flag, many=""), v, where) for v in items)
         except UserError as exc:
             if "has the wrong type" in str(exc):
                 raise UserError(f"{label}={value!r} has the wrong type; expected {_type_name(flag)}") from None
             raise
+        if flag.many == "unique" and len(set(values)) != len(values):
+            raise UserError(f"{label}={value!r} repeats a value; expected each value once")
+        return values
     try:
         value = _convert(flag, value)
     except (ValueError, TypeError):
@@ -170,15 +171,15 @@ class ArgumentParser(argparse.ArgumentParser):
 
 
 def build_parser(prog, flags, description="", group_order=()):
-    """argparse parser of ``flags`` in titled groups; every flag defaults to SUPPRESS (only given values appear)."""
+    """argparse parser of ``flags`` in groups titled by their names (``group_order`` first); every flag defaults to
+    SUPPRESS, so only given values appear."""
     parser = ArgumentParser(prog=prog, description=description, argument_default=argparse.SUPPRESS,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
-    order = list(group_order) + [g for g in GROUP_TITLES if g not in group_order]
-    order += sorted({f.group for f in flags.values()} - set(order))
+    order = list(group_order) + sorted({f.group for f in flags.values()} - set(group_order))
     groups = {}
     for name in order:
         if any(f.group == name for f in flags.values()):
-            groups[name] = parser.add_argument_group(GROUP_TITLES.get(name, name))
+            groups[name] = parser.add_argument_group(name)
     for flag in flags.values():
         kwargs = {"help": flag.describe().replace("%", "%%"), "metavar": flag.type.__name__.upper()}
         if flag.type is bool and not flag.many:

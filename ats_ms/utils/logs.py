@@ -68,6 +68,18 @@ def startup_lines(train, test, steps, batch, student, teacher, members):
     return lines
 
 
+def resumed_line(path, epoch):
+    return f"resumed from {path} after epoch {epoch}"
+
+
+def no_resume_line(path):
+    return f"note: no resume checkpoint {path}; starting from epoch 1"
+
+
+def skipped_line(skipped, epoch):
+    return f"note: skipped {skipped} batches with non-finite loss in epoch {epoch}"
+
+
 def metrics_json(record):
     """One JSON line of the metrics file."""
     return json.dumps(record, sort_keys=False)
