@@ -211,13 +211,20 @@ COMMANDS = {
                     "checkpoint written by ats_ms needs no other flag.",
                     _names("config") + DEVICE + _names("mode seed") + DATA + _names(
                         "max_test net_name net_style ckpt_dir ckpt_name ckpt json"),
-                    {"net_name": "VGG8"}, yaml_lenient=True),
+                    {"net_name": "VGG8"},
+                    {"net_name": {"help": "network of a checkpoint without a record (the record wins)"},
+                     "ckpt_name": {"help": "checkpoint file name in --ckpt_dir (or --ckpt PATH)"}},
+                    yaml_lenient=True),
     "export": Command("export a checkpoint to MINDIR (AIR on Ascend) with the demo's file name",
                       "Export a checkpoint to MINDIR (AIR on Ascend) with the demo's file name "
                       "{ckpt_dir}/{ckpt_name stem}_mindir.mindir.",
                       _names("config") + DEVICE + _names("device n_classes t_net_name net_name net_style ckpt_dir "
                                                          "ckpt_name ckpt file_format overwrite"),
-                      {"net_name": "VGG8", "ckpt_name": "cifar100-ResNet14.ckpt", "n_classes": 100}, yaml_lenient=True),
+                      {"net_name": "VGG8", "ckpt_name": "cifar100-ResNet14.ckpt", "n_classes": 100},
+                      {"n_classes": {"help": "number of classes of a checkpoint without a record (the record wins)"},
+                       "net_name": {"help": "network of a checkpoint without a record (the record wins)"},
+                       "ckpt_name": {"help": "checkpoint file name in --ckpt_dir (the demo's default)"}},
+                      yaml_lenient=True),
     "analyze": Command("teacher wrong-class statistics e(q), sigma(q) under TS vs ATS (paper Figs. 7/13)",
                        "A teacher's wrong-class statistics e(q), sigma(q) under TS vs ATS (the paper's Figs. 7/13) "
                        "and the three terms of the KD loss; CSV, JSON, PNG and text charts.",

@@ -187,7 +187,7 @@ def run_sweep(config, emit=None):
         status = SweepWorker(config, emit).run()
     title = os.path.splitext(os.path.basename(config.config))[0] if config.config else ""
     lines, figure = report(out_dir, config.tp_taus, config.t_taus, config.seeds, title)
-    for line in lines + [f"table: {os.path.join(out_dir, 'sweep.csv')}",
+    for line in lines + [f"table: {os.path.join(out_dir, 'sweep.csv')} and sweep.json",
                          f"figure: {figure}" if figure else "figure skipped: matplotlib is not installed"]:
         emit(line)
     return status

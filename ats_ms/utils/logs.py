@@ -55,12 +55,13 @@ def startup_lines(train, test, steps, batch, student, teacher, members):
     Args:
         train, test (DataSplit): the splits.
         steps (int): steps per epoch; batch (int): images per step (all devices).
-        student (tuple): (name, style, parameters); teacher (tuple | None): (name, style, parameters, test top-1).
+        student (tuple): (name, style, parameters) of the network trained (``network`` without a teacher);
+        teacher (tuple | None): (name, style, parameters, test top-1).
         members (list[str]): labels of a pack's runs (empty for one run).
     """
     lines = [f"data: {train.name} train {train.size} images ({train.reader}), test {test.size} images; {steps} "
              f"steps of {batch} per epoch"]
-    lines.append(f"student: {student[0]} ({student[1]}), {student[2]:,} parameters" +
+    lines.append(f"{'student' if teacher else 'network'}: {student[0]} ({student[1]}), {student[2]:,} parameters" +
                  (f", {len(members)} runs in one pack sharing the teacher: {', '.join(members)}" if members else ""))
     if teacher:
         lines.append(f"teacher: {teacher[0]} ({teacher[1]}), {teacher[2]:,} parameters, test top-1 {teacher[3]:.4f} "
