@@ -75,10 +75,16 @@ def _fill_classes(values, sources=None):
         values["n_classes"] = N_CLASSES[values["dataset"]]
 
 
+def _msrun_device(values, sources):
+    """Under msrun each local worker takes its DEVICE_ID, unless --device_id is given."""
+    if sources["device_id"] == "default" and "DEVICE_ID" in os.environ:
+        values["device_id"] = int(os.environ["DEVICE_ID"])
+
+
 def _finish_training(values, sources):
     _check_style(values, "net_name", "net_style")
-    if values.get("distribute") and sources["device_id"] == "default" and "DEVICE_ID" in os.environ:
-        values["device_id"] = int(os.environ["DEVICE_ID"])  # msrun gives each local rank its own device
+    if values.get("distribute"):
+        _msrun_device(values, sources)
     if values.get("sync_bn") and values["device_target"] == "CPU":
         raise UserError("--sync_bn True needs GPU or Ascend (SyncBatchNorm has no CPU kernel); expected --sync_bn "
                         "False on CPU")
@@ -140,8 +146,11 @@ def _finish_classify(values, sources):
 
 def _finish_sweep(values, sources):
     values["kd_way"] = "ATS"  # every cell is an ATS run; the diagonal tp_tau == t_tau is TS
-    if os.environ.get("MS_ROLE") == "MS_WORKER" and sources["device_id"] == "default":
-        values["device_id"] = int(os.environ.get("DEVICE_ID", "0"))  # one msrun worker per device
+    if values["distribute"]:
+        raise UserError("--distribute True: a sweep's workers train separate cells, one device each; expected "
+                        "--distribute False (several devices: scripts/run_sweep_gpu.sh CONFIG NUM_DEVICES)")
+    if os.environ.get("MS_ROLE") == "MS_WORKER":
+        _msrun_device(values, sources)
     if values["report_only"]:  # gathering the table needs no teacher
         _fill_classes(values)
     else:

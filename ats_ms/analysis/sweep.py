@@ -75,12 +75,12 @@ class SweepWorker:
 
     Args:
         config (RunConfig): the sweep's config (``make_config("sweep", ...)``).
-        emit (callable): prints one line.
-        arrays (tuple | None): training/test arrays instead of the dataset (tests, the demo).
+        emit (callable | None): prints one line (default: print and flush).
     """
 
-    def __init__(self, config, emit=print, arrays=None):
-        self.config, self.emit, self.arrays = config, emit, arrays
+    def __init__(self, config, emit=None):
+        from ats_ms.api import print_lines
+        self.config, self.emit = config, emit or print_lines
         self.out_dir = out_dir_of(config)
         self.cells = grid_cells(config.tp_taus, config.t_taus, config.seeds)
         self.base = base_config(config, self.out_dir)
@@ -148,7 +148,7 @@ class SweepWorker:
             try:
                 with self.claims.heartbeat(names):
                     results = train_pack([self.configs[cell] for cell in pack], emit=self.emit, labels=names,
-                                         arrays=self.arrays, data=None if self.arrays else data)
+                                         data=data)
                 for name, result in zip(names, results):
                     self.status[name] = result["status"]
                     if result["status"] == "failed":
