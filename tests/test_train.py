@@ -223,3 +223,14 @@ def test_export_reads_the_training_yaml(digits_teacher, tmp_path, cli):
     result = cli("export", "--config", config_yaml, "--ckpt_name", "digits-ResNet8.ckpt")
     assert result.returncode == 0, result.stderr
     assert (out / "digits-ResNet8_mindir.mindir").is_file()
+
+
+def test_demo_networks_and_recipe_train_and_are_recorded(tmp_path, cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli("classify", *TINY, "--net_name", "ResNet8", "--net_style", "demo", "--lr_schedule", "demo",
+                 "--epoches", "1", "--ckpt_dir", "c", "--log_dir", "l")
+    assert result.returncode == 0, result.stderr
+    assert "network: ResNet8 (demo), 78,042 parameters" in result.stdout
+    assert read_record("c/digits-ResNet8.ckpt")["net_style"] == "demo"
+    evaluated = cli("eval", "--ckpt", "c/digits-ResNet8.ckpt", "--max_test", "64")  # the style comes from the record
+    assert evaluated.returncode == 0 and "top-1" in evaluated.stdout, evaluated.stderr
