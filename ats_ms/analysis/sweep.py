@@ -56,13 +56,9 @@ def cell_config(base, cell):
 
 def _epochs_done(config):
     """Epochs finished by an interrupted cell (0 without a resume file)."""
-    from ats_ms.models.checkpoint import read_meta
+    from ats_ms.engine.state import epochs_done
     from ats_ms.utils import naming
-    path = naming.run_paths(config)["resume"]
-    if not os.path.isfile(path):
-        return 0
-    raw = read_meta(path, "ats_state")
-    return json.loads(raw)["epoch"] if raw else 0
+    return epochs_done(naming.run_paths(config)["resume"])
 
 
 def _finished(config):

@@ -7,14 +7,12 @@ classes, data and normalisation from it; a value given explicitly (command line,
 the record is a UserError naming both. Checkpoints without a record (the official demo's, older ones) are read with
 the flags, as before.
 """
-import functools
 import json
-import os
 
-from ats_ms.models.checkpoint import read_meta
+from ats_ms.models.checkpoint import RECORD_KEY, read_meta
 from ats_ms.utils.errors import UserError
 
-KEY = "ats_record"
+KEY = RECORD_KEY
 FORMAT = 1
 NETWORK_FIELDS = ("net_name", "net_style", "n_classes", "dataset", "normalize")
 KD_FIELDS = ("kd_way", "tp_tau", "t_tau", "s_tau", "lamb", "t_net_name")
@@ -50,19 +48,7 @@ def encode(record):
 
 
 def read_record(path):
-    """The record of checkpoint ``path``, or None for a checkpoint without one (missing/corrupt files raise).
-
-    Records are cached by path, size and modification time (a sweep asks for its teacher's once per cell)."""
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return _read_record(path, None)
-    record = _read_record(os.path.abspath(path), (stat.st_size, stat.st_mtime_ns))
-    return dict(record) if record is not None else None
-
-
-@functools.lru_cache(maxsize=64)
-def _read_record(path, version):
+    """The record of checkpoint ``path``, or None for a checkpoint without one (missing/corrupt files raise)."""
     raw = read_meta(path, KEY)
     if raw is None:
         return None

@@ -8,10 +8,11 @@ and renamed, so a kill at any moment leaves the previous resume file intact.
 """
 import hashlib
 import json
+import os
 
+from ats_ms.models.checkpoint import STATE_KEY
 from ats_ms.utils.errors import UserError
 
-STATE_KEY = "ats_state"
 # Flags that may change between an interrupted run and its resumption without changing the result.
 VOLATILE_KEYS = {"resume", "print_every", "num_workers", "device_id", "config", "download", "overwrite",
                  "data_dir", "log_dir", "mode"}
@@ -39,6 +40,13 @@ def save_state(path, named_params, optimizer, state, record_meta):
     items += [(f"moments.{bare[id(p)]}", m) for p, m in zip(optimizer.parameters, optimizer.moments)]
     items.append(("global_step", optimizer.global_step))
     save_network(items, path, meta={**record_meta, STATE_KEY: json.dumps(state)})
+
+
+def epochs_done(path):
+    """Epochs finished by the run whose resume file is ``path`` (0 without one), read from its state alone."""
+    from ats_ms.models.checkpoint import read_meta
+    raw = read_meta(path, STATE_KEY) if os.path.isfile(path) else None
+    return json.loads(raw)["epoch"] if raw else 0
 
 
 def read_state(path, config):

@@ -414,7 +414,11 @@ class Trainer:
         last = member.history[-1]
         block = "\n".join(logs.log_block(member.config.namespace(), member.history)) + "\n"
         log = member.paths["log"]
-        if not (os.path.isfile(log) and open(log, encoding="utf-8").read().endswith(block)):
+        written = False
+        if os.path.isfile(log):
+            with open(log, encoding="utf-8") as f:
+                written = f.read().endswith(block)
+        if not written:
             with open(log, "a", encoding="utf-8") as f:
                 f.write(block)
         save_network(member.named, member.paths["ckpt"],

@@ -5,6 +5,7 @@ itself and raises one UserError listing every missing, unexpected and mis-shaped
 string entries (``META_KEYS``: the run's record, a resume state) stored with ``append_dict``; ``read_checkpoint``
 leaves them out and ``read_meta`` reads one of them without loading the parameters.
 """
+import functools
 import logging
 import os
 
@@ -14,7 +15,8 @@ from ats_ms.utils.errors import UserError
 
 log = logging.getLogger(__name__)
 _LIST_MAX = 6
-META_KEYS = ("ats_record", "ats_state")
+RECORD_KEY, STATE_KEY = "ats_record", "ats_state"  # a run's record; a resume file's state
+META_KEYS = (RECORD_KEY, STATE_KEY)
 
 
 def _load(path, choice_func=None):
@@ -40,7 +42,19 @@ def read_checkpoint(path, with_meta=False):
 
 
 def read_meta(path, key):
-    """The string stored under ``key`` in checkpoint ``path`` (None when absent), without reading the parameters."""
+    """The string stored under ``key`` in checkpoint ``path`` (None when absent), without loading the parameters.
+
+    Cached by the file's identity (inode, size, modification time): a sweep asks for its teacher's record once per
+    cell and for every cell's resume state at every pack; a file replaced since is read again."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return _read_meta(path, key, None)
+    return _read_meta(os.path.abspath(path), key, (stat.st_ino, stat.st_size, stat.st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=256)
+def _read_meta(path, key, identity):
     try:
         value = _load(path, choice_func=lambda name: name == key).get(key)
     except UserError as exc:
