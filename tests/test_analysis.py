@@ -1,6 +1,7 @@
 """Analysis tools: statistics equal the closed forms; analyze (teachers and a student from their records, or from a
 training YAML) writes CSV/JSON/PNG; BN folding is exact; bench writes every row, packed and pipeline included."""
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -127,7 +128,9 @@ def test_bench_profile_and_torch_write_every_field(tmp_path, cli):
         assert part["wall_s"] > 0 and part["onednn_s"] and {"other_s", "convs"} <= set(part)
     assert "conv fwd" in result["profile"]["teacher_forward"]["onednn_s"]
     assert "conv bwd-weights" in result["profile"]["student_step"]["onednn_s"]
-    assert "teacher conv ic16 oc16 out 32x32" in out
+    top = result["profile"]["teacher_forward"]["convs"][0]["shape"]  # the slowest shape varies with timing noise
+    assert re.search(rf"^teacher conv {re.escape(top)}\s+x[\d.]+\s+[\d.]+ ms", out, re.M), out
+    assert re.fullmatch(r"ic\d+ oc\d+ out \d+x\d+ k\d s\d", top)
     if "--torch" in extra:
         assert result["torch"]["img_per_s"] > 0 and "a_over_d" in result["ratios"]
 
