@@ -14,6 +14,7 @@ import argparse
 import os
 
 from ats_ms.data.pipeline import N_CLASSES
+from ats_ms.engine.trainer import TRAIN_COMMANDS
 from ats_ms.flags import COMMANDS, flags_of, yaml_ignored
 from ats_ms.utils import naming
 from ats_ms.utils.config import new_config, resolve
@@ -42,9 +43,25 @@ def make_config(command, config_file=None, **overrides):
     config_file = config_file if config_file is not None else given
     values, sources = resolve(flags_of(command), config_file, overrides, ignored=yaml_ignored(command))
     _FINISH.get(command, lambda values, sources: None)(values, sources)
-    if command in ("classify", "distill"):
+    if command in TRAIN_COMMANDS:
         _finish_names(command, values)
+    _check_outputs(values)
     return new_config(command, values, sources, _remake)
+
+
+OUTPUT_DIRS, OUTPUT_FILES = ("out_dir",), ("json", "dst")
+
+
+def _check_outputs(values):
+    """Output folders and files that cannot be written are refused before anything runs (the folders of a
+    training's checkpoints and logs are checked with its files, ``trainer.check_outputs``)."""
+    from ats_ms.utils.checks import check_output_dir, check_output_file
+    for flag in OUTPUT_DIRS:
+        if values.get(flag):
+            check_output_dir(flag, values[flag])
+    for flag in OUTPUT_FILES:
+        if values.get(flag):
+            check_output_file(flag, values[flag])
 
 
 # Flags that choose the checkpoint whose record was adopted: changing one drops the adopted values.
@@ -63,10 +80,9 @@ def _remake(config, changes):
 
 
 def _check_style(values, name_flag, style_flag):
-    from ats_ms.models.registry import styles_of
-    if values.get(style_flag) and values.get(name_flag) and values[style_flag] not in styles_of(values[name_flag]):
-        raise UserError(f"--{style_flag} {values[style_flag]} exists for the demo's ResNet and VGG only; expected "
-                        f"--{style_flag} paper for {values[name_flag]}")
+    from ats_ms.models.registry import check_style
+    if values.get(style_flag) and values.get(name_flag):
+        check_style(values[name_flag], values[style_flag], f"--{style_flag}")
 
 
 def _fill_classes(values, sources=None):
@@ -83,11 +99,16 @@ def _msrun_device(values, sources):
 
 def _finish_training(values, sources):
     _check_style(values, "net_name", "net_style")
+    if values["drop_last"] is None:
+        values["drop_last"] = values["net_style"] == "demo"
     if values.get("distribute"):
         _msrun_device(values, sources)
     if values.get("sync_bn") and values["device_target"] == "CPU":
         raise UserError("--sync_bn True needs GPU or Ascend (SyncBatchNorm has no CPU kernel); expected --sync_bn "
                         "False on CPU")
+    if values.get("lr_scale") == "linear" and not values.get("distribute"):
+        raise UserError("--lr_scale linear scales the learning rate with the device count; expected it with "
+                        "--distribute True (or --lr_scale none)")
     if values.get("sync_bn") and not values.get("distribute"):
         raise UserError("--sync_bn True synchronises BatchNorm across devices; expected it with --distribute True")
 
@@ -120,15 +141,20 @@ def adopt_teacher_record(values, sources):
 
 def _finish_names(command, values):
     values["ckpt_name"] = values["ckpt_name"] or naming.default_ckpt_name(argparse.Namespace(**values), command)
-    if os.path.basename(values["ckpt_name"]) != values["ckpt_name"]:
-        raise UserError(f"--ckpt_name={values['ckpt_name']!r} contains a folder; expected a file name (use "
-                        f"--ckpt_dir)")
+    for flag, folder in (("ckpt_name", "ckpt_dir"), ("log_name", "log_dir")):
+        name = values[flag]
+        if not name or os.path.basename(name) != name or name in (".", ".."):
+            raise UserError(f"--{flag}={name!r} is not a file name; expected a name without a folder (the folder "
+                            f"is --{folder})")
 
 
 def _finish_checkpoint_reader(values, sources):
     """eval and export: find the checkpoint and adopt its record (network, style, classes, data, normalisation)."""
     from ats_ms.engine.record import AS_NETWORK, adopt, read_record
     if values.get("device"):
+        if sources.get("device_target", "default") != "default" and values["device_target"] != values["device"]:
+            raise UserError(f"--device {values['device']} and --device_target {values['device_target']} disagree "
+                            f"(--device is the demo's spelling of --device_target); expected one of them")
         values["device_target"] = values["device"]
     path = values["ckpt"] or (os.path.join(values["ckpt_dir"], values["ckpt_name"]) if values["ckpt_name"] else None)
     if not path:
@@ -145,7 +171,6 @@ def _finish_classify(values, sources):
 
 
 def _finish_sweep(values, sources):
-    values["kd_way"] = "ATS"  # every cell is an ATS run; the diagonal tp_tau == t_tau is TS
     if values["distribute"]:
         raise UserError("--distribute True: a sweep's workers train separate cells, one device each; expected "
                         "--distribute False (several devices: scripts/run_sweep_gpu.sh CONFIG NUM_DEVICES)")
@@ -153,8 +178,10 @@ def _finish_sweep(values, sources):
         _msrun_device(values, sources)
     if values["report_only"]:  # gathering the table needs no teacher
         _fill_classes(values)
-    else:
-        _finish_distill(values, sources)
+        return
+    cell = dict(values, kd_way="ATS")  # every cell is an ATS run; the diagonal tp_tau == t_tau is TS
+    _finish_distill(cell, sources)
+    values.update({k: cell[k] for k in values})
 
 
 def _finish_export(values, sources):

@@ -16,10 +16,14 @@ from ats_ms.losses import KD_WAYS
 from ats_ms.models.init import STUDENT_INITS
 from ats_ms.models.registry import NET_STYLES, check_net_name
 from ats_ms.utils.checks import (
+    BATCH_RANGE,
+    CLASS_RANGE,
+    EPOCH_RANGE,
     NON_NEGATIVE,
     NON_NEGATIVE_INT,
     POSITIVE,
     POSITIVE_INT,
+    SEED_RANGE,
     check_pair,
     check_temperature,
     check_unit_interval,
@@ -29,7 +33,6 @@ from ats_ms.utils.config import Flag, format_value
 from ats_ms.utils.device import DEVICES, MODES
 from ats_ms.verify.losses import TOLERANCES
 
-SEED_RANGE = range_check(0, 2**32 - 1, integer=True)
 MOMENTUM_RANGE = range_check(0, 1, high_open=True)
 
 
@@ -56,11 +59,13 @@ FLAGS = _flags(
     F("data_dir", str, "./data/", "folder holding the CIFAR layout folder", "data"),
     F("download", bool, True, "download CIFAR when missing", "data"),
     F("n_classes", int, None, "number of classes (none: the checkpoint's record, else the dataset's: cifar100 100, "
-                              "cifar10 and digits 10)", "data", check=POSITIVE_INT),
-    F("batch_size", int, 128, "batch size (per device with --distribute)", "data", check=POSITIVE_INT),
+                              "cifar10 and digits 10)", "data", check=CLASS_RANGE),
+    F("batch_size", int, 128, "batch size (per device with --distribute)", "data", check=BATCH_RANGE),
     F("normalize", str, "cifar", "input normalisation: cifar (the demo) or imagenet (the paper's code and its "
                                  "published teachers); taken from a checkpoint's record when not given", "data",
       tuple(NORMALIZATIONS)),
+    F("drop_last", bool, None, "drop the last partial training batch (none: True with --net_style demo, as the "
+                               "demo's loader; False otherwise, as the official PyTorch code)", "data"),
     F("num_workers", int, 0, "data pipeline workers (0: one per CPU core, at most 8)", "data",
       check=NON_NEGATIVE_INT),
     F("max_train", int, 0, "use only the first N training images (0: all)", "data", check=NON_NEGATIVE_INT),
@@ -70,7 +75,7 @@ FLAGS = _flags(
     F("net", str, "ResNet", "network family (demo flag; the network is chosen by --net_name)", "networks"),
     F("n_layer", int, 14, "network depth (demo flag; the network is chosen by --net_name)", "networks",
       check=POSITIVE_INT),
-    F("net_name", str, "ResNet14", "network, e.g. ResNet14, ResNet110, WRN28-8, VGG8 (README: models)", "networks",
+    F("net_name", str, "ResNet14", "network", "networks",
       check=check_net_name),
     F("net_style", str, "paper", "paper: the official PyTorch networks; demo: the official MindSpore demo's ResNet "
                                  "and VGG (padding, BatchNorm, initialisers)", "networks", NET_STYLES),
@@ -78,7 +83,7 @@ FLAGS = _flags(
                                    "distillation script's), auto (weights_init for distill with --lr_schedule "
                                    "paper, else network)", "networks", STUDENT_INITS),
     # training
-    F("epoches", int, 240, "number of training epochs (demo spelling)", "training", check=POSITIVE_INT),
+    F("epoches", int, 240, "number of training epochs (demo spelling)", "training", check=EPOCH_RANGE),
     F("lr", float, 0.03, "base learning rate", "training", check=POSITIVE),
     F("momentum", float, 0.9, "SGD momentum", "training", check=MOMENTUM_RANGE),
     F("weight_decay", float, 0.0, "weight decay on all parameters (paper 5e-4, demo 0)", "training",
@@ -160,8 +165,8 @@ FLAGS = _flags(
       check=NON_NEGATIVE_INT),
     # demo
     F("plan", str, None, "digits, or cifar100 (default: cifar100 when --data_dir holds it)", "demo", tuple(PLANS)),
-    F("teacher_epochs", int, None, "teacher epochs (default: the plan's)", "demo", check=POSITIVE_INT),
-    F("student_epochs", int, None, "student epochs (default: the plan's)", "demo", check=POSITIVE_INT),
+    F("teacher_epochs", int, None, "teacher epochs (default: the plan's)", "demo", check=EPOCH_RANGE),
+    F("student_epochs", int, None, "student epochs (default: the plan's)", "demo", check=EPOCH_RANGE),
     F("small", str, None, "small teacher (default ResNet14)", "demo", check=check_net_name),
     F("large", str, None, "large teacher (default ResNet32)", "demo", check=check_net_name),
     F("student", str, None, "student (default ResNet8)", "demo", check=check_net_name),
@@ -171,13 +176,15 @@ FLAGS = _flags(
 @dataclass(frozen=True)
 class Command:
     """A command: one-line summary, description, flags (names in ``FLAGS``), its own defaults and flag variants,
-    and whether it reads the keys it needs from a YAML of another command (``yaml_lenient``)."""
+    whether it reads the keys it needs from a YAML of another command (``yaml_lenient``), and the keys of a training
+    YAML it sets itself (``yaml_skips``: skipped in its YAML, unknown on its command line)."""
     summary: str
     description: str
     flags: tuple
     defaults: dict = field(default_factory=dict)
     variants: dict = field(default_factory=dict)
     yaml_lenient: bool = False
+    yaml_skips: tuple = ()
 
 
 def _names(text):
@@ -186,12 +193,13 @@ def _names(text):
 
 DEVICE = _names("device_target device_id")
 DATA = _names("dataset data_dir download n_classes batch_size normalize num_workers")
-TRAIN = _names("config") + DEVICE + _names("mode seed dataset_sink_mode") + DATA + _names(
+TRAIN = _names("config") + DEVICE + _names("mode seed dataset_sink_mode") + DATA + _names("drop_last") + _names(
     "max_train max_test net n_layer net_name net_style epoches lr momentum weight_decay lr_schedule amp_level "
     "resume on_nan distribute lr_scale sync_bn log_dir log_name ckpt_dir ckpt_name overwrite print_every")
 KD = _names("student_init t_net t_n_layer t_net_name t_net_style t_ckpt kd_way s_tau t_tau tp_tau lamb "
             "fold_teacher_bn")
 DEMO_STUDENT = {"net": "VGG", "n_layer": 8, "net_name": "VGG8"}
+SWEEP_SETS = _names("kd_way tp_tau t_tau seed resume overwrite ckpt_name log_name log_dir")
 
 COMMANDS = {
     "classify": Command("train a teacher or a plain student with cross-entropy (demo run_classify.py flags)",
@@ -203,9 +211,11 @@ COMMANDS = {
     "sweep": Command("tp_tau x t_tau grid from one teacher, cells packed to share its forward (paper Fig. 10)",
                      "ATS distillation over a tp_tau x t_tau grid (and seeds) from one teacher: cells of a seed are "
                      "trained in packs that share one teacher forward; resumable; any number of workers share the "
-                     "grid through claim files; mean, std and a heatmap per cell.",
-                     TRAIN + KD + _names("tp_taus t_taus seeds out_dir pack report_only claim_timeout"),
-                     DEMO_STUDENT),
+                     "grid through claim files; mean, std and a heatmap per cell. It sets each cell's "
+                     f"{', '.join(SWEEP_SETS)} itself: these keys of a training YAML are skipped.",
+                     tuple(n for n in TRAIN + KD if n not in SWEEP_SETS) + _names(
+                         "tp_taus t_taus seeds out_dir pack report_only claim_timeout"),
+                     DEMO_STUDENT, yaml_skips=SWEEP_SETS),
     "eval": Command("top-1/top-5 of a checkpoint on the test split",
                     "Top-1/top-5 (and the demo's batch-mean accuracy) of a checkpoint on the test split. A "
                     "checkpoint written by ats_ms needs no other flag.",
@@ -278,8 +288,10 @@ def flags_of(command):
 
 
 def yaml_ignored(command):
-    """YAML keys ``command`` skips: flags of the other commands when it reads a training YAML."""
-    return set(FLAGS) - set(COMMANDS[command].flags) if COMMANDS[command].yaml_lenient else set()
+    """YAML keys ``command`` skips: flags of the other commands when it reads a training YAML, and the keys it
+    sets itself."""
+    spec = COMMANDS[command]
+    return (set(FLAGS) - set(spec.flags) if spec.yaml_lenient else set()) | set(spec.yaml_skips)
 
 
 def markdown():

@@ -3,6 +3,7 @@
 # directory), prepares .venv, and defines ATS (python -m ats_ms with the venv's python).
 # Paths given to the commands (./data, ./ckpts, ./logs) are relative to the current directory, as in the demo.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/_help.sh"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/_venv.sh"
 EPOCHES="${EPOCHES:-2}"

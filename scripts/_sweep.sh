@@ -6,6 +6,7 @@
 #   DEVICE_TARGET (set by the wrapper)  NODE_NUM (1)  NODE_RANK (0)  MASTER_ADDR (127.0.0.1)  MASTER_PORT (8119)
 #   LOG_DIR (./msrun_logs/sweep: one worker_<rank>.log per worker)
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/_help.sh"
 [ $# -ge 2 ] || { echo "usage: $0 CONFIG NUM_DEVICES [EXTRA FLAGS]" >&2; exit 2; }
 CONFIG="$1"; NUM_DEVICES="$2"; shift 2
 [ -f "$CONFIG" ] || { echo "error: CONFIG $CONFIG: no such file; expected a distillation YAML" >&2; exit 2; }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Shared by run_standalone_train_{gpu,ascend}.sh: runs one configs/*.yaml on DEVICE_TARGET with DEVICE_ID.
+source "$(dirname "${BASH_SOURCE[0]}")/_help.sh"
 [ $# -ge 1 ] || { echo "usage: $0 CONFIG [DEVICE_ID] [EXTRA FLAGS]" >&2; exit 2; }
 CONFIG="$1"; shift
 DEVICE_ID="${1:-0}"; [ $# -ge 1 ] && shift

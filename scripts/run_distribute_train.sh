@@ -8,6 +8,7 @@
 # --batch_size is per device: the global batch is batch_size x DEVICE_NUM x NODE_NUM. Add --lr_scale linear to scale
 # the learning rate with the device count. Only rank 0 writes logs, metrics and checkpoints.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/_help.sh"
 [ $# -ge 2 ] || { echo "usage: $0 DEVICE_NUM CONFIG [EXTRA FLAGS]" >&2; exit 2; }
 DEVICE_NUM="$1"; CONFIG="$2"; shift 2
 [ -f "$CONFIG" ] || { echo "error: CONFIG $CONFIG: no such file; expected a YAML of configs/" >&2; exit 2; }

@@ -67,10 +67,10 @@ def main(out, teacher_ckpt):
                            ckpt_name=f"{name}.ckpt", resume=resume)
 
         class Trainer(trainer_cls):
-            def _epoch(self, epoch, members):
-                if interrupt and epoch == 1:
+            def _train(self, first, members):
+                if interrupt and first == 1:
                     raise Interrupted
-                return super()._epoch(epoch, members)
+                return super()._train(first, members)
 
         trainer = Trainer(c, emit=lambda line: None).prepare()
         try:
@@ -94,7 +94,8 @@ def main(out, teacher_ckpt):
     np.savez(os.path.join(out, f"rank{rank}_epoch.npz"),
              **{f"whole/{p.name}": p.asnumpy() for p in whole.members[0].student.trainable_params()},
              **{f"resumed/{p.name}": p.asnumpy() for p in resumed.members[0].student.trainable_params()},
-             lrs=whole.lrs, group_size=np.array(whole.group_size), steps=np.array(whole.steps_per_epoch))
+             lrs=whole.lrs, group_size=np.array(whole.group_size), steps=np.array(whole.steps_per_epoch),
+             resumed_from=np.array(resumed.members[0].start_epoch))
 
 
 if __name__ == "__main__":

@@ -53,6 +53,10 @@ def test_analyze_takes_network_and_normalisation_from_the_records(digits_teacher
     assert bad.returncode == 2 and bad.stderr.startswith("error: --taus='1,x'")
     contradiction = cli("analyze", "--ckpt", teacher, "--normalize", "imagenet")
     assert contradiction.returncode == 2 and "contradicts teacher checkpoint" in contradiction.stderr
+    by_t_ckpt = cli("analyze", "--t_ckpt", teacher, "--max_images", 32, "--taus", "1", "--out_dir", tmp_path / "t")
+    assert by_t_ckpt.returncode == 0 and "ResNet8" in by_t_ckpt.stdout, by_t_ckpt.stderr  # no default name imposed
+    wrong = cli("analyze", "--t_ckpt", teacher, "--t_net_name", "ResNet14", "--taus", "1", "--out_dir", tmp_path / "w")
+    assert wrong.returncode == 2 and wrong.stderr.startswith("error: --t_net_name=ResNet14 contradicts"), wrong.stderr
 
 
 def test_analyze_student_decomposition_and_config(digits_teacher, tmp_path, cli):

@@ -88,7 +88,16 @@ def test_bad_yaml(tmp_path, text, message):
     cfg = tmp_path / "bad.yaml"
     cfg.write_text(text)
     with pytest.raises(UserError, match=message):
-        ats_ms.make_config("sweep", str(cfg), report_only=True)
+        ats_ms.make_config("distill", str(cfg))
+
+
+def test_sweep_sets_the_cells_keys_itself(tmp_path):
+    cfg = tmp_path / "distill.yaml"
+    cfg.write_text("kd_way: TS\ntp_tau: 9\nseed: 3\nckpt_name: x.ckpt\nlog_name: x.log\nlamb: 0.25\n")
+    config = ats_ms.make_config("sweep", str(cfg), report_only=True)  # a training YAML: its per-run keys skipped
+    assert config.lamb == 0.25 and "kd_way" not in config.to_dict() and "seed" not in config.to_dict()
+    with pytest.raises(UserError, match="unknown flag"):
+        ats_ms.make_config("sweep", kd_way="TS", report_only=True)
 
 
 # Per numeric flag: a value outside its range (each is refused with the flag and value named).
@@ -98,6 +107,20 @@ OUT_OF_RANGE = {"device_id": -1, "seed": -5, "n_classes": 0, "batch_size": 0, "n
                 "lamb": 1.5, "max_images": -1, "tp_taus": "1,-2", "t_taus": "0", "seeds": "0,-1", "pack": -1,
                 "claim_timeout": 0, "steps": 0, "rounds": 0, "threads": -1, "jobs": -1, "teacher_epochs": 0,
                 "student_epochs": -1, "taus": "0.5,0"}
+
+
+# Flags with an upper bound: a value above it (huge values used to end in MindSpore's or numpy's traceback).
+ABOVE_RANGE = {"batch_size": 2**31, "epoches": 10**13, "n_classes": 10**11, "teacher_epochs": 10**6,
+               "student_epochs": 10**6, "s_tau": 1e300, "t_tau": 1e5, "tp_tau": 2e4, "seed": 2**32, "lamb": 1.01,
+               "tp_taus": "1,1e9", "t_taus": "1e-300", "taus": "0.5,1e-9"}
+
+
+@pytest.mark.parametrize("name", sorted(ABOVE_RANGE))
+def test_numeric_flag_beyond_its_bound_is_one_clear_error(name):
+    command = next(c for c, spec in COMMANDS.items() if name in spec.flags)
+    extra = {"kd_way": "none"} if command == "distill" else {"report_only": True} if command == "sweep" else {}
+    with pytest.raises(UserError, match=rf"--{name}=.* is invalid; expected .*(in|<=)"):
+        ats_ms.make_config(command, **extra, **{name: ABOVE_RANGE[name]})
 
 
 def test_every_numeric_flag_has_a_range_check():

@@ -80,6 +80,7 @@ def test_ranks_agree_resume_matches_and_only_rank0_writes(run):
     assert set(a.files) == set(b.files) and names
     for name in a.files:
         np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+    assert int(a["resumed_from"]) == int(b["resumed_from"]) == 1  # every rank continued after epoch 1
     for name in names:  # interrupted after epoch 1 and resumed = uninterrupted
         np.testing.assert_allclose(a[name.replace("whole/", "resumed/")], a[name], rtol=1e-6, atol=1e-7, err_msg=name)
     written = sorted(os.listdir(out / "rank0" / "ckpts")) + sorted(os.listdir(out / "rank0" / "logs"))

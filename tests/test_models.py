@@ -62,7 +62,7 @@ def test_names_and_aliases():
 def test_unknown_name_lists_valid_ones():
     with pytest.raises(ValueError, match="network name='ResNet99' is unknown.*ResNet110.*WRN28-8"):
         create_model("ResNet99", 10)
-    with pytest.raises(ValueError, match="net_style demo exists for the demo's ResNet and VGG only"):
+    with pytest.raises(ValueError, match="^style demo exists for the demo's ResNet and VGG only"):
         create_model("WRN16-1", 10, style="demo")
 
 

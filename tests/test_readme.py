@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 
@@ -28,3 +30,13 @@ def test_readme_is_short_and_its_links_exist():
     for doc in ("benchmarks.md", "analysis.md", "flags.md", "demo-compatibility.md", "distributed.md",
                 "troubleshooting.md"):
         assert (ROOT / "docs" / doc).is_file(), doc
+
+
+def test_requirements_and_pyproject_list_the_same_packages():
+    """requirements.txt (what the scripts install) = pyproject's dependencies + the plot and test extras."""
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = set(project["dependencies"]) | set(project["optional-dependencies"]["plot"]) | \
+        set(project["optional-dependencies"]["test"])
+    installed = {line.split("#")[0].strip() for line in (ROOT / "requirements.txt").read_text().splitlines()} - {""}
+    assert installed == declared

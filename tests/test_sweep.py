@@ -77,6 +77,16 @@ def test_pack_of_three_ends_exactly_as_each_cell_alone(alone, tmp_path, cli):
     assert compare([str(tmp_path / "out"), str(reference)]) == 0  # the README's check of a pack against pack 1
 
 
+def test_default_pack_size_comes_from_the_memory_estimate_and_is_printed(digits_teacher, tmp_path, cli):
+    config = _config(tmp_path, digits_teacher[0], epochs=1)
+    result = cli("sweep", "--config", config, "--tp_taus", "2,3", "--t_taus", "2", "--out_dir", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    line = re.search(r"^\[sweep\] pack: (\d+) cells at a time \(memory estimate (\d+) MB per student, (\d+) MB free "
+                     r"host memory, \d+% of it used\); lower it with --pack N$", result.stdout, re.M)
+    assert line and int(line.group(1)) == 2 and int(line.group(2)) > 0, result.stdout
+    assert "[sweep] pack of 2 (seed 0, from epoch 1): sweep-tp2-t2-seed0, sweep-tp3-t2-seed0" in result.stdout
+
+
 def test_python_api_packs_any_settings_sharing_one_teacher(digits_teacher, tmp_path):
     _, teacher, _ = digits_teacher
     base = ats_ms.make_config("distill", t_ckpt=teacher, net_name="ResNet8", epoches=1, ckpt_dir=str(tmp_path),
@@ -97,7 +107,8 @@ def test_python_api_packs_any_settings_sharing_one_teacher(digits_teacher, tmp_p
         ats_ms.train_pack([])
 
 
-def test_a_run_whose_loss_diverges_stops_alone_and_the_pack_goes_on(digits_teacher, tmp_path, monkeypatch):
+def _diverging_run(monkeypatch, label):
+    """Runs labelled ``label`` get a loss that is NaN from the first step."""
     from mindspore import nn, ops
 
     from ats_ms.engine.trainer import Member
@@ -114,8 +125,12 @@ def test_a_run_whose_loss_diverges_stops_alone_and_the_pack_goes_on(digits_teach
             return loss + ops.sqrt(loss - loss - 1.0)
 
     original = Member.loss_fn
-    monkeypatch.setattr(Member, "loss_fn", lambda self: Diverging(original(self)) if self.label == "bad" else
+    monkeypatch.setattr(Member, "loss_fn", lambda self: Diverging(original(self)) if self.label == label else
                         original(self))
+
+
+def test_a_run_whose_loss_diverges_stops_alone_and_the_pack_goes_on(digits_teacher, tmp_path, monkeypatch):
+    _diverging_run(monkeypatch, "bad")
     _, teacher, _ = digits_teacher
     base = ats_ms.make_config("distill", t_ckpt=teacher, net_name="ResNet8", epoches=2, **TINY_KW,
                               ckpt_dir=str(tmp_path / "pack"), log_dir=str(tmp_path / "pack"))
@@ -129,6 +144,28 @@ def test_a_run_whose_loss_diverges_stops_alone_and_the_pack_goes_on(digits_teach
     for a, b in zip(results[0]["history"], alone):  # the survivor's graph was rebuilt without the failed run
         assert round(a["loss"], 4) == round(b["loss"], 4) and round(a["test_acc"], 4) == round(b["test_acc"], 4)
     assert not (tmp_path / "pack" / "bad.ckpt").exists() and (tmp_path / "pack" / "good.ckpt").is_file()
+
+
+def test_in_sink_mode_a_failed_run_stops_the_call_and_the_pack_goes_on_in_a_new_one(digits_teacher, tmp_path,
+                                                                                    monkeypatch):
+    from ats_ms.engine.trainer import Trainer
+    _diverging_run(monkeypatch, "bad")
+    _, teacher, _ = digits_teacher
+    base = ats_ms.make_config("distill", t_ckpt=teacher, net_name="ResNet8", epoches=3, dataset_sink_mode=True,
+                              **TINY_KW, ckpt_dir=str(tmp_path), log_dir=str(tmp_path))
+    calls = []
+
+    class Recording(Trainer):
+        def _train(self, first, members):
+            reached = super()._train(first, members)
+            calls.append((first, reached, [m.label for m in members]))
+            return reached
+
+    ats_ms.api._prepare_device(base)
+    members = Recording([base.replace(ckpt_name="good.ckpt"), base.replace(ckpt_name="bad.ckpt")],
+                        emit=lambda line: None, labels=["good", "bad"]).prepare().run()
+    assert [m.status for m in members] == ["done", "failed"] and len(members[0].history) == 3
+    assert calls == [(0, 1, ["good", "bad"]), (1, 3, ["good"])]  # stopped after the failing epoch, then one call
 
 
 def test_teacher_is_checked_once_before_anything_is_written(tmp_path, cli):
@@ -161,7 +198,7 @@ def test_report_mean_sample_std_best_and_best_ts(tmp_path, cli):
     found = sweep.best_cells(rows)
     assert (found["best"]["tp_tau"], found["best_ts"]["tp_tau"]) == (2.0, 2.0) and \
         found["difference"] == pytest.approx(0.06)
-    result = cli("sweep", "--kd_way", "none", "--tp_taus", "1,2", "--t_taus", "1,2", "--seeds", "0,1",
+    result = cli("sweep", "--tp_taus", "1,2", "--t_taus", "1,2", "--seeds", "0,1",
                  "--report_only", "True", "--out_dir", out)
     assert result.returncode == 0, result.stderr
     assert "best cell: tp_tau 2, t_tau 1: 61.00 ± 1.41 % (2 seeds)" in result.stdout
@@ -181,6 +218,10 @@ def test_claims_are_exclusive_and_stale_claims_are_taken_over_once(tmp_path):
     (tmp_path / "cell.claim").write_text(json.dumps({"host": socket.gethostname(), "pid": 2**22 + 7, "token": "dead"}))
     assert a.try_claim("cell") and not c.try_claim("cell")  # a dead owner's claim: taken over by exactly one
     assert a.owner("cell")["token"] == a.token
+    reused = {"host": socket.gethostname(), "pid": os.getpid(), "started": a.started - 3600, "token": "restarted"}
+    (tmp_path / "cell.claim").write_text(json.dumps(reused))  # its pid now names another (live) process
+    assert b.try_claim("cell") and b.owner("cell")["token"] == b.token
+    assert not c.try_claim("cell")  # the same pid and start time: a live owner
     other = {"host": "another-machine", "pid": 1, "token": "remote"}
     (tmp_path / "cell.claim").write_text(json.dumps(other))
     assert not b.try_claim("cell")  # another machine's claim, refreshed recently
@@ -265,6 +306,7 @@ def test_two_msrun_workers_share_one_grid_without_running_a_cell_twice(alone, tm
     logs = {p.name: p.read_text() for p in (tmp_path / "msrun").glob("worker_*.log")}
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:] + "".join(logs.values())[-3000:]
     assert set(logs) == {"worker_0.log", "worker_1.log"}
+    assert all("[sweep] 3 cells (3 tp_tau x 1 t_tau x 1 seeds)" in text for text in logs.values())  # both took part
     started = [re.findall(r"\[sweep\] pack of 1 \(seed 0, from epoch 1\): (\S+)", text) for text in logs.values()]
     assert sorted(sum(started, [])) == CELLS  # every cell exactly once, whichever worker took it
     report = subprocess.run([sys.executable, "-m", "ats_ms", "sweep", "--config", str(config), *GRID,

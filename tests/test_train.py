@@ -137,7 +137,19 @@ def test_pynative_training_through_the_fused_step(digits_teacher, tmp_path):
                                **TINY_KW, **_dirs(tmp_path / "g"))
     pynative = graph.replace(mode="pynative", **_dirs(tmp_path / "p"))
     a = ats_ms.train(graph, emit=lambda line: None)
-    b = ats_ms.train(pynative, emit=lambda line: None)
+    modes = []
+    original = Trainer._train
+
+    def recording(self, first, members):
+        modes.append(ms.get_context("mode"))
+        return original(self, first, members)
+
+    Trainer._train = recording
+    try:
+        b = ats_ms.train(pynative, emit=lambda line: None)
+    finally:
+        Trainer._train = original
+    assert modes == [ms.PYNATIVE_MODE]
     assert a[0]["loss"] == pytest.approx(b[0]["loss"], rel=1e-4)
     assert a[0]["test_acc"] == pytest.approx(b[0]["test_acc"], abs=1 / 64 + 1e-9)
 
@@ -185,6 +197,8 @@ def test_non_finite_loss_stops_with_exit_3_and_keeps_the_last_good_checkpoint(tm
     params.pop("ats_record")
     assert all(np.isfinite(v.asnumpy()).all() for v in params.values())
     assert not (tmp_path / "ckpts" / "digits-ResNet8.ckpt").exists()
+    last_good = cli("eval", "--ckpt", "ckpts/digits-ResNet8.resume.ckpt", "--download", "False")
+    assert last_good.returncode == 0 and "top-1" in last_good.stdout, last_good.stderr  # the file the error names
 
 
 def test_non_finite_loss_skip_keeps_the_schedule(tmp_path):
@@ -206,9 +220,17 @@ def test_dataset_sink_mode_runs_on_cpu_with_epoch_means_from_the_device(digits_t
     config = ats_ms.make_config("distill", t_ckpt=teacher_ckpt, net_name="ResNet8", epoches=2,
                                 dataset_sink_mode=True, **TINY_KW, **_dirs(tmp_path))
     ats_ms.api._prepare_device(config)
-    trainer = Trainer(config, emit=lambda line: None).prepare()
+    calls = []
+
+    class Recording(Trainer):
+        def _train_ds(self, epoch):
+            calls.append(epoch)
+            return super()._train_ds(epoch)
+
+    trainer = Recording(config, emit=lambda line: None).prepare()
     history = trainer.run()[0].history
     assert trainer.sink and [r["epoch"] for r in history] == [1, 2]
+    assert calls == [0, 0]  # the step count at prepare(), then one pipeline for both epochs (one Model.train call)
     assert all(np.isfinite(r["loss"]) and 0 <= r["train_acc"] <= 1 for r in history)
     assert ats_ms.make_config("classify").dataset_sink_mode is None  # default: True on GPU/Ascend, False on CPU
 
@@ -227,9 +249,10 @@ def test_export_reads_the_training_yaml(digits_teacher, tmp_path, cli):
 
 def test_demo_networks_and_recipe_train_and_are_recorded(tmp_path, cli, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = cli("classify", *TINY, "--net_name", "ResNet8", "--net_style", "demo", "--lr_schedule", "demo",
-                 "--epoches", "1", "--ckpt_dir", "c", "--log_dir", "l")
+    result = cli("classify", *TINY, "--max_train", "250", "--net_name", "ResNet8", "--net_style", "demo",
+                 "--lr_schedule", "demo", "--epoches", "1", "--ckpt_dir", "c", "--log_dir", "l")
     assert result.returncode == 0, result.stderr
+    assert "3 steps of 64 per epoch" in result.stdout  # the demo drops the last partial batch (250 = 3 x 64 + 58)
     assert "network: ResNet8 (demo), 78,042 parameters" in result.stdout
     assert read_record("c/digits-ResNet8.ckpt")["net_style"] == "demo"
     evaluated = cli("eval", "--ckpt", "c/digits-ResNet8.ckpt", "--max_test", "64")  # the style comes from the record

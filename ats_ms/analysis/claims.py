@@ -3,11 +3,13 @@ without running a cell twice.
 
 Rules (docs/distributed.md):
 - A worker claims a cell by creating ``{out_dir}/claims/{cell}.claim`` with ``O_CREAT | O_EXCL``: of several workers
-  trying at once exactly one succeeds. The file holds the worker's host, process id, a random token and the time.
+  trying at once exactly one succeeds. The file holds the worker's host, process id and its start time, a random
+  token and the time.
 - While it trains a cell, the worker touches the claim every ``min(HEARTBEAT, timeout / 4)`` seconds (a background
   thread) and removes it when the cell is done or has failed.
-- A claim is stale when its owner is a process of this host that no longer exists, or, for an owner on another host,
-  when the file has not been touched for ``timeout`` seconds (``--claim_timeout``: the owner died, or hangs). A stale
+- A claim is stale when its owner is of this host and no process with its id and start time exists (a process id
+  reused after a restart does not keep a dead worker's claim alive), or, for an owner on another host, when the file
+  has not been touched for ``timeout`` seconds (``--claim_timeout``: the owner died, or hangs). A stale
   claim is taken over by creating ``{cell}.takeover-{its token}`` with ``O_EXCL`` (again exactly one worker succeeds
   for a given stale claim) and then replacing the claim with one's own.
 - A finished cell (its final checkpoint exists) is never trained again; a cell whose loss became NaN/inf is recorded in
@@ -20,7 +22,7 @@ import threading
 import time
 import uuid
 
-from ats_ms.utils.files import pid_alive, write_text
+from ats_ms.utils.files import process_started, write_text
 
 HEARTBEAT = 30.0
 
@@ -37,13 +39,15 @@ class Claims:
         self.folder, self.timeout = folder, float(timeout)
         os.makedirs(folder, exist_ok=True)
         self.host, self.pid = socket.gethostname(), os.getpid()
+        self.started = process_started(self.pid)
         self.token = uuid.uuid4().hex[:12]
 
     def _path(self, cell, kind="claim"):
         return os.path.join(self.folder, f"{cell}.{kind}")
 
     def _body(self):
-        return json.dumps({"host": self.host, "pid": self.pid, "token": self.token, "time": time.time()})
+        return json.dumps({"host": self.host, "pid": self.pid, "started": self.started, "token": self.token,
+                           "time": time.time()})
 
     def owner(self, cell):
         """The claim's content (host, pid, token, time) and its age in seconds, or None when unclaimed."""
@@ -57,8 +61,10 @@ class Claims:
             return None
 
     def is_stale(self, owner):
+        """Whether the claim ``owner`` (from ``owner()``) may be taken over (module docstring)."""
         if owner.get("host") == self.host and isinstance(owner.get("pid"), int):
-            return not pid_alive(owner["pid"])
+            started, recorded = process_started(owner["pid"]), owner.get("started")
+            return started is None or (isinstance(recorded, (int, float)) and abs(started - recorded) > 0.01)
         return owner["age"] > self.timeout
 
     def try_claim(self, cell):
@@ -111,8 +117,7 @@ class Claims:
         return os.path.exists(self._path(cell, "failed"))
 
     def mark_failed(self, cell, message):
-        with open(self._path(cell, "failed"), "w", encoding="utf-8") as f:
-            f.write(message + "\n")
+        write_text(self._path(cell, "failed"), message + "\n")
 
 
 class _Heartbeat:

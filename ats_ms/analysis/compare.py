@@ -12,6 +12,8 @@ import sys
 
 import numpy as np
 
+from ats_ms.analysis.sweep import cell_files
+
 METRICS = ("loss", "train_acc", "test_acc", "test_top1", "test_top5")
 
 
@@ -20,18 +22,19 @@ def _params(path):
     return {k: v.asnumpy() for k, v in read_checkpoint(path).items()}
 
 
-def _metrics(folder, name):
-    with open(os.path.join(folder, "logs", f"{name}.metrics.jsonl"), encoding="utf-8") as f:
+def _metrics(path):
+    with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
 
 def compare_cell(out_a, out_b, name):
     """(largest relative parameter difference, metrics agree to 4 decimals) of cell ``name`` in both folders."""
-    a, b = (_params(os.path.join(out, "ckpts", f"{name}.ckpt")) for out in (out_a, out_b))
+    files = [cell_files(out, name) for out in (out_a, out_b)]
+    a, b = (_params(f["ckpt"]) for f in files)
     if set(a) != set(b):
         return float("inf"), False
     worst = max(float(np.abs(a[k] - b[k]).max() / max(np.abs(b[k]).max(), 1e-12)) for k in a)
-    ma, mb = _metrics(out_a, name), _metrics(out_b, name)
+    ma, mb = (_metrics(f["metrics"]) for f in files)
     same = len(ma) == len(mb) and all(round(x[key], 4) == round(y[key], 4) for x, y in zip(ma, mb)
                                       for key in METRICS if x.get(key) is not None)
     return worst, same
@@ -51,8 +54,10 @@ def main(argv=None):
         return 2
     ok = True
     for name in names:
-        if not os.path.isfile(os.path.join(args.out_b, "ckpts", f"{name}.ckpt")):
-            print(f"{name}: missing in {args.out_b}")
+        missing = [path for out in (args.out_a, args.out_b) for path in cell_files(out, name).values()
+                   if not os.path.isfile(path)]
+        if missing:
+            print(f"{name}: missing {', '.join(missing)}")
             ok = False
             continue
         worst, same = compare_cell(args.out_a, args.out_b, name)

@@ -10,18 +10,21 @@ from ats_ms.utils.errors import UserError
 
 
 def _checkpoint_paths(config):
-    """(names or None per checkpoint, paths): --ckpt, else the teacher (or network) of the YAML given with --config."""
+    """(names or None per checkpoint, paths, the flag naming them): --ckpt, else the teacher (or network) of the
+    YAML given with --config."""
     if config.ckpt:
         names = config.net_name or (None,)
         if len(names) not in (1, len(config.ckpt)):
             raise UserError(f"--net_name has {len(names)} names for {len(config.ckpt)} --ckpt; expected 1 or one per "
                             f"--ckpt")
-        return list(names) * len(config.ckpt) if len(names) == 1 else list(names), list(config.ckpt)
+        return (list(names) * len(config.ckpt) if len(names) == 1 else list(names)), list(config.ckpt), "net_name"
     from ats_ms.utils import naming
     if config.t_ckpt or config.sources["t_net_name"] == "yaml":
-        return [config.t_net_name], [naming.teacher_ckpt_path(config)]
+        name = config.t_net_name if config.sources["t_net_name"] != "default" else None
+        return [name], [naming.teacher_ckpt_path(config)], "t_net_name"
     if config.ckpt_name:
-        return [config.net_name[0] if config.net_name else None], [os.path.join(config.ckpt_dir, config.ckpt_name)]
+        return ([config.net_name[0] if config.net_name else None], [os.path.join(config.ckpt_dir, config.ckpt_name)],
+                "net_name")
     raise UserError("no teacher checkpoint given; expected --ckpt FILE (repeat for several teachers), or --config "
                     "with the YAML of a distillation (its teacher) or of a classify run (its checkpoint)")
 
@@ -30,12 +33,13 @@ def resolve_network(config, path, name, name_flag, role):
     """Network name, style, classes, dataset and normalisation of checkpoint ``path``: its record, the flags for
     what it lacks; a given flag that contradicts the record raises UserError."""
     from ats_ms.engine.record import adopt, read_record
-    values = {"net_name": name, "net_style": "paper", "n_classes": config.n_classes, "dataset": config.dataset,
+    values = {name_flag: name, "net_style": "paper", "n_classes": config.n_classes, "dataset": config.dataset,
               "normalize": config.normalize}
-    sources = {"net_name": "given" if name else "default", "net_style": "default"}
+    sources = {name_flag: "given" if name else "default", "net_style": "default"}
     sources.update({k: config.sources[k] for k in ("n_classes", "dataset", "normalize")})
-    mapping = {k: k for k in values}
+    mapping = {k: k for k in values} | {name_flag: "net_name"}
     adopt(values, sources, read_record(path), mapping, f"{role} checkpoint {path}")
+    values["net_name"] = values.pop(name_flag)
     if values["net_name"] is None:
         raise UserError(f"{role} checkpoint {path} has no record of its network; expected --{name_flag} NAME")
     from ats_ms.models import resolve_name
@@ -50,8 +54,8 @@ def analyze_teachers(config):
     from ats_ms.models import create_model
     from ats_ms.models.checkpoint import load_strict
 
-    names, paths = _checkpoint_paths(config)
-    teachers = [resolve_network(config, path, name, "net_name", "teacher") for name, path in zip(names, paths)]
+    names, paths, name_flag = _checkpoint_paths(config)
+    teachers = [resolve_network(config, path, name, name_flag, "teacher") for name, path in zip(names, paths)]
     student = None
     if config.student_ckpt:
         student = resolve_network(config, config.student_ckpt, config.student_net_name, "student_net_name",

@@ -24,6 +24,12 @@ def cell_name(tp, t, seed):
     return f"sweep-tp{tp:g}-t{t:g}-seed{seed}"
 
 
+def cell_files(out_dir, name):
+    """The final checkpoint and the metrics file of cell ``name`` in sweep folder ``out_dir``."""
+    return {"ckpt": os.path.join(out_dir, "ckpts", f"{name}.ckpt"),
+            "metrics": os.path.join(out_dir, "logs", f"{name}.metrics.jsonl")}
+
+
 def grid_cells(tp_taus, t_taus, seeds):
     """Every (tp, t, seed) cell, in a fixed order."""
     return list(itertools.product(tp_taus, t_taus, seeds))
@@ -176,10 +182,16 @@ def run_sweep(config, emit=None):
     if os.environ.get("MS_ROLE") == "MS_SCHED":
         emit("[sweep] msrun scheduler process: the workers share the grid through claim files; nothing to do here")
         return {}
+    from ats_ms.utils.errors import UserError
+    from ats_ms.utils.files import make_dir
     out_dir = out_dir_of(config)
     status = {}
+    if config.report_only and not os.path.isdir(os.path.join(out_dir, "logs")):
+        raise UserError(f"--report_only: {out_dir} holds no sweep (no logs folder); expected the --out_dir of a "
+                        f"sweep (default outputs/sweep/<name of its --config>)")
     if not config.report_only:
-        device.configure(config.device_target, config.device_id, config.mode, config.seed)
+        make_dir("out_dir", out_dir)
+        device.configure(config.device_target, config.device_id, config.mode, config.seeds[0])
         status = SweepWorker(config, emit).run()
     title = os.path.splitext(os.path.basename(config.config))[0] if config.config else ""
     lines, figure = report(out_dir, config.tp_taus, config.t_taus, config.seeds, title)
@@ -190,10 +202,10 @@ def run_sweep(config, emit=None):
 
 
 def _accuracies(out_dir, name):
-    metrics = os.path.join(out_dir, "logs", f"{name}.metrics.jsonl")
-    if not os.path.isfile(os.path.join(out_dir, "ckpts", f"{name}.ckpt")) or not os.path.isfile(metrics):
+    files = cell_files(out_dir, name)
+    if not os.path.isfile(files["ckpt"]) or not os.path.isfile(files["metrics"]):
         return None
-    with open(metrics, encoding="utf-8") as f:
+    with open(files["metrics"], encoding="utf-8") as f:
         accs = [json.loads(line)["test_acc"] for line in f if line.strip()]
     return (accs[-1], max(accs)) if accs else None
 

@@ -26,7 +26,7 @@ from ats_ms.bench.parts import PARTS, build_fused_step, seconds_per_call, synthe
 
 
 def peak_rss_mb():
-    """Peak resident memory of this process in MB."""
+    """Peak resident memory of this process in MB (getrusage: psutil reads the current, not the peak, on Linux)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
@@ -89,7 +89,7 @@ def setup_ours_and_epoch(t_net, s_net, batch_size, n_classes, steps, fold_bn=Tru
     def epoch_timer():
         data = create_dataset("cifar100", "", "train", batch_size, n_classes=n_classes, arrays=arrays,
                               num_workers=os.cpu_count() or 1, drop_remainder=True)
-        monitor = StepMonitor(1, steps, batch_size, 0, lambda line: None, np.zeros(steps), 0, 0)
+        monitor = StepMonitor(steps, batch_size, 0, lambda line: None, np.zeros(steps), 1)
         start = time.perf_counter()
         model.train(1, data, callbacks=[monitor], dataset_sink_mode=False)
         return time.perf_counter() - start, n

@@ -19,6 +19,10 @@ def guarded(main):
         except UserError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+        except MemoryError:
+            print("error: out of memory; expected smaller sizes (--batch_size, --pack, --num_workers, --max_train)",
+                  file=sys.stderr)
+            return 2
         except KeyboardInterrupt:
             print("error: interrupted", file=sys.stderr)
             return 130

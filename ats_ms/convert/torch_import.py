@@ -82,9 +82,6 @@ def convert_file(config):
         raise UserError(f"--dst {dst} already exists; expected a new file name (or --overwrite True)")
     if os.path.abspath(dst) == os.path.abspath(src):
         raise UserError(f"--dst {dst} is the source file; expected a different file name")
-    folder = os.path.dirname(os.path.abspath(dst))
-    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-        raise UserError(f"--dst {dst}: folder {folder} does not exist or is not writable; expected a writable folder")
     params = torch_to_mindspore(read_torch_state_dict(src))
     n_classes = config.n_classes or classes_in(config.net_name, params)
     net = create_model(config.net_name, n_classes)

@@ -15,24 +15,22 @@ import numpy as np
 
 from ats_ms.data.cifar import N_CLASSES as CIFAR_CLASSES
 from ats_ms.data.digits import N_CLASSES as DIGITS_CLASSES
+from ats_ms.utils.checks import BATCH_RANGE, check_choice
 from ats_ms.utils.errors import UserError
 
 NORMALIZATIONS = {
     "imagenet": ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
     "cifar": ((0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010)),
 }
-DATASETS = ("cifar100", "cifar10", "digits")
-SPLITS = ("train", "test")
 N_CLASSES = {**CIFAR_CLASSES, "digits": DIGITS_CLASSES}
+DATASETS = tuple(N_CLASSES)
+SPLITS = ("train", "test")
 MAX_AUTO_WORKERS = 8
 
 
 def load_arrays(name, data_dir, split, download=False):
     """Images (N, 32, 32, 3) uint8 and labels (N,) int32 of dataset ``name``; downloads CIFAR when asked."""
-    if name not in DATASETS:
-        raise UserError(f"--dataset={name!r} is unknown; expected one of {', '.join(DATASETS)}")
-    if split not in SPLITS:
-        raise UserError(f"split={split!r} is unknown; expected train or test")
+    name, split = check_choice("--dataset", name, DATASETS), check_choice("split", split, SPLITS)
     if name == "digits":
         from ats_ms.data.digits import load_digits
         return load_digits(split)
@@ -82,8 +80,7 @@ def open_split(name, data_dir, split, download=False, limit=0):
     Args:
         limit (int): use only the first ``limit`` images (0: all); always read into memory.
     """
-    if name not in DATASETS:
-        raise UserError(f"--dataset={name!r} is unknown; expected one of {', '.join(DATASETS)}")
+    name = check_choice("--dataset", name, DATASETS)
     if name != "digits" and not limit:
         from ats_ms.data.cifar import official_binary
         if download:
@@ -134,10 +131,8 @@ def create_dataset(name, data_dir, split, batch_size, n_classes=None, normalize=
     import mindspore.dataset.transforms as T
     import mindspore.dataset.vision as V
 
-    if normalize not in NORMALIZATIONS:
-        raise UserError(f"--normalize={normalize!r} is unknown; expected one of {', '.join(NORMALIZATIONS)}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
-        raise UserError(f"--batch_size={batch_size!r} is invalid; expected an integer > 0")
+    normalize = check_choice("--normalize", normalize, tuple(NORMALIZATIONS))
+    batch_size = BATCH_RANGE("--batch_size", batch_size)
     if data is None:
         data = DataSplit(name, split, arrays[1], images=arrays[0]) if arrays is not None else \
             open_split(name, data_dir, split, download)

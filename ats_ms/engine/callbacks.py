@@ -12,26 +12,35 @@ from ats_ms.utils import logs
 
 
 class StepMonitor(Callback):
-    """Progress lines and the first non-finite step of each run of a pack.
+    """Progress lines, the first non-finite step of each run of a pack, and the end of each epoch.
+
+    One monitor serves a whole ``Model.train`` call, one epoch (normal mode) or several (dataset sink mode); the
+    epoch it is in comes from MindSpore's callback parameters.
 
     Args:
-        epoch (int): 1-based epoch number (for messages).
         steps (int): steps per epoch.
         images_per_step (int): global batch size (for img/s).
         print_every (int): progress line every N steps (0: never).
         emit (callable): prints one line.
-        lrs (ndarray): per-step learning rates of the run; ``step_offset`` is this epoch's first index.
-        remaining_epochs (int): epochs after this one (for the run's ETA).
+        lrs (ndarray): per-step learning rates of the run (index: epoch * steps + step).
+        epoches (int): epochs of the run (for its ETA).
         stop_on_nonfinite (bool): request a stop at the first non-finite loss (one run, ``--on_nan stop``).
+        epoch_end (callable | None): ``epoch_end(epoch index, monitor)`` after each epoch; True stops the training.
     """
 
-    def __init__(self, epoch, steps, images_per_step, print_every, emit, lrs, step_offset, remaining_epochs,
-                 stop_on_nonfinite=False):
+    def __init__(self, steps, images_per_step, print_every, emit, lrs, epoches, stop_on_nonfinite=False,
+                 epoch_end=None):
         super().__init__()
-        self.epoch, self.steps, self.images_per_step = epoch, steps, images_per_step
+        self.steps, self.images_per_step = steps, images_per_step
         self.print_every, self.emit = print_every, emit
-        self.lrs, self.step_offset, self.remaining_epochs = lrs, step_offset, remaining_epochs
-        self.stop_on_nonfinite = stop_on_nonfinite
+        self.lrs, self.epoches = lrs, epoches
+        self.stop_on_nonfinite, self.epoch_end = stop_on_nonfinite, epoch_end
+        self.epoch, self.first_nonfinite = 1, {}
+        self.start = self._tick = time.time()
+        self._tick_step = 0
+
+    def on_train_epoch_begin(self, run_context):
+        self.epoch = int(run_context.original_args().cur_epoch_num)
         self.first_nonfinite = {}
         self.start = self._tick = time.time()
         self._tick_step = 0
@@ -50,8 +59,12 @@ class StepMonitor(Callback):
             rate = (step - self._tick_step) * self.images_per_step / max(now - self._tick, 1e-9)
             per_step = (now - self.start) / step
             eta_epoch = per_step * (self.steps - step)
-            eta_run = eta_epoch + per_step * self.steps * self.remaining_epochs
-            lr = float(self.lrs[min(self.step_offset + step - 1, len(self.lrs) - 1)])
+            eta_run = eta_epoch + per_step * self.steps * (self.epoches - self.epoch)
+            lr = float(self.lrs[min((self.epoch - 1) * self.steps + step - 1, len(self.lrs) - 1)])
             self.emit(logs.progress_line(self.epoch, step, self.steps, [float(v) for v in losses], lr, rate,
                                          eta_epoch, eta_run))
             self._tick, self._tick_step = now, step
+
+    def on_train_epoch_end(self, run_context):
+        if self.epoch_end is not None and self.epoch_end(self.epoch - 1, self):
+            run_context.request_stop()

@@ -70,9 +70,13 @@ def export_network(config, ckpt_path, out_path):
     import os
 
     import mindspore as ms
+
+    from ats_ms.utils.files import atomic_path
     net = build_network(config, ckpt_path)
-    base = out_path[: -len(f".{config.file_format.lower()}")]
-    ms.export(net, ms.Tensor(np.zeros((1, 3, 32, 32), np.float32)), file_name=base, file_format=config.file_format)
-    if not os.path.isfile(out_path):
-        raise UserError(f"export did not produce {out_path}")
+    suffix = f".{config.file_format.lower()}"
+    with atomic_path(out_path) as tmp:  # MindSpore appends the suffix to the name it is given
+        ms.export(net, ms.Tensor(np.zeros((1, 3, 32, 32), np.float32)), file_name=tmp[: -len(suffix)],
+                  file_format=config.file_format)
+        if not os.path.isfile(tmp):
+            raise UserError(f"export did not produce {out_path}")
     return out_path

@@ -84,6 +84,9 @@ def adopt(values, sources, record, mapping, what):
         if sources.get(flag, "default") in ("default", "record"):
             values[flag], sources[flag] = recorded, "record"
         elif values[flag] != recorded:
+            if sources.get(flag) == "yaml":
+                raise UserError(f"{flag}: {values[flag]} in the --config YAML contradicts {what}, recorded with "
+                                f"{field} {recorded}; expected {flag}: {recorded} there, or leave the key out")
             raise UserError(f"--{flag}={values[flag]} contradicts {what}, recorded with {field} {recorded}; "
                             f"expected --{flag} {recorded}, or leave --{flag} out")
     return values

@@ -56,7 +56,7 @@ def read_state(path, config):
         UserError: unreadable file, not a resume file, or one written by a run with another configuration.
     """
     from ats_ms.models.checkpoint import read_checkpoint
-    params, meta = read_checkpoint(path, with_meta=True)
+    params, meta = read_checkpoint(path, with_meta=True, optimizer_state=True)
     if not isinstance(meta.get(STATE_KEY), str):
         raise UserError(f"--resume: {path} is not a resume checkpoint of ats_ms; expected a *.resume.ckpt file")
     state = json.loads(meta[STATE_KEY])

@@ -1,10 +1,11 @@
 """Training through ``mindspore.train.Model.train``: one run, or a pack of runs sharing teacher, data and recipe.
 
 A run is a validated ``RunConfig`` of ``classify`` or ``distill``. Runs of one pack differ only in their distillation
-settings and output names (``MEMBER_KEYS``): they see the same batches (each epoch's order and augmentation come from
-``seed`` and the epoch, so a resumed run sees what an uninterrupted one would), share one frozen-teacher forward per
-batch, and each keeps its own student, optimizer, files and history. ``Model.train`` runs one epoch at a time, then
-every student is evaluated on the test split in one pass.
+settings and output names (``MEMBER_KEYS``): they see the same batches, share one frozen-teacher forward per batch,
+and each keeps its own student, optimizer, files and history. In normal mode ``Model.train`` runs one epoch at a time
+on a pipeline seeded by ``seed`` and the epoch (a resumed run sees what an uninterrupted one would); in dataset sink
+mode one call runs every epoch on one pipeline (one sink-graph compilation). After each epoch every student is
+evaluated on the test split in one pass.
 """
 import math
 import os
@@ -15,7 +16,7 @@ from ats_ms.engine import state as run_state
 from ats_ms.utils import logs, naming
 from ats_ms.utils.config import RunConfig, save_effective
 from ats_ms.utils.errors import UserError
-from ats_ms.utils.files import remove_stale_temporaries, write_text
+from ats_ms.utils.files import make_dir, remove_stale_temporaries, write_text
 
 AMP_LEVELS = ("O0", "O1", "O2", "O3")
 ON_NAN = ("stop", "skip")
@@ -81,19 +82,6 @@ def load_teacher(config):
     return net
 
 
-def _writable_dir(flag, folder):
-    existing = os.path.abspath(folder)
-    while not os.path.exists(existing):
-        existing = os.path.dirname(existing)
-    if not os.path.isdir(existing) or not os.access(existing, os.W_OK | os.X_OK):
-        raise UserError(f"--{flag}={folder} cannot be created or written ({existing} is not a writable folder); "
-                        f"expected a writable folder")
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"--{flag}={folder} cannot be created ({exc.strerror}); expected a writable folder")
-
-
 def check_outputs(config, paths):
     """Refuse runs that would overwrite the teacher, a finished checkpoint or a half-done run; create the folders.
 
@@ -111,8 +99,8 @@ def check_outputs(config, paths):
     if os.path.exists(paths["resume"]) and not config.resume and not config.overwrite:
         raise UserError(f"{paths['resume']} holds an interrupted run; expected --resume True to continue it, or "
                         f"--overwrite True to start over")
-    _writable_dir("ckpt_dir", config.ckpt_dir)
-    _writable_dir("log_dir", config.log_dir)
+    make_dir("ckpt_dir", config.ckpt_dir)
+    make_dir("log_dir", config.log_dir)
     for kind in ("ckpt", "best", "resume", "metrics", "config"):
         remove_stale_temporaries(paths[kind])
 
@@ -215,7 +203,8 @@ class Trainer:
         ms.dataset.config.set_seed(data_seed(c.seed, epoch))
         shard = dict(num_shards=self.group_size, shard_id=self.rank) if self.group_size > 1 else {}
         return create_dataset(c.dataset, c.data_dir, "train", c.batch_size, n_classes=c.n_classes,
-                              normalize=c.normalize, num_workers=c.num_workers, data=self.train_data, **shard)
+                              normalize=c.normalize, num_workers=c.num_workers, data=self.train_data,
+                              drop_remainder=c.drop_last, **shard)
 
     # ----- building -----
     def _build_student(self, member):
@@ -333,35 +322,55 @@ class Trainer:
             if self.rank == 0:
                 save_effective(member.config, member.paths["config"])
                 self._write_metrics(member)
-        for epoch in range(start, c.epoches):
+        epoch = start
+        while epoch < c.epoches:
             active = [m for m in self.members if m.status == "running"]
             if not active:
                 break
             if active != self.built_for:
                 self._build_cells(active)
-            self._epoch(epoch, active)
+            epoch = self._train(epoch, active)
         for member in self.members:
             if member.status == "running":
                 self._finish(member)
         return self.members
 
-    def _epoch(self, epoch, members):
+    def _train(self, first, members):
+        """Train ``members`` from epoch ``first`` (0-based); returns the next epoch to train.
+
+        Normal mode: one epoch, on a pipeline seeded for it (``data_seed``), so a resumed run is bit-identical to an
+        uninterrupted one. Dataset sink mode: every remaining epoch in one ``Model.train`` call on one pipeline
+        seeded for ``first`` (MindSpore compiles the sink graph once per pipeline); the epochs' bookkeeping runs in
+        the epoch-end callback, and training stops early when a run of the pack fails (the graph is rebuilt without
+        it). A run resumed in sink mode sees the data orders of a pipeline seeded for its resume epoch."""
         from ats_ms.engine.callbacks import StepMonitor
         c = self.config
-        remaining_epochs = c.epoches - epoch - 1
-        monitor = StepMonitor(epoch + 1, self.steps_per_epoch, c.batch_size * self.group_size, c.print_every,
-                              self._say, self.lrs, epoch * self.steps_per_epoch, remaining_epochs,
-                              stop_on_nonfinite=c.on_nan == "stop" and len(members) == 1)
-        start = time.time()
-        self.model.train(1, self._train_ds(epoch), callbacks=[monitor], dataset_sink_mode=self.sink)
+        last = c.epoches if self.sink else first + 1
+        reached = [first]
+
+        def epoch_end(epoch, monitor):
+            reached[0] = epoch + 1
+            return self._end_epoch(epoch, members, monitor)
+
+        monitor = StepMonitor(self.steps_per_epoch, c.batch_size * self.group_size, c.print_every, self._say,
+                              self.lrs, c.epoches, stop_on_nonfinite=c.on_nan == "stop" and len(members) == 1,
+                              epoch_end=epoch_end)
+        self.model.train(last, self._train_ds(first), callbacks=[monitor], dataset_sink_mode=self.sink,
+                         initial_epoch=first)
+        return reached[0]
+
+    def _end_epoch(self, epoch, members, monitor):
+        """After epoch ``epoch`` (0-based): fail runs with non-finite losses, evaluate, log, save. Returns True when
+        a run failed (the others go on in a graph rebuilt without it)."""
+        c = self.config
         stats = self.train_step.take_stats()
         for k, (member, (_, _, _, skipped)) in enumerate(zip(members, stats)):
             if skipped and c.on_nan == "stop":
                 self._fail(member, epoch, monitor.first_nonfinite.get(k))
         if all(m.status != "running" for m in members):
-            return
+            return True
         results = self._evaluate_students(len(members))
-        seconds = round(time.time() - start, 3)
+        seconds = round(time.time() - monitor.start, 3)
         for member, (loss, acc, _, skipped), result in zip(members, stats, results):
             if member.status != "running":
                 continue
@@ -375,6 +384,7 @@ class Trainer:
             member.history.append(record)
             self._say(logs.epoch_line(record["epoch"], loss, acc, record["test_acc"]), member)
             self._save_epoch(member, record["test_acc"] > best_before)
+        return any(m.status != "running" for m in members)
 
     def _fail(self, member, epoch, step):
         last = f"{member.paths['resume']} (epoch {member.history[-1]['epoch']})" if member.history else \

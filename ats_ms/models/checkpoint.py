@@ -31,11 +31,15 @@ def _load(path, choice_func=None):
         raise UserError(f"checkpoint {path} cannot be read ({reason}); expected a complete MindSpore .ckpt file")
 
 
-def read_checkpoint(path, with_meta=False):
+def read_checkpoint(path, with_meta=False, optimizer_state=False):
     """Read a MindSpore checkpoint into {name: Parameter} (metadata left out; with ``with_meta`` also returns
-    {key: str} of ``META_KEYS``); missing, truncated or corrupt files raise UserError."""
+    {key: str} of ``META_KEYS``); missing, truncated or corrupt files raise UserError. The optimizer entries of a
+    resume file (``moments.*``, ``global_step``) are left out unless ``optimizer_state``, so a resume file loads
+    into its network like any checkpoint."""
     params = _load(path)
     meta = {k: params.pop(k) for k in META_KEYS if k in params}
+    if STATE_KEY in meta and not optimizer_state:
+        params = {k: v for k, v in params.items() if not (k.startswith("moments.") or k == "global_step")}
     if not params:
         raise UserError(f"checkpoint {path} holds no parameters; expected a MindSpore .ckpt file of a network")
     return (params, meta) if with_meta else params

@@ -47,18 +47,38 @@ def resolve_name(name):
     return check_net_name("network name", name)
 
 
-def check_net_name(label, value):
-    """The flag-table check of a network name: its canonical spelling, or UserError naming ``label``."""
-    _ensure_loaded()
-    key = _key(value)
-    if key not in _BUILDERS:
-        raise UserError(f"{label}={value!r} is unknown; expected one of: {', '.join(list_models())}")
-    return _BUILDERS[key][0]
+class _NetNameCheck:
+    """The flag-table check of a network name: its canonical spelling, or UserError naming ``label``; ``expected``
+    (the help text) lists the registered names."""
+
+    def __call__(self, label, value):
+        _ensure_loaded()
+        key = _key(value)
+        if key not in _BUILDERS:
+            raise UserError(f"{label}={value!r} is unknown; expected one of: {', '.join(list_models())}")
+        return _BUILDERS[key][0]
+
+    @property
+    def expected(self):
+        return f"one of {', '.join(list_models())}; case, - and _ are ignored"
+
+
+check_net_name = _NetNameCheck()
 
 
 def styles_of(name):
     """The styles network ``name`` is available in."""
     return _BUILDERS[_key(resolve_name(name))][2]
+
+
+def check_style(name, style, label="net_style"):
+    """``style`` if network ``name`` exists in it (``label`` names the flag or argument in the message)."""
+    from ats_ms.utils.checks import check_choice
+    style = check_choice(label, style, NET_STYLES)
+    if style not in styles_of(name):
+        raise UserError(f"{label} {style} exists for the demo's ResNet and VGG only; expected {label} paper for "
+                        f"{resolve_name(name)}")
+    return style
 
 
 def create_model(name, n_classes, checkpoint=None, style="paper"):
@@ -78,15 +98,11 @@ def create_model(name, n_classes, checkpoint=None, style="paper"):
     Raises:
         ValueError (UserError): unknown name or style, bad n_classes, or a checkpoint that does not match.
     """
+    from ats_ms.utils.checks import CLASS_RANGE
     canonical = resolve_name(name)
-    if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 1:
-        raise UserError(f"n_classes={n_classes!r} is invalid; expected an integer >= 1")
+    n_classes = CLASS_RANGE("n_classes", n_classes)
     _, builder, styles = _BUILDERS[_key(canonical)]
-    if style not in NET_STYLES:
-        raise UserError(f"style={style!r} is unknown; expected one of {', '.join(NET_STYLES)}")
-    if style not in styles:
-        raise UserError(f"net_style {style} exists for the demo's ResNet and VGG only; expected net_style paper for "
-                        f"{canonical}")
+    style = check_style(canonical, style, "style")
     net = builder(n_classes, style=style) if len(styles) > 1 else builder(n_classes)
     net.model_name = canonical
     net.net_style = style

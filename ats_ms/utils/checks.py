@@ -5,6 +5,7 @@ parameter, the value and what was expected. ``label`` is how the value is named 
 loss argument, ``--tp_tau`` for a flag). The ``*_check`` factories build checks for the flag table.
 """
 import math
+import os
 
 from ats_ms.utils.errors import UserError
 
@@ -13,17 +14,6 @@ def _number(label, value, expected):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise UserError(f"{label}={value!r} is not a number; expected {expected}")
     return value
-
-
-def check_temperature(label, value):
-    """``value`` as float if it is a finite number > 0."""
-    value = float(_number(label, value, "a finite number > 0"))
-    if not (value > 0 and math.isfinite(value)):
-        raise UserError(f"{label}={value!r} is invalid; expected a finite number > 0")
-    return value
-
-
-check_temperature.expected = "a finite number > 0"
 
 
 def check_unit_interval(label, value):
@@ -83,6 +73,8 @@ def range_check(low=None, high=None, low_open=False, high_open=False, integer=Fa
 
     def check(label, value):
         _number(label, value, expected)
+        if integer and not isinstance(value, int):
+            raise UserError(f"{label}={value!r} is not an integer; expected {expected}")
         ok = math.isfinite(value)
         ok = ok and (low is None or (value > low if low_open else value >= low))
         ok = ok and (high is None or (value < high if high_open else value <= high))
@@ -94,7 +86,48 @@ def range_check(low=None, high=None, low_open=False, high_open=False, integer=Fa
     return check
 
 
+TEMPERATURE_RANGE = (1e-4, 1e4)
+_TEMPERATURE = range_check(*TEMPERATURE_RANGE)
+
+
+def check_temperature(label, value):
+    """``value`` as float if it is a temperature in ``TEMPERATURE_RANGE`` (logits / tau stay finite in float32)."""
+    return float(_TEMPERATURE(label, value))
+
+
+check_temperature.expected = _TEMPERATURE.expected
 POSITIVE = range_check(0, low_open=True)
+SEED_RANGE = range_check(0, 2**32 - 1, integer=True)
+BATCH_RANGE = range_check(1, 2**31 - 1, integer=True)  # MindSpore's limit
+EPOCH_RANGE = range_check(1, 100_000, integer=True)  # the per-step learning rates are held in memory
+CLASS_RANGE = range_check(1, 100_000, integer=True)
 NON_NEGATIVE = range_check(0)
 POSITIVE_INT = range_check(1, integer=True)
 NON_NEGATIVE_INT = range_check(0, integer=True)
+
+
+def check_output_dir(flag, folder):
+    """``folder`` if it is a writable folder or can be created (its nearest existing parent is a writable folder);
+    nothing is created."""
+    path = os.path.abspath(os.fspath(folder))
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise UserError(f"--{flag}={folder} is a file; expected a folder")
+    existing = path
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing) or not os.access(existing, os.W_OK | os.X_OK):
+        raise UserError(f"--{flag}={folder} cannot be created or written ({existing} is not a writable folder); "
+                        f"expected a writable folder")
+    return folder
+
+
+def check_output_file(flag, path):
+    """``path`` if it can be written: not a folder, in an existing writable folder."""
+    full = os.path.abspath(os.fspath(path))
+    folder = os.path.dirname(full)
+    if os.path.isdir(full):
+        raise UserError(f"--{flag}={path} is a folder; expected a file path")
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(f"--{flag}={path}: folder {folder} does not exist or is not writable; expected a file in "
+                        f"a writable folder")
+    return path

@@ -91,6 +91,8 @@ def _convert(flag, value):
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise ValueError
         return float(value)
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
     if not isinstance(value, str):
         raise ValueError
     return value

@@ -34,10 +34,9 @@ def configure(device_target="CPU", device_id=0, mode="graph", seed=None):
     Raises:
         UserError: unknown device or mode, or the device is not available on this machine.
     """
-    if device_target not in DEVICES:
-        raise UserError(f"--device_target={device_target!r} is unknown; expected one of {', '.join(DEVICES)}")
-    if mode not in MODES:
-        raise UserError(f"--mode={mode!r} is unknown; expected one of {', '.join(MODES)}")
+    from ats_ms.utils.checks import check_choice
+    device_target = check_choice("--device_target", device_target, DEVICES)
+    mode = check_choice("--mode", mode, MODES)
     prepare_cpu_env(device_target)
     import mindspore as ms
     if device_target != "CPU" and not ms.hal.is_available(device_target):

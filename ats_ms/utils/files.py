@@ -49,6 +49,28 @@ def pid_alive(pid):
     return True
 
 
+def process_started(pid):
+    """Start time (seconds since the epoch) of process ``pid`` on this host, or None when there is none: with the
+    pid it names one process even after the pid is reused (e.g. a restarted container)."""
+    import psutil
+    try:
+        return psutil.Process(pid).create_time()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, ValueError):
+        return None
+
+
+def make_dir(flag, folder):
+    """Create output folder ``folder`` of flag ``--flag`` (checked first); UserError if it cannot be created."""
+    from ats_ms.utils.checks import check_output_dir
+    from ats_ms.utils.errors import UserError
+    check_output_dir(flag, folder)
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--{flag}={folder} cannot be created ({exc.strerror}); expected a writable folder") from None
+    return folder
+
+
 def write_text(path, text):
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     with atomic_path(path) as tmp:
