@@ -16,7 +16,7 @@ import os
 from ats_ms.data.pipeline import N_CLASSES
 from ats_ms.engine.trainer import TRAIN_COMMANDS
 from ats_ms.flags import COMMANDS, flags_of, yaml_ignored
-from ats_ms.utils import naming
+from ats_ms.utils import logs, naming
 from ats_ms.utils.config import new_config, resolve
 from ats_ms.utils.errors import UserError
 
@@ -171,9 +171,11 @@ def _finish_classify(values, sources):
 
 
 def _finish_sweep(values, sources):
-    if values["distribute"]:
-        raise UserError("--distribute True: a sweep's workers train separate cells, one device each; expected "
-                        "--distribute False (several devices: scripts/run_sweep_gpu.sh CONFIG NUM_DEVICES)")
+    for flag, data_parallel in (("distribute", True), ("lr_scale", "linear"), ("sync_bn", True)):
+        if values[flag] == data_parallel:
+            raise UserError(f"--{flag} {data_parallel} is for data-parallel training, but a sweep's workers train "
+                            f"separate cells, one device each; expected it left out (several devices: "
+                            f"scripts/run_sweep_gpu.sh CONFIG NUM_DEVICES)")
     if os.environ.get("MS_ROLE") == "MS_WORKER":
         _msrun_device(values, sources)
     if values["report_only"]:  # gathering the table needs no teacher
@@ -208,7 +210,7 @@ _FINISH = {"classify": _finish_classify, "distill": _finish_distill, "sweep": _f
 
 
 def print_lines(line):
-    """The default console: print and flush (progress reaches a pipe or a log file at once)."""
+    """The command line's console: print and flush (progress reaches a pipe or a log file at once)."""
     print(line, flush=True)
 
 
@@ -224,12 +226,12 @@ def _prepare_device(config):
     return DistributedTrainer
 
 
-def train(config, emit=print_lines, arrays=None):
+def train(config, emit=logs.log_line, arrays=None):
     """Train one run (classify or distill) and return its per-epoch history.
 
     Args:
         config (RunConfig): from ``make_config("classify" | "distill", ...)``.
-        emit (callable): receives each console line (default: print).
+        emit (callable): receives each output line (default: the ``ats_ms`` logger; ``print`` shows them).
         arrays (tuple | None): ((train images, labels), (test images, labels)) uint8 NHWC, instead of the dataset.
 
     Returns:
@@ -248,15 +250,17 @@ def train(config, emit=print_lines, arrays=None):
     return member.history
 
 
-def train_pack(configs, emit=print_lines, labels=None, arrays=None, data=None):
+def train_pack(configs, emit=logs.log_line, labels=None, arrays=None, data=None):
     """Train several distillations from one teacher as one pack: one teacher forward per batch for all students.
 
     The configs may differ only in kd_way, tp_tau, t_tau, s_tau, lamb and their output names (teacher, data,
-    student network and recipe are shared); each run ends with the parameters and metrics it would have alone.
+    student network and recipe are shared); each run ends with the parameters and metrics it would have alone
+    (in dataset sink mode: unless another run of the pack failed, docs/troubleshooting.md).
 
     Args:
         configs (list[RunConfig]): from ``make_config("distill", ...)`` (or ``config.replace(tp_tau=...)``).
-        emit (callable): receives each console line; labels (list[str] | None): prefix of each run's own lines.
+        emit (callable): receives each output line (default: the ``ats_ms`` logger); labels (list[str] | None):
+            prefix of each run's own lines.
         arrays (tuple | None): as ``train``; data (tuple | None): (train, test) ``DataSplit`` already opened.
 
     Returns:

@@ -13,6 +13,7 @@ import time
 import numpy as np
 
 from ats_ms.analysis import temperature
+from ats_ms.utils import logs
 from ats_ms.utils.errors import UserError
 from ats_ms.utils.files import write_json
 
@@ -48,9 +49,11 @@ def _indent(emit):
     return lambda line: emit("    " + line) if line.strip() else None
 
 
-def run_demo(config, emit=print):
-    """Run the whole comparison for a ``demo`` RunConfig; returns the summary (also {out_dir}/summary.json)."""
+def run_demo(config, emit=None):
+    """Run the whole comparison for a ``demo`` RunConfig; returns the summary (also {out_dir}/summary.json). Lines go
+    to ``emit`` (default: the ``ats_ms`` logger)."""
     from ats_ms.api import make_config, train, train_pack
+    emit = emit or logs.log_line
     from ats_ms.data import load_arrays
     from ats_ms.models import create_model
     plan = make_plan(config)

@@ -199,6 +199,7 @@ TRAIN = _names("config") + DEVICE + _names("mode seed dataset_sink_mode") + DATA
 KD = _names("student_init t_net t_n_layer t_net_name t_net_style t_ckpt kd_way s_tau t_tau tp_tau lamb "
             "fold_teacher_bn")
 DEMO_STUDENT = {"net": "VGG", "n_layer": 8, "net_name": "VGG8"}
+WITHOUT_RECORD = "of a checkpoint without a record (a checkpoint's record sets it; a different value is an error)"
 SWEEP_SETS = _names("kd_way tp_tau t_tau seed resume overwrite ckpt_name log_name log_dir")
 
 COMMANDS = {
@@ -222,7 +223,7 @@ COMMANDS = {
                     _names("config") + DEVICE + _names("mode seed") + DATA + _names(
                         "max_test net_name net_style ckpt_dir ckpt_name ckpt json"),
                     {"net_name": "VGG8"},
-                    {"net_name": {"help": "network of a checkpoint without a record (the record wins)"},
+                    {"net_name": {"help": f"network {WITHOUT_RECORD}"},
                      "ckpt_name": {"help": "checkpoint file name in --ckpt_dir (or --ckpt PATH)"}},
                     yaml_lenient=True),
     "export": Command("export a checkpoint to MINDIR (AIR on Ascend) with the demo's file name",
@@ -231,8 +232,8 @@ COMMANDS = {
                       _names("config") + DEVICE + _names("device n_classes t_net_name net_name net_style ckpt_dir "
                                                          "ckpt_name ckpt file_format overwrite"),
                       {"net_name": "VGG8", "ckpt_name": "cifar100-ResNet14.ckpt", "n_classes": 100},
-                      {"n_classes": {"help": "number of classes of a checkpoint without a record (the record wins)"},
-                       "net_name": {"help": "network of a checkpoint without a record (the record wins)"},
+                      {"n_classes": {"help": f"number of classes {WITHOUT_RECORD}"},
+                       "net_name": {"help": f"network {WITHOUT_RECORD}"},
                        "ckpt_name": {"help": "checkpoint file name in --ckpt_dir (the demo's default)"}},
                       yaml_lenient=True),
     "analyze": Command("teacher wrong-class statistics e(q), sigma(q) under TS vs ATS (paper Figs. 7/13)",

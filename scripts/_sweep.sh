@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Shared by run_sweep_{gpu,ascend}.sh: one sweep worker per device through msrun (no gradient communication);
-# the workers divide the grid through claim files in the sweep folder (docs/distributed.md).
+# The paper's tp_tau x t_tau grid on several devices: one sweep worker per device through msrun (no gradient
+# communication); the workers divide the grid through claim files in the sweep folder (docs/distributed.md).
+# Shared by run_sweep_gpu.sh and run_sweep_ascend.sh:
 #   bash scripts/run_sweep_gpu.sh CONFIG NUM_DEVICES [EXTRA FLAGS]
 # Environment (several machines sharing the sweep folder: the same command on each, NODE_RANK 0..NODE_NUM-1):
 #   DEVICE_TARGET (set by the wrapper)  NODE_NUM (1)  NODE_RANK (0)  MASTER_ADDR (127.0.0.1)  MASTER_PORT (8119)

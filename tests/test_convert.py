@@ -67,7 +67,7 @@ def test_pickle_with_code_is_refused_and_not_run(tmp_path):
 
 def test_convert_cli_records_the_recipe_and_never_overwrites(tmp_path, cli):
     torch.save(_twin("VGG8").state_dict(), tmp_path / "vgg.pth")
-    dst = tmp_path / "vgg.ckpt"
+    dst = tmp_path / "ckpts" / "vgg.ckpt"  # a folder not made yet, as in README's paper path
     proc = cli("convert", "--net_name", "vgg8", "--src", tmp_path / "vgg.pth", "--dst", dst)
     assert proc.returncode == 0, proc.stderr
     assert "converted" in proc.stdout and "10 classes" in proc.stdout and dst.is_file()

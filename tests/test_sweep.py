@@ -73,6 +73,9 @@ def test_pack_of_three_ends_exactly_as_each_cell_alone(alone, tmp_path, cli):
         assert log.count("[EPOCHS]: 1 2 3\n") == 1 and f"ckpt_name='{cell}.ckpt'" in log
     again = cli("sweep", "--config", config, *GRID, "--pack", "3", "--out_dir", tmp_path / "out")
     assert "3 already done" in again.stdout and "pack of" not in again.stdout
+    other = cli("sweep", "--config", config, *GRID, "--lamb", "0.9", "--out_dir", tmp_path / "out")
+    assert other.returncode == 2 and "sweep-tp2-t2-seed0" in other.stderr, other.stderr  # one grid per folder
+    assert "changed: lamb" in other.stderr and "a new --out_dir" in other.stderr and not other.stdout
     from ats_ms.analysis.compare import main as compare
     assert compare([str(tmp_path / "out"), str(reference)]) == 0  # the README's check of a pack against pack 1
 
@@ -218,10 +221,14 @@ def test_claims_are_exclusive_and_stale_claims_are_taken_over_once(tmp_path):
     (tmp_path / "cell.claim").write_text(json.dumps({"host": socket.gethostname(), "pid": 2**22 + 7, "token": "dead"}))
     assert a.try_claim("cell") and not c.try_claim("cell")  # a dead owner's claim: taken over by exactly one
     assert a.owner("cell")["token"] == a.token
-    reused = {"host": socket.gethostname(), "pid": os.getpid(), "started": a.started - 3600, "token": "restarted"}
+    reused = {"host": socket.gethostname(), "space": a.space, "pid": os.getpid(), "started": "another-boot:1",
+              "token": "restarted"}
     (tmp_path / "cell.claim").write_text(json.dumps(reused))  # its pid now names another (live) process
     assert b.try_claim("cell") and b.owner("cell")["token"] == b.token
-    assert not c.try_claim("cell")  # the same pid and start time: a live owner
+    assert not c.try_claim("cell")  # the same pid and identity: a live owner
+    elsewhere = dict(reused, space="pid:[1]", started=a.started, token="container")  # another pid namespace
+    (tmp_path / "cell.claim").write_text(json.dumps(elsewhere))
+    assert not c.try_claim("cell")  # judged by its heartbeat, like another machine's claim
     other = {"host": "another-machine", "pid": 1, "token": "remote"}
     (tmp_path / "cell.claim").write_text(json.dumps(other))
     assert not b.try_claim("cell")  # another machine's claim, refreshed recently

@@ -131,7 +131,7 @@ def test_eval_and_export_need_only_the_checkpoint(digits_teacher, tmp_path, cli,
     assert again.returncode == 2 and "already exists" in again.stderr
 
 
-def test_pynative_training_through_the_fused_step(digits_teacher, tmp_path):
+def test_pynative_training_through_the_fused_step(digits_teacher, tmp_path, monkeypatch):
     _, teacher_ckpt, _ = digits_teacher
     graph = ats_ms.make_config("distill", t_ckpt=teacher_ckpt, net_name="ResNet8", epoches=1, mode="graph",
                                **TINY_KW, **_dirs(tmp_path / "g"))
@@ -144,11 +144,8 @@ def test_pynative_training_through_the_fused_step(digits_teacher, tmp_path):
         modes.append(ms.get_context("mode"))
         return original(self, first, members)
 
-    Trainer._train = recording
-    try:
-        b = ats_ms.train(pynative, emit=lambda line: None)
-    finally:
-        Trainer._train = original
+    monkeypatch.setattr(Trainer, "_train", recording)
+    b = ats_ms.train(pynative, emit=lambda line: None)
     assert modes == [ms.PYNATIVE_MODE]
     assert a[0]["loss"] == pytest.approx(b[0]["loss"], rel=1e-4)
     assert a[0]["test_acc"] == pytest.approx(b[0]["test_acc"], abs=1 / 64 + 1e-9)
@@ -215,24 +212,50 @@ def test_non_finite_loss_skip_keeps_the_schedule(tmp_path):
     assert (tmp_path / "ckpts" / "digits-ResNet8.ckpt").is_file()
 
 
-def test_dataset_sink_mode_runs_on_cpu_with_epoch_means_from_the_device(digits_teacher, tmp_path):
+class _Interrupted(Exception):
+    pass
+
+
+def test_dataset_sink_mode_trains_every_epoch_in_one_call_and_resumes_in_one(digits_teacher, tmp_path):
+    """Sink mode (on CPU MindSpore runs the same multi-epoch call without a sink): one pipeline and one Model.train
+    call per run, epoch-aware progress lines, and a resumed run continues in one call from its resume epoch."""
     _, teacher_ckpt, _ = digits_teacher
-    config = ats_ms.make_config("distill", t_ckpt=teacher_ckpt, net_name="ResNet8", epoches=2,
-                                dataset_sink_mode=True, **TINY_KW, **_dirs(tmp_path))
+    config = ats_ms.make_config("distill", t_ckpt=teacher_ckpt, net_name="ResNet8", epoches=3,
+                                dataset_sink_mode=True, **dict(TINY_KW, print_every=2), **_dirs(tmp_path))
     ats_ms.api._prepare_device(config)
     calls = []
 
     class Recording(Trainer):
+        stop_after = None
+
         def _train_ds(self, epoch):
             calls.append(epoch)
             return super()._train_ds(epoch)
 
-    trainer = Recording(config, emit=lambda line: None).prepare()
+        def _save_epoch(self, member, improved):
+            super()._save_epoch(member, improved)
+            if member.history[-1]["epoch"] == self.stop_after:
+                raise _Interrupted
+
+    lines = []
+    trainer = Recording(config, emit=lines.append).prepare()
     history = trainer.run()[0].history
-    assert trainer.sink and [r["epoch"] for r in history] == [1, 2]
-    assert calls == [0, 0]  # the step count at prepare(), then one pipeline for both epochs (one Model.train call)
+    assert trainer.sink and [r["epoch"] for r in history] == [1, 2, 3]
+    assert calls == [0, 0]  # the step count at prepare(), then one pipeline for all epochs (one Model.train call)
     assert all(np.isfinite(r["loss"]) and 0 <= r["train_acc"] <= 1 for r in history)
+    steps = trainer.steps_per_epoch
+    second = [line for line in lines if line.startswith("  epoch 2 step 2/")]
+    assert len(second) == 1 and f" lr {trainer.lrs[steps + 1]:.5g} " in second[0], lines
     assert ats_ms.make_config("classify").dataset_sink_mode is None  # default: True on GPU/Ascend, False on CPU
+
+    interrupted = config.replace(ckpt_name="resumed.ckpt")
+    Recording.stop_after = 1
+    with pytest.raises(_Interrupted):
+        Recording(interrupted, emit=lambda line: None).prepare().run()
+    Recording.stop_after, calls[:] = None, []
+    member = Recording(interrupted.replace(resume=True), emit=lambda line: None).prepare().run()[0]
+    assert member.start_epoch == 1 and [r["epoch"] for r in member.history] == [1, 2, 3]
+    assert calls == [0, 1]  # prepare(), then one call from the resume epoch on a pipeline seeded for it
 
 
 def test_export_reads_the_training_yaml(digits_teacher, tmp_path, cli):

@@ -3,13 +3,14 @@ without running a cell twice.
 
 Rules (docs/distributed.md):
 - A worker claims a cell by creating ``{out_dir}/claims/{cell}.claim`` with ``O_CREAT | O_EXCL``: of several workers
-  trying at once exactly one succeeds. The file holds the worker's host, process id and its start time, a random
-  token and the time.
+  trying at once exactly one succeeds. The file holds the worker's host, pid namespace, process id and the
+  process's identity (``process_identity``: boot id and start since boot), a random token and the time.
 - While it trains a cell, the worker touches the claim every ``min(HEARTBEAT, timeout / 4)`` seconds (a background
   thread) and removes it when the cell is done or has failed.
-- A claim is stale when its owner is of this host and no process with its id and start time exists (a process id
-  reused after a restart does not keep a dead worker's claim alive), or, for an owner on another host, when the file
-  has not been touched for ``timeout`` seconds (``--claim_timeout``: the owner died, or hangs). A stale
+- A claim is stale when its owner is of this host and pid namespace and no process with its id and identity exists
+  (a process id reused after a restart does not keep a dead worker's claim alive; a clock step changes nothing), or,
+  for an owner on another host or namespace, when the file has not been touched for ``timeout`` seconds
+  (``--claim_timeout``: the owner died, or hangs). A stale
   claim is taken over by creating ``{cell}.takeover-{its token}`` with ``O_EXCL`` (again exactly one worker succeeds
   for a given stale claim) and then replacing the claim with one's own.
 - A finished cell (its final checkpoint exists) is never trained again; a cell whose loss became NaN/inf is recorded in
@@ -22,7 +23,7 @@ import threading
 import time
 import uuid
 
-from ats_ms.utils.files import process_started, write_text
+from ats_ms.utils.files import pid_namespace, process_identity, write_text
 
 HEARTBEAT = 30.0
 
@@ -39,15 +40,15 @@ class Claims:
         self.folder, self.timeout = folder, float(timeout)
         os.makedirs(folder, exist_ok=True)
         self.host, self.pid = socket.gethostname(), os.getpid()
-        self.started = process_started(self.pid)
+        self.space, self.started = pid_namespace(), process_identity(self.pid)
         self.token = uuid.uuid4().hex[:12]
 
     def _path(self, cell, kind="claim"):
         return os.path.join(self.folder, f"{cell}.{kind}")
 
     def _body(self):
-        return json.dumps({"host": self.host, "pid": self.pid, "started": self.started, "token": self.token,
-                           "time": time.time()})
+        return json.dumps({"host": self.host, "space": self.space, "pid": self.pid, "started": self.started,
+                           "token": self.token, "time": time.time()})
 
     def owner(self, cell):
         """The claim's content (host, pid, token, time) and its age in seconds, or None when unclaimed."""
@@ -62,9 +63,10 @@ class Claims:
 
     def is_stale(self, owner):
         """Whether the claim ``owner`` (from ``owner()``) may be taken over (module docstring)."""
-        if owner.get("host") == self.host and isinstance(owner.get("pid"), int):
-            started, recorded = process_started(owner["pid"]), owner.get("started")
-            return started is None or (isinstance(recorded, (int, float)) and abs(started - recorded) > 0.01)
+        local = owner.get("host") == self.host and owner.get("space", self.space) == self.space
+        if local and isinstance(owner.get("pid"), int):
+            found, recorded = process_identity(owner["pid"]), owner.get("started")
+            return found is None or (recorded is not None and found != recorded)
         return owner["age"] > self.timeout
 
     def try_claim(self, cell):

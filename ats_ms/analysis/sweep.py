@@ -19,6 +19,8 @@ from ats_ms.analysis import figures, textplot
 from ats_ms.analysis.io import write_rows
 from ats_ms.utils import logs
 
+CELL_NAMES = ("ckpt_dir", "ckpt_name", "log_name")  # where a cell's files are, not how it was trained
+
 
 def cell_name(tp, t, seed):
     return f"sweep-tp{tp:g}-t{t:g}-seed{seed}"
@@ -77,12 +79,11 @@ class SweepWorker:
 
     Args:
         config (RunConfig): the sweep's config (``make_config("sweep", ...)``).
-        emit (callable | None): prints one line (default: print and flush).
+        emit (callable | None): receives each output line (default: the ``ats_ms`` logger).
     """
 
     def __init__(self, config, emit=None):
-        from ats_ms.api import print_lines
-        self.config, self.emit = config, emit or print_lines
+        self.config, self.emit = config, emit or logs.log_line
         self.out_dir = out_dir_of(config)
         self.cells = grid_cells(config.tp_taus, config.t_taus, config.seeds)
         self.base = base_config(config, self.out_dir)
@@ -101,6 +102,19 @@ class SweepWorker:
         k, line = pack_size(student, teacher, c.batch_size, c.device_target, c.device_id, per_seed)
         self.emit(f"[sweep] {line}")
         return k
+
+    def check_trained_cells(self):
+        """Cells of ``out_dir`` already trained (finished or half-done) must have this sweep's settings, else a
+        re-run would mix two grids in one report."""
+        from ats_ms.engine.state import config_changes, saved_config
+        from ats_ms.utils import naming
+        from ats_ms.utils.errors import UserError
+        for cell, config in self.configs.items():
+            stored = saved_config(naming.run_paths(config))
+            changed = config_changes(stored, config, ignore=CELL_NAMES) if stored is not None else []
+            if changed:
+                raise UserError(f"{cell_name(*cell)} in {self.out_dir} was trained with other settings (changed: "
+                                f"{', '.join(changed)}); expected the flags it was trained with, or a new --out_dir")
 
     def _next_pack(self, limit):
         pending = [cell for cell in self.cells if not _finished(self.configs[cell])
@@ -130,6 +144,7 @@ class SweepWorker:
         from ats_ms.api import train_pack
         from ats_ms.data.pipeline import check_labels
         from ats_ms.engine.trainer import load_teacher, open_splits
+        self.check_trained_cells()
         teacher = load_teacher(self.base)  # the teacher checkpoint is read, strictly, before any data or cell
         data = open_splits(self.base)  # once for every pack, and checked before anything is written
         for split in data:
@@ -176,9 +191,8 @@ class SweepWorker:
 def run_sweep(config, emit=None):
     """Everything ``python -m ats_ms sweep`` does for a ``sweep`` RunConfig: train this worker's share of the grid
     (unless ``report_only``), then write and print the report. Returns {cell name: done | failed}."""
-    from ats_ms.api import print_lines
     from ats_ms.utils import device
-    emit = emit or print_lines
+    emit = emit or logs.log_line
     if os.environ.get("MS_ROLE") == "MS_SCHED":
         emit("[sweep] msrun scheduler process: the workers share the grid through claim files; nothing to do here")
         return {}

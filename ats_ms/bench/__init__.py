@@ -8,7 +8,7 @@ import os
 
 
 def run_bench(t_net, s_net, batch_size=128, n_classes=100, steps=10, with_torch=False, fold_bn=True, rounds=3,
-              profile=False, device_target="CPU", device_id=0, threads=0, emit=print, pack=0, num_workers=0,
+              profile=False, device_target="CPU", device_id=0, threads=0, emit=None, pack=0, num_workers=0,
               data_dir=None):
     """All measurements; returns the result dict (rows a-d, packed and pipeline, breakdown, profile, ratios).
 
@@ -18,6 +18,8 @@ def run_bench(t_net, s_net, batch_size=128, n_classes=100, steps=10, with_torch=
     """
     from ats_ms.bench import steps as bench_steps
     from ats_ms.engine.trainer import resident_mb
+    from ats_ms.utils import logs
+    emit = emit or logs.log_line
     result = {"t_net_name": t_net, "net_name": s_net, "batch_size": batch_size, "n_classes": n_classes,
               "steps": steps, "rounds": rounds, "fold_teacher_bn": fold_bn, "cpu_count": os.cpu_count(),
               "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA"), "device_target": device_target}

@@ -30,16 +30,19 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def measure_rounds(timers, rounds, emit=print):
+def measure_rounds(timers, rounds, emit=None):
     """Run every timer once per round for ``rounds`` rounds.
 
     Args:
         timers (dict[str, callable]): name -> timer returning (seconds, images).
+        rounds (int): rounds; emit (callable | None): progress lines (default: the ``ats_ms`` logger).
 
     Returns:
         dict: name -> {"img_per_s": median over rounds, "seconds": median seconds per run, "images": per run,
         "rounds_img_per_s": each round's}.
     """
+    from ats_ms.utils import logs
+    emit = emit or logs.log_line
     samples = {name: [] for name in timers}
     for r in range(rounds):
         emit(f"[bench] round {r + 1}/{rounds}: " + ", ".join(timers))

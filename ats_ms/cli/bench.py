@@ -18,11 +18,12 @@ def _bench(config):
     if config.threads > 0:
         import mindspore as ms
         ms.device_context.cpu.op_tuning.threads_num(config.threads)
+    from ats_ms.api import print_lines
     from ats_ms.bench import run_bench, table_lines
     result = run_bench(config.t_net_name, config.net_name, config.batch_size, config.n_classes, config.steps,
                        config.torch, config.fold_teacher_bn, config.rounds, config.profile, config.device_target,
                        config.device_id, config.threads, pack=config.pack, num_workers=config.num_workers,
-                       data_dir=config.data_dir)
+                       data_dir=config.data_dir, emit=print_lines)
     print("\n".join(table_lines(result)))
     if config.json:
         write_json(config.json, result)

@@ -5,8 +5,8 @@ from ats_ms.cli.common import command_main
 
 
 def _train(config):
-    from ats_ms.api import train
-    train(config)
+    from ats_ms.api import print_lines, train
+    train(config, emit=print_lines)
     return 0
 
 

@@ -5,10 +5,11 @@ from ats_ms.cli.common import command_main
 
 
 def _demo(config):
+    from ats_ms.api import print_lines
     from ats_ms.demo import run_demo
     from ats_ms.utils import device
     device.configure(config.device_target, config.device_id, "graph", 0)
-    run_demo(config)
+    run_demo(config, emit=print_lines)
     return 0
 
 

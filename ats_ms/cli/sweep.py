@@ -1,6 +1,8 @@
 """``python -m ats_ms sweep``: ATS distillation over a tp_tau x t_tau grid (and seeds), packed, resumable, shared.
 
-Every flag of ``distill`` goes to every cell; the teacher comes from the config (``t_ckpt``, else its ``ckpt_dir``).
+The flags of ``distill`` go to every cell, but those the sweep sets per cell (``flags.SWEEP_SETS``: kd_way, the
+temperatures, seed, output names, resume) are skipped in its YAML and refused on its command line, and data-parallel
+flags are refused; the teacher comes from the config (``t_ckpt``, else its ``ckpt_dir``).
 Cells of one seed train ``--pack`` at a time sharing one teacher forward. Under msrun (scripts/run_sweep_gpu.sh,
 run_sweep_ascend.sh) each worker uses its DEVICE_ID and takes cells through claim files. ``--report_only True`` only
 gathers the grid. Exit status 3 when a cell's loss became NaN/inf (recorded in claims/<cell>.failed).
@@ -12,7 +14,8 @@ from ats_ms.cli.common import command_main
 
 def _sweep(config):
     from ats_ms.analysis.sweep import run_sweep
-    status = run_sweep(config)
+    from ats_ms.api import print_lines
+    status = run_sweep(config, emit=print_lines)
     return 3 if "failed" in status.values() else 0
 
 

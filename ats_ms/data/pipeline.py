@@ -131,6 +131,7 @@ def create_dataset(name, data_dir, split, batch_size, n_classes=None, normalize=
     import mindspore.dataset.transforms as T
     import mindspore.dataset.vision as V
 
+    name, split = check_choice("--dataset", name, DATASETS), check_choice("split", split, SPLITS)
     normalize = check_choice("--normalize", normalize, tuple(NORMALIZATIONS))
     batch_size = BATCH_RANGE("--batch_size", batch_size)
     if data is None:

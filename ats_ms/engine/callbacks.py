@@ -15,32 +15,34 @@ class StepMonitor(Callback):
     """Progress lines, the first non-finite step of each run of a pack, and the end of each epoch.
 
     One monitor serves a whole ``Model.train`` call, one epoch (normal mode) or several (dataset sink mode); the
-    epoch it is in comes from MindSpore's callback parameters.
+    run's epoch is ``first_epoch`` plus MindSpore's epoch of the call.
 
     Args:
         steps (int): steps per epoch.
         images_per_step (int): global batch size (for img/s).
         print_every (int): progress line every N steps (0: never).
-        emit (callable): prints one line.
+        emit (callable): receives each output line.
         lrs (ndarray): per-step learning rates of the run (index: epoch * steps + step).
         epoches (int): epochs of the run (for its ETA).
         stop_on_nonfinite (bool): request a stop at the first non-finite loss (one run, ``--on_nan stop``).
         epoch_end (callable | None): ``epoch_end(epoch index, monitor)`` after each epoch; True stops the training.
+        first_epoch (int): 0-based epoch of the run at which this ``Model.train`` call starts (its epoch 1).
     """
 
     def __init__(self, steps, images_per_step, print_every, emit, lrs, epoches, stop_on_nonfinite=False,
-                 epoch_end=None):
+                 epoch_end=None, first_epoch=0):
         super().__init__()
         self.steps, self.images_per_step = steps, images_per_step
         self.print_every, self.emit = print_every, emit
         self.lrs, self.epoches = lrs, epoches
         self.stop_on_nonfinite, self.epoch_end = stop_on_nonfinite, epoch_end
-        self.epoch, self.first_nonfinite = 1, {}
+        self.first_epoch = first_epoch
+        self.epoch, self.first_nonfinite = first_epoch + 1, {}
         self.start = self._tick = time.time()
         self._tick_step = 0
 
     def on_train_epoch_begin(self, run_context):
-        self.epoch = int(run_context.original_args().cur_epoch_num)
+        self.epoch = self.first_epoch + int(run_context.original_args().cur_epoch_num)
         self.first_nonfinite = {}
         self.start = self._tick = time.time()
         self._tick_step = 0

@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 
-from ats_ms.models.checkpoint import STATE_KEY
+from ats_ms.models.checkpoint import STATE_KEY, is_optimizer_entry
 from ats_ms.utils.errors import UserError
 
 # Flags that may change between an interrupted run and its resumption without changing the result.
@@ -22,6 +22,26 @@ def fingerprint(config):
     """Hash of every flag that determines the result (see VOLATILE_KEYS for those that may change)."""
     items = {k: v for k, v in sorted(config.to_dict().items()) if k not in VOLATILE_KEYS}
     return hashlib.sha256(json.dumps(items, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def config_changes(stored, config, ignore=()):
+    """The flags (outside ``VOLATILE_KEYS`` and ``ignore``) whose value in ``config`` differs from ``stored``, the
+    config dict a run saved (its effective YAML, or its resume state)."""
+    current = config.to_dict()
+    return sorted(k for k in set(stored) | set(current) if k not in VOLATILE_KEYS and k not in ignore
+                  and str(current.get(k)) != str(stored.get(k)))
+
+
+def saved_config(paths):
+    """The config a run in ``paths`` (``naming.run_paths``) was trained with: a finished run's effective YAML, else
+    its resume state's; None when it has neither."""
+    from ats_ms.models.checkpoint import read_meta
+    if os.path.isfile(paths["ckpt"]) and os.path.isfile(paths["config"]):
+        import yaml
+        with open(paths["config"], encoding="utf-8") as f:
+            return yaml.safe_load(f) or {}
+    raw = read_meta(paths["resume"], STATE_KEY) if os.path.isfile(paths["resume"]) else None
+    return json.loads(raw).get("config", {}) if raw else None
 
 
 def save_state(path, named_params, optimizer, state, record_meta):
@@ -61,11 +81,10 @@ def read_state(path, config):
         raise UserError(f"--resume: {path} is not a resume checkpoint of ats_ms; expected a *.resume.ckpt file")
     state = json.loads(meta[STATE_KEY])
     if state.get("fingerprint") != fingerprint(config):
-        changed = sorted(k for k, v in state.get("config", {}).items()
-                         if k not in VOLATILE_KEYS and str(getattr(config, k, None)) != str(v))
+        changed = config_changes(state.get("config", {}), config)
         raise UserError(f"--resume: {path} was written by a run with a different configuration (changed: "
                         f"{', '.join(changed) or 'unknown'}); expected the same flags, or a new --ckpt_name")
-    optimizer_state = {k: params.pop(k) for k in list(params) if k.startswith("moments.") or k == "global_step"}
+    optimizer_state = {k: params.pop(k) for k in list(params) if is_optimizer_entry(k)}
     return state, params, optimizer_state
 
 

@@ -130,7 +130,7 @@ class Trainer:
     Args:
         configs (RunConfig | list[RunConfig]): validated classify/distill configs (``ats_ms.make_config``); several
             form one pack and must differ only in ``MEMBER_KEYS``.
-        emit (callable): prints one line (console output).
+        emit (callable): receives each output line (default: the ``ats_ms`` logger).
         labels (list[str] | None): one label per run; given, each run's own lines start with ``[label] ``.
         arrays (tuple | None): ((train images, labels), (test images, labels)) instead of reading the dataset.
         data (tuple | None): (train, test) ``DataSplit`` already opened (a sweep opens them once for all packs).
@@ -139,7 +139,7 @@ class Trainer:
     continue (``ats_ms.train`` turns a failed run into ``NonFiniteLoss``).
     """
 
-    def __init__(self, configs, emit=print, labels=None, arrays=None, data=None):
+    def __init__(self, configs, emit=logs.log_line, labels=None, arrays=None, data=None):
         configs = list(configs) if isinstance(configs, (list, tuple)) else [configs]
         check_pack(configs)
         labels = list(labels) if labels is not None else [None] * len(configs)
@@ -194,6 +194,11 @@ class Trainer:
         self.test_ds = create_dataset(c.dataset, c.data_dir, "test", c.batch_size, n_classes=c.n_classes,
                                       normalize=c.normalize, num_workers=c.num_workers, data=self.test_data)
         self.steps_per_epoch = self._train_ds(0).get_dataset_size()
+        if self.steps_per_epoch == 0:
+            images = len(self.train_data.labels)
+            raise UserError(f"no training step per epoch: {images} training images, batches of {c.batch_size} on "
+                            f"{self.group_size} device(s), --drop_last {c.drop_last}; expected --batch_size at most "
+                            f"{max(images // self.group_size, 1)} (or --drop_last False)")
 
     def _train_ds(self, epoch):
         import mindspore as ms
@@ -354,9 +359,8 @@ class Trainer:
 
         monitor = StepMonitor(self.steps_per_epoch, c.batch_size * self.group_size, c.print_every, self._say,
                               self.lrs, c.epoches, stop_on_nonfinite=c.on_nan == "stop" and len(members) == 1,
-                              epoch_end=epoch_end)
-        self.model.train(last, self._train_ds(first), callbacks=[monitor], dataset_sink_mode=self.sink,
-                         initial_epoch=first)
+                              epoch_end=epoch_end, first_epoch=first)
+        self.model.train(last - first, self._train_ds(first), callbacks=[monitor], dataset_sink_mode=self.sink)
         return reached[0]
 
     def _end_epoch(self, epoch, members, monitor):

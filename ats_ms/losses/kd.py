@@ -17,9 +17,9 @@ class ATSLoss(nn.Cell):
     (Li et al., NeurIPS 2022). The paper's ATS uses tp_tau > t_tau.
 
     Args:
-        tp_tau (float): temperature of the label column (tau_1), finite and > 0.
-        t_tau (float): temperature of the wrong classes (tau_2), finite and > 0.
-        s_tau (float): student temperature, finite and > 0. Default 1.0.
+        tp_tau (float): temperature of the label column (tau_1), in [1e-4, 1e4].
+        t_tau (float): temperature of the wrong classes (tau_2), in [1e-4, 1e4].
+        s_tau (float): student temperature, in [1e-4, 1e4]. Default 1.0.
 
     Inputs:
         - **s_logits** (Tensor) - (N, C) student logits.
@@ -47,7 +47,7 @@ class TSLoss(ATSLoss):
     """Plain temperature-scaling KD term (Hinton et al.): exactly ``ATSLoss(tau, tau, s_tau)``.
 
     Args:
-        tau (float): teacher temperature for every class, finite and > 0.
+        tau (float): teacher temperature for every class, in [1e-4, 1e4].
         s_tau (float): student temperature. Default 1.0.
 
     Inputs/Outputs: as ``ATSLoss``.

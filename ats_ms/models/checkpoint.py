@@ -31,6 +31,11 @@ def _load(path, choice_func=None):
         raise UserError(f"checkpoint {path} cannot be read ({reason}); expected a complete MindSpore .ckpt file")
 
 
+def is_optimizer_entry(name):
+    """Whether entry ``name`` of a resume file is optimizer state (moments, global step), not a network parameter."""
+    return name.startswith("moments.") or name == "global_step"
+
+
 def read_checkpoint(path, with_meta=False, optimizer_state=False):
     """Read a MindSpore checkpoint into {name: Parameter} (metadata left out; with ``with_meta`` also returns
     {key: str} of ``META_KEYS``); missing, truncated or corrupt files raise UserError. The optimizer entries of a
@@ -39,7 +44,7 @@ def read_checkpoint(path, with_meta=False, optimizer_state=False):
     params = _load(path)
     meta = {k: params.pop(k) for k in META_KEYS if k in params}
     if STATE_KEY in meta and not optimizer_state:
-        params = {k: v for k, v in params.items() if not (k.startswith("moments.") or k == "global_step")}
+        params = {k: v for k, v in params.items() if not is_optimizer_entry(k)}
     if not params:
         raise UserError(f"checkpoint {path} holds no parameters; expected a MindSpore .ckpt file of a network")
     return (params, meta) if with_meta else params

@@ -49,7 +49,7 @@ def check_pair(label, value):
         raise UserError(f"{label}={value!r} is invalid; expected tp_tau:t_tau pairs like 4:2,6:3") from None
 
 
-check_pair.expected = "tp_tau:t_tau pairs of temperatures > 0"
+check_pair.expected = "tp_tau:t_tau pairs of temperatures in [1e-4, 1e4]"
 
 
 def range_check(low=None, high=None, low_open=False, high_open=False, integer=False):
@@ -122,12 +122,13 @@ def check_output_dir(flag, folder):
 
 
 def check_output_file(flag, path):
-    """``path`` if it can be written: not a folder, in an existing writable folder."""
+    """``path`` if it can be written: not a folder, in a folder that is writable or can be created."""
     full = os.path.abspath(os.fspath(path))
-    folder = os.path.dirname(full)
     if os.path.isdir(full):
         raise UserError(f"--{flag}={path} is a folder; expected a file path")
-    if not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
-        raise UserError(f"--{flag}={path}: folder {folder} does not exist or is not writable; expected a file in "
-                        f"a writable folder")
+    try:
+        check_output_dir(flag, os.path.dirname(full))
+    except UserError:
+        raise UserError(f"--{flag}={path}: its folder {os.path.dirname(full)} cannot be created or written; "
+                        f"expected a file in a writable folder") from None
     return path

@@ -174,9 +174,9 @@ class ArgumentParser(argparse.ArgumentParser):
 
 def build_parser(prog, flags, description="", group_order=()):
     """argparse parser of ``flags`` in groups titled by their names (``group_order`` first); every flag defaults to
-    SUPPRESS, so only given values appear."""
+    SUPPRESS, so only given values appear; abbreviations are not accepted (``--tp_tau`` is not ``--tp_taus``)."""
     parser = ArgumentParser(prog=prog, description=description, argument_default=argparse.SUPPRESS,
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
+                            formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False)
     order = list(group_order) + sorted({f.group for f in flags.values()} - set(group_order))
     groups = {}
     for name in order:

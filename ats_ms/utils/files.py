@@ -5,12 +5,14 @@ import os
 
 @contextlib.contextmanager
 def atomic_path(path):
-    """Yield a temporary path next to ``path``; on success it is renamed onto ``path``, on error removed.
+    """Yield a temporary path next to ``path`` (its folder is created); on success it is renamed onto ``path``, on
+    error removed.
 
     The temporary name keeps the extension (``.ckpt``, ``.png``), which some writers use to pick the format.
     """
     path = os.fspath(path)
     folder, name = os.path.split(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
     ext = os.path.splitext(name)[1]
     tmp = os.path.join(folder, f".{name}.tmp-{os.getpid()}{ext}")
     try:
@@ -49,14 +51,33 @@ def pid_alive(pid):
     return True
 
 
-def process_started(pid):
-    """Start time (seconds since the epoch) of process ``pid`` on this host, or None when there is none: with the
-    pid it names one process even after the pid is reused (e.g. a restarted container)."""
+def process_identity(pid):
+    """A string naming process ``pid`` of this machine for as long as it lives, or None when there is none.
+
+    On Linux: the boot's id and the process's start in clock ticks since boot (a wall-clock step changes neither, a
+    reused pid gets another start); elsewhere psutil's start time.
+    """
+    if os.path.isdir("/proc/self"):
+        try:
+            with open(f"/proc/{int(pid)}/stat", encoding="utf-8") as f:
+                ticks = f.read().rsplit(")", 1)[1].split()[19]  # field 22, starttime (fields after the name start at 3)
+            with open("/proc/sys/kernel/random/boot_id", encoding="utf-8") as f:
+                return f"{f.read().strip()}:{ticks}"
+        except (OSError, IndexError, ValueError):
+            return None
     import psutil
     try:
-        return psutil.Process(pid).create_time()
+        return f"{psutil.Process(pid).create_time():.3f}"
     except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, ValueError):
         return None
+
+
+def pid_namespace():
+    """This process's pid namespace (processes of another namespace on the same host cannot be seen), or ""."""
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return ""
 
 
 def make_dir(flag, folder):

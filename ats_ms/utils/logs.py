@@ -4,10 +4,19 @@
 - Log block (appended once to {log_dir}/{log_name} at the end): str(args), then
   "[EPOCHS]: 1 2", "[LOSSES]: v v", "[TrACCS]: v v", "[TeACCS]: v v" (floats with 5 decimals), then a blank line.
 Extra information (start-up, progress, summary, notes) goes on separate lines that never start with "[Epoch:".
+Lines go to an ``emit`` callable: the command line prints them; the library's default is the ``ats_ms`` logger.
 In a pack, a run's own lines start with "[<label>] " followed by the same text.
 """
 import argparse
 import json
+import logging
+
+LOGGER = logging.getLogger("ats_ms")
+
+
+def log_line(line):
+    """The library's default output: one line to the ``ats_ms`` logger at INFO (the command line prints instead)."""
+    LOGGER.info(line)
 
 
 def epoch_line(epoch, loss, train_acc, test_acc):
