@@ -111,6 +111,8 @@ CASES = {
     "convert missing net": (["convert", "--src", "x.pth", "--dst", "y.ckpt"], ["--net_name is required"]),
     "unknown command": (["fly"], ["unknown command 'fly'", "expected one of"]),
     "log_name empty": (CLASSIFY + ["--log_name", ""], ["--log_name=''", "not a file name"]),
+    "no step per epoch": (CLASSIFY + ["--batch_size", "16", "--drop_last", "True"],
+                          ["no training step per epoch: 10 training images", "--batch_size at most 10"]),
     "log_name with a folder": (CLASSIFY + ["--log_name", "sub/x.log"], ["--log_name='sub/x.log'", "not a file name"]),
     "batch_size huge": (CLASSIFY + ["--batch_size", "3000000000"], ["--batch_size=3000000000", "2147483647"]),
     "epoches huge": (CLASSIFY + ["--epoches", "10000000000000"], ["--epoches=10000000000000", "100000"]),
