@@ -92,3 +92,4 @@ def digits_teacher(tmp_path_factory):
                                 log_dir=str(folder / "logs"), log_name="teacher.log", **TINY_KW)
     history = ats_ms.train(config, emit=lambda line: None)
     return folder, str(folder / "ckpts" / "digits-ResNet8.ckpt"), history
+

@@ -66,7 +66,7 @@ class Claims:
         local = owner.get("host") == self.host and owner.get("space", self.space) == self.space
         if local and isinstance(owner.get("pid"), int):
             found, recorded = process_identity(owner["pid"]), owner.get("started")
-            return found is None or (recorded is not None and found != recorded)
+            return found is None or (isinstance(recorded, str) and found != recorded)
         return owner["age"] > self.timeout
 
     def try_claim(self, cell):

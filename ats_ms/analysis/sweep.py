@@ -111,7 +111,7 @@ class SweepWorker:
         from ats_ms.utils.errors import UserError
         for cell, config in self.configs.items():
             stored = saved_config(naming.run_paths(config))
-            changed = config_changes(stored, config, ignore=CELL_NAMES) if stored is not None else []
+            changed = config_changes(stored, config, CELL_NAMES, stored_keys_only=True) if stored is not None else []
             if changed:
                 raise UserError(f"{cell_name(*cell)} in {self.out_dir} was trained with other settings (changed: "
                                 f"{', '.join(changed)}); expected the flags it was trained with, or a new --out_dir")

@@ -24,12 +24,23 @@ def fingerprint(config):
     return hashlib.sha256(json.dumps(items, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def config_changes(stored, config, ignore=()):
-    """The flags (outside ``VOLATILE_KEYS`` and ``ignore``) whose value in ``config`` differs from ``stored``, the
-    config dict a run saved (its effective YAML, or its resume state)."""
+PATH_KEYS = ("t_ckpt",)  # compared as the files they name (./ckpts/t.ckpt is ckpts/t.ckpt)
+
+
+def config_changes(stored, config, ignore=(), stored_keys_only=False):
+    """The flags (outside ``VOLATILE_KEYS`` and ``ignore``; with ``stored_keys_only`` also those ``stored`` lacks,
+    i.e. flags added since) whose value in ``config`` differs from ``stored``, the config dict a run saved (its
+    effective YAML, or its resume state)."""
     current = config.to_dict()
-    return sorted(k for k in set(stored) | set(current) if k not in VOLATILE_KEYS and k not in ignore
-                  and str(current.get(k)) != str(stored.get(k)))
+
+    def same(key):
+        a, b = current.get(key), stored.get(key)
+        if key in PATH_KEYS and a and b:
+            return os.path.realpath(a) == os.path.realpath(b)
+        return str(a) == str(b)
+
+    keys = set(stored) if stored_keys_only else set(stored) | set(current)
+    return sorted(k for k in keys if k not in VOLATILE_KEYS and k not in ignore and not same(k))
 
 
 def saved_config(paths):

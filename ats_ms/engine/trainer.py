@@ -198,7 +198,7 @@ class Trainer:
             images = len(self.train_data.labels)
             raise UserError(f"no training step per epoch: {images} training images, batches of {c.batch_size} on "
                             f"{self.group_size} device(s), --drop_last {c.drop_last}; expected --batch_size at most "
-                            f"{max(images // self.group_size, 1)} (or --drop_last False)")
+                            f"{max(-(-images // self.group_size), 1)} (or --drop_last False)")
 
     def _train_ds(self, epoch):
         import mindspore as ms

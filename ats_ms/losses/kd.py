@@ -30,7 +30,7 @@ class ATSLoss(nn.Cell):
         Tensor, scalar float32.
 
     Raises:
-        ValueError: a temperature is <= 0, NaN, inf or not a number.
+        ValueError: a temperature outside [1e-4, 1e4], NaN, inf or not a number.
     """
 
     def __init__(self, tp_tau, t_tau, s_tau=1.0):
