@@ -8,6 +8,7 @@ progress. Workers (one per device, several machines sharing the folder) divide t
 (``ats_ms.analysis.claims``). Results: last- and best-epoch test accuracy per cell, mean and sample standard deviation
 over the seeds, the best cell, the best TS (diagonal) cell and their difference, as text, CSV/JSON and a heatmap.
 """
+import argparse
 import itertools
 import json
 import os
@@ -26,10 +27,18 @@ def cell_name(tp, t, seed):
     return f"sweep-tp{tp:g}-t{t:g}-seed{seed}"
 
 
+def cell_dirs(out_dir):
+    """The checkpoint and log folders of the cells of sweep folder ``out_dir``."""
+    return {"ckpt_dir": os.path.join(out_dir, "ckpts"), "log_dir": os.path.join(out_dir, "logs")}
+
+
 def cell_files(out_dir, name):
-    """The final checkpoint and the metrics file of cell ``name`` in sweep folder ``out_dir``."""
-    return {"ckpt": os.path.join(out_dir, "ckpts", f"{name}.ckpt"),
-            "metrics": os.path.join(out_dir, "logs", f"{name}.metrics.jsonl")}
+    """The final checkpoint and the metrics file of cell ``name`` in sweep folder ``out_dir`` (``naming.run_paths``
+    of the cell)."""
+    from ats_ms.utils import naming
+    paths = naming.run_paths(argparse.Namespace(**cell_dirs(out_dir), ckpt_name=f"{name}.ckpt",
+                                                log_name=f"{name}.log"))
+    return {"ckpt": paths["ckpt"], "metrics": paths["metrics"]}
 
 
 def grid_cells(tp_taus, t_taus, seeds):
@@ -51,8 +60,7 @@ def base_config(config, out_dir):
     from ats_ms.api import make_config
     from ats_ms.flags import COMMANDS
     values = {k: v for k, v in config.to_dict().items() if k in COMMANDS["distill"].flags and k != "config"}
-    values.update(kd_way="ATS", t_ckpt=config.t_ckpt, ckpt_dir=os.path.join(out_dir, "ckpts"),
-                  log_dir=os.path.join(out_dir, "logs"), resume=True, overwrite=False)
+    values.update(kd_way="ATS", t_ckpt=config.t_ckpt, **cell_dirs(out_dir), resume=True, overwrite=False)
     return make_config("distill", **values)
 
 
@@ -200,7 +208,7 @@ def run_sweep(config, emit=None):
     from ats_ms.utils.files import make_dir
     out_dir = out_dir_of(config)
     status = {}
-    if config.report_only and not os.path.isdir(os.path.join(out_dir, "logs")):
+    if config.report_only and not os.path.isdir(cell_dirs(out_dir)["log_dir"]):
         raise UserError(f"--report_only: {out_dir} holds no sweep (no logs folder); expected the --out_dir of a "
                         f"sweep (default outputs/sweep/<name of its --config>)")
     if not config.report_only:

@@ -38,6 +38,7 @@ class StepMonitor(Callback):
         self.stop_on_nonfinite, self.epoch_end = stop_on_nonfinite, epoch_end
         self.first_epoch = first_epoch
         self.epoch, self.first_nonfinite = first_epoch + 1, {}
+        self.epochs_done = first_epoch  # the run's epochs finished when this call ends
         self.start = self._tick = time.time()
         self._tick_step = 0
 
@@ -68,5 +69,6 @@ class StepMonitor(Callback):
             self._tick, self._tick_step = now, step
 
     def on_train_epoch_end(self, run_context):
+        self.epochs_done = self.epoch
         if self.epoch_end is not None and self.epoch_end(self.epoch - 1, self):
             run_context.request_stop()

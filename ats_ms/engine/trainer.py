@@ -351,17 +351,12 @@ class Trainer:
         from ats_ms.engine.callbacks import StepMonitor
         c = self.config
         last = c.epoches if self.sink else first + 1
-        reached = [first]
-
-        def epoch_end(epoch, monitor):
-            reached[0] = epoch + 1
-            return self._end_epoch(epoch, members, monitor)
-
         monitor = StepMonitor(self.steps_per_epoch, c.batch_size * self.group_size, c.print_every, self._say,
                               self.lrs, c.epoches, stop_on_nonfinite=c.on_nan == "stop" and len(members) == 1,
-                              epoch_end=epoch_end, first_epoch=first)
+                              epoch_end=lambda epoch, monitor: self._end_epoch(epoch, members, monitor),
+                              first_epoch=first)
         self.model.train(last - first, self._train_ds(first), callbacks=[monitor], dataset_sink_mode=self.sink)
-        return reached[0]
+        return monitor.epochs_done
 
     def _end_epoch(self, epoch, members, monitor):
         """After epoch ``epoch`` (0-based): fail runs with non-finite losses, evaluate, log, save. Returns True when

@@ -34,21 +34,10 @@ def remove_stale_temporaries(path):
         if not entry.startswith(prefix):
             continue
         pid = entry[len(prefix):].split(".", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and process_identity(int(pid)) is None:
             os.remove(os.path.join(folder, entry))
             removed += 1
     return removed
-
-
-def pid_alive(pid):
-    """Whether a process ``pid`` exists on this host."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def process_identity(pid):
