@@ -14,8 +14,8 @@ import argparse
 import os
 
 from ats_ms.data.pipeline import N_CLASSES
-from ats_ms.engine.trainer import TRAIN_COMMANDS
-from ats_ms.flags import COMMANDS, flags_of, yaml_ignored
+from ats_ms.flags import COMMANDS, FLAGS, flags_of, keys_where, parse_grid, yaml_ignored
+from ats_ms.losses import registry
 from ats_ms.utils import logs, naming
 from ats_ms.utils.config import new_config, resolve
 from ats_ms.utils.errors import UserError
@@ -41,39 +41,52 @@ def make_config(command, config_file=None, **overrides):
     if given is not None and config_file is not None and os.fspath(given) != os.fspath(config_file):
         raise UserError(f"two YAML files given ({config_file} and config={given}); expected one")
     config_file = config_file if config_file is not None else given
+    spec = COMMANDS[command]
     values, sources = resolve(flags_of(command), config_file, overrides, ignored=yaml_ignored(command))
     _FINISH.get(command, lambda values, sources: None)(values, sources)
-    if command in TRAIN_COMMANDS:
+    if spec.trains:
         _finish_names(command, values)
-    _check_outputs(values)
-    return new_config(command, values, sources, _remake)
+    _check_outputs(command, values)
+    needs_teacher = any(registry.get(kd_way).needs_teacher for kd_way in _methods_of(command, values))
+    return new_config(command, values, sources, _remake, trains=spec.trains, needs_teacher=needs_teacher)
 
 
-OUTPUT_DIRS, OUTPUT_FILES = ("out_dir",), ("json", "dst")
+def grid_groups(values):
+    """The cell groups of a sweep's flag values: [(kd_way, {hyper-parameter: tuple of values})], from ``--grid``,
+    else the classic ATS grid ``--tp_taus`` x ``--t_taus``."""
+    if values.get("grid"):
+        return [parse_grid("--grid", text) for text in values["grid"]]
+    return [("ATS", {"tp_tau": tuple(values["tp_taus"]), "t_tau": tuple(values["t_taus"])})]
 
 
-def _check_outputs(values):
-    """Output folders and files that cannot be written are refused before anything runs (the folders of a
-    training's checkpoints and logs are checked with its files, ``trainer.check_outputs``)."""
+def _methods_of(command, values):
+    if "kd_way" in values:
+        return [values["kd_way"]]
+    if command == "sweep" and not values.get("report_only"):
+        return [kd_way for kd_way, _ in grid_groups(values)]
+    return []
+
+
+def _check_outputs(command, values):
+    """Output folders and files that cannot be written or named are refused before anything runs (the folders of
+    a training's checkpoints and logs are checked with its files, ``outputs.check_outputs``)."""
     from ats_ms.utils.checks import check_output_dir, check_output_file
-    for flag in OUTPUT_DIRS:
-        if values.get(flag):
-            check_output_dir(flag, values[flag])
-    for flag in OUTPUT_FILES:
-        if values.get(flag):
-            check_output_file(flag, values[flag])
-
-
-# Flags that choose the checkpoint whose record was adopted: changing one drops the adopted values.
-RECORD_INPUTS = {"distill": {"t_ckpt", "ckpt_dir", "dataset", "t_net_name"},
-                 "sweep": {"t_ckpt", "ckpt_dir", "dataset", "t_net_name"},
-                 "eval": {"ckpt", "ckpt_dir", "ckpt_name"}, "export": {"ckpt", "ckpt_dir", "ckpt_name"}}
+    checks = {"dir": check_output_dir, "file": check_output_file}
+    for flag in keys_where("output", command):
+        if values.get(flag) and FLAGS[flag].output in checks:
+            checks[FLAGS[flag].output](flag, values[flag])
 
 
 def _remake(config, changes):
-    reread = RECORD_INPUTS.get(config.command, set()) & set(changes)
+    chooser = COMMANDS[config.command].record
+    reread = chooser and any(chooser in FLAGS[k].chooses for k in changes if k in FLAGS)
     keep = ("yaml", "given") if reread else ("yaml", "given", "record")
     overrides = {k: v for k, v in config.to_dict().items() if config.sources[k] in keep and k != "config"}
+    if "kd_way" in changes:  # the old method's hyper-parameters do not carry over to another method
+        own = registry.get(changes["kd_way"]).hyper_names
+        for name in registry.hyper_parameters():
+            if name not in own and name not in changes:
+                overrides.pop(name, None)
     overrides.update(changes)
     return make_config(config.command, **overrides) if "config" in changes else \
         make_config(config.command, config.to_dict().get("config"), **overrides)
@@ -115,15 +128,15 @@ def _finish_training(values, sources):
 
 def _finish_distill(values, sources):
     _finish_training(values, sources)
-    if values["kd_way"] == "TS":
-        if sources["tp_tau"] != "default" and values["tp_tau"] != values["t_tau"]:
-            raise UserError(f"--kd_way TS uses one temperature, --t_tau ({values['t_tau']}), but --tp_tau is "
-                            f"{values['tp_tau']}; expected equal values, or --kd_way ATS")
-        values["tp_tau"] = values["t_tau"]
-    if values["kd_way"] != "none":
-        adopt_teacher_record(values, sources)
-        _check_style(values, "t_net_name", "t_net_style")
+    registry.resolve_method(values, sources)
+    if registry.get(values["kd_way"]).needs_teacher:
+        _finish_teacher(values, sources)
     _fill_classes(values)
+
+
+def _finish_teacher(values, sources):
+    adopt_teacher_record(values, sources)
+    _check_style(values, "t_net_name", "t_net_style")
 
 
 def adopt_teacher_record(values, sources):
@@ -141,11 +154,15 @@ def adopt_teacher_record(values, sources):
 
 def _finish_names(command, values):
     values["ckpt_name"] = values["ckpt_name"] or naming.default_ckpt_name(argparse.Namespace(**values), command)
-    for flag, folder in (("ckpt_name", "ckpt_dir"), ("log_name", "log_dir")):
+    from ats_ms.utils.checks import check_names_fit
+    paths = naming.run_paths(argparse.Namespace(**values))
+    for flag, folder, kinds in (("ckpt_name", "ckpt_dir", ("ckpt", "best", "resume", "metrics", "config")),
+                                ("log_name", "log_dir", ("log",))):
         name = values[flag]
         if not name or os.path.basename(name) != name or name in (".", ".."):
             raise UserError(f"--{flag}={name!r} is not a file name; expected a name without a folder (the folder "
                             f"is --{folder})")
+        check_names_fit(flag, name, values[folder], [os.path.basename(paths[k]) for k in kinds])
 
 
 def _finish_checkpoint_reader(values, sources):
@@ -178,12 +195,21 @@ def _finish_sweep(values, sources):
                             f"scripts/run_sweep_gpu.sh CONFIG NUM_DEVICES)")
     if os.environ.get("MS_ROLE") == "MS_WORKER":
         _msrun_device(values, sources)
+    if values["grid"] and any(sources[k] != "default" for k in ("tp_taus", "t_taus")):
+        raise UserError("--grid and --tp_taus/--t_taus both give the cells; expected --grid groups only (the classic "
+                        "grid is --grid 'kd_way=ATS tp_tau=... t_tau=...'), or --tp_taus/--t_taus alone")
+    groups = grid_groups(values)
+    per_cell = sorted({name for _, group in groups for name in group if sources.get(name) == "given"})
+    if per_cell:
+        raise UserError(f"{', '.join('--' + n for n in per_cell)} given, but the grid sets it per cell; expected its "
+                        f"values in the grid only")
     if values["report_only"]:  # gathering the table needs no teacher
         _fill_classes(values)
         return
-    cell = dict(values, kd_way="ATS")  # every cell is an ATS run; the diagonal tp_tau == t_tau is TS
-    _finish_distill(cell, sources)
-    values.update({k: cell[k] for k in values})
+    _finish_training(values, sources)
+    if any(registry.get(kd_way).needs_teacher for kd_way, _ in groups):
+        _finish_teacher(values, sources)
+    _fill_classes(values)
 
 
 def _finish_export(values, sources):
@@ -241,10 +267,11 @@ def train(config, emit=logs.log_line, arrays=None):
     Raises:
         UserError: bad input (nothing is written); NonFiniteLoss (a UserError): the loss became NaN/inf.
     """
-    from ats_ms.engine.trainer import NonFiniteLoss, check_pack
-    check_pack([config])
+    from ats_ms.engine.pack import check_pack
+    from ats_ms.engine.trainer import NonFiniteLoss
+    pack = check_pack([config])
     trainer_cls = _prepare_device(config)
-    member = trainer_cls([config], emit=emit, arrays=arrays).prepare().run()[0]
+    member = trainer_cls(pack, emit=emit, arrays=arrays).prepare().run()[0]
     if member.status == "failed":
         raise NonFiniteLoss(member.error)
     return member.history
@@ -253,8 +280,8 @@ def train(config, emit=logs.log_line, arrays=None):
 def train_pack(configs, emit=logs.log_line, labels=None, arrays=None, data=None):
     """Train several distillations from one teacher as one pack: one teacher forward per batch for all students.
 
-    The configs may differ only in kd_way, tp_tau, t_tau, s_tau, lamb and their output names (teacher, data,
-    student network and recipe are shared); each run ends with the parameters and metrics it would have alone
+    The configs may differ only in their method (kd_way), its hyper-parameters and their output names (teacher,
+    data, student network and recipe are shared); each run ends with the parameters and metrics it would have alone
     (in dataset sink mode: unless another run of the pack failed, docs/troubleshooting.md).
 
     Args:
@@ -267,9 +294,8 @@ def train_pack(configs, emit=logs.log_line, labels=None, arrays=None, data=None)
         list[dict]: per run ``config``, ``history``, ``status`` (``done``, or ``failed`` when its loss became
         NaN/inf: the others go on) and ``error``.
     """
-    from ats_ms.engine.trainer import check_pack
-    configs = list(configs)
-    check_pack(configs)
-    trainer_cls = _prepare_device(configs[0])
-    members = trainer_cls(configs, emit=emit, labels=labels, arrays=arrays, data=data).prepare().run()
+    from ats_ms.engine.pack import check_pack
+    pack = check_pack(list(configs))
+    trainer_cls = _prepare_device(pack[0])
+    members = trainer_cls(pack, emit=emit, labels=labels, arrays=arrays, data=data).prepare().run()
     return [{"config": m.config, "history": m.history, "status": m.status, "error": m.error} for m in members]

@@ -13,21 +13,14 @@ import time
 import numpy as np
 
 from ats_ms.analysis import temperature
+from ats_ms.data.plans import PLANS
 from ats_ms.utils import logs
 from ats_ms.utils.errors import UserError
 from ats_ms.utils.files import write_json
 
-PLANS = {
-    "digits": {"dataset": "digits", "n_classes": 10, "small": "ResNet14", "large": "ResNet32", "student": "ResNet8",
-               "teacher_epochs": 5, "student_epochs": 6, "batch_size": 64, "lr": 0.05, "max_train": 0,
-               "max_test": 0},
-    "cifar100": {"dataset": "cifar100", "n_classes": 100, "small": "ResNet14", "large": "ResNet32",
-                 "student": "ResNet8", "teacher_epochs": 4, "student_epochs": 3, "batch_size": 128, "lr": 0.05,
-                 "max_train": 5000, "max_test": 1000},
-}
 TS_TAU, ATS_TP, ATS_T, LAMB = 4.0, 4.0, 2.0, 0.5
-KD_RUNS = {"none": {"kd_way": "none"}, "TS": {"kd_way": "TS", "t_tau": TS_TAU, "tp_tau": TS_TAU},
-           "ATS": {"kd_way": "ATS", "tp_tau": ATS_TP, "t_tau": ATS_T}}
+KD_RUNS = {"none": {"kd_way": "none"}, "TS": {"kd_way": "TS", "t_tau": TS_TAU, "lamb": LAMB},
+           "ATS": {"kd_way": "ATS", "tp_tau": ATS_TP, "t_tau": ATS_T, "lamb": LAMB}}
 
 
 def choose_plan(data_dir):
@@ -90,7 +83,7 @@ def run_demo(config, emit=None):
             emit(f"[demo] seed {seed}: student {plan['student']} {', '.join(runs)} from {teacher} as one pack, "
                  f"{plan['student_epochs']} epochs")
             configs = [make_config("distill", net_name=plan["student"], t_net_name=teacher,
-                                   t_ckpt=teachers[teacher]["ckpt"], epoches=plan["student_epochs"], lamb=LAMB,
+                                   t_ckpt=teachers[teacher]["ckpt"], epoches=plan["student_epochs"],
                                    seed=seed, log_name="students.log", **KD_RUNS[run], **common,
                                    ckpt_name=f"{plan['dataset']}-{teacher if run != 'none' else 'none'}-"
                                              f"{plan['student']}-{run}-seed{seed}.ckpt")

@@ -8,11 +8,11 @@ ats_ms.flags`` prints docs/flags.md.
 from dataclasses import dataclass, field, replace
 
 from ats_ms.data.pipeline import DATASETS, NORMALIZATIONS, SPLITS
-from ats_ms.demo import PLANS
+from ats_ms.data.plans import PLANS
 from ats_ms.engine.evaluation import EXPORT_FORMATS
 from ats_ms.engine.lr import LR_SCALES, SCHEDULES
 from ats_ms.engine.trainer import AMP_LEVELS, ON_NAN
-from ats_ms.losses import KD_WAYS
+from ats_ms.losses import registry
 from ats_ms.models.init import STUDENT_INITS
 from ats_ms.models.registry import NET_STYLES, check_net_name
 from ats_ms.utils.checks import (
@@ -26,11 +26,11 @@ from ats_ms.utils.checks import (
     SEED_RANGE,
     check_pair,
     check_temperature,
-    check_unit_interval,
     range_check,
 )
-from ats_ms.utils.config import Flag, format_value
+from ats_ms.utils.config import Flag, coerce, format_value
 from ats_ms.utils.device import DEVICES, MODES
+from ats_ms.utils.errors import UserError
 from ats_ms.verify.losses import TOLERANCES
 
 MOMENTUM_RANGE = range_check(0, 1, high_open=True)
@@ -40,24 +40,110 @@ def _flags(*rows):
     return {row.name: row for row in rows}
 
 
-def F(name, type_, default, help_, group, choices=(), check=None, many=""):  # noqa: N802 (table row)
-    return Flag(name, type_, default, help_, group, tuple(choices), check, many)
+def F(name, type_, default, help_, group, choices=(), check=None, many="", **facts):  # noqa: N802 (table row)
+    return Flag(name, type_, default, help_, group, tuple(choices), check, many, **facts)
+
+
+def _method_rows():
+    """kd_way and one row per hyper-parameter of the registered methods (default: the method's)."""
+    methods = registry.methods()
+    rows = [F("kd_way", str, "ATS", "distillation method: " + "; ".join(f"{m.name}: {m.summary}" for m in methods),
+              "distillation", registry.names(), per_student=True)]
+    for h in registry.hyper_parameters().values():
+        defaults = ", ".join(f"{m.name} {format_value(m.defaults()[h.name])}" for m in methods
+                             if h.name in m.hyper_names)
+        rows.append(F(h.name, h.type, None, h.help, "distillation", check=h.check, per_student=True,
+                      default_help=f"the method's ({defaults})"))
+    return rows
+
+
+def hyper_flag(name, many=""):
+    """The flag row of hyper-parameter ``name`` (``many="unique"``: a list of its values, as in ``--grid``)."""
+    return replace(FLAGS[name], many=many)
+
+
+GRID_EXAMPLE = "'kd_way=ATS tp_tau=3,4 t_tau=2'"
+
+
+def _grid_items(label, value):
+    if isinstance(value, dict):
+        return [(str(k), v) for k, v in value.items()]
+    items = []
+    for word in str(value).split():
+        key, sep, text = word.partition("=")
+        if not sep or not key or not text:
+            raise UserError(f"{label}={value!r}: {word!r} is not key=values; expected e.g. {GRID_EXAMPLE}")
+        items.append((key, text))
+    return items
+
+
+def parse_grid(label, value):
+    """One ``--grid`` group (text ``kd_way=M key=v,v ...`` or a YAML mapping) as (method name, {hyper-parameter:
+    tuple of checked values}) in the method's order; UserError for anything else."""
+    items = _grid_items(label, value)
+    keys = [k for k, _ in items]
+    if len(set(keys)) != len(keys):
+        raise UserError(f"{label}={value!r} names a key twice; expected each key once")
+    given = dict(items)
+    if "kd_way" not in given:
+        raise UserError(f"{label}={value!r} names no method; expected kd_way=METHOD and value lists, e.g. "
+                        f"{GRID_EXAMPLE}")
+    method = registry.get(given.pop("kd_way"), f"{label}: kd_way")
+    unknown = sorted(set(given) - set(method.hyper_names))
+    if unknown:
+        own = ", ".join(method.hyper_names) or "none"
+        raise UserError(f"{label}={value!r}: {', '.join(unknown)} not a hyper-parameter of kd_way {method.name}; "
+                        f"expected some of: {own}")
+    return method.name, {name: coerce(hyper_flag(name, "unique"), given[name], label)
+                         for name in method.hyper_names if name in given}
+
+
+def grid_text(kd_way, values):
+    """The canonical text of a grid group (what a config holds and its effective YAML repeats)."""
+    return " ".join([f"kd_way={kd_way}"] + [f"{k}={format_value(v)}" for k, v in values.items()])
+
+
+def check_grid(label, value):
+    """A ``--grid`` group, checked, as its canonical text."""
+    return grid_text(*parse_grid(label, value))
+
+
+check_grid.expected = f"kd_way=METHOD and value lists, e.g. {GRID_EXAMPLE}"
+
+
+def check_heatmap(label, value):
+    """``METHOD:AXIS,AXIS`` with two different hyper-parameters of a registered method, canonical."""
+    kd_way, sep, axes = str(value).partition(":")
+    axes = [a.strip() for a in axes.split(",") if a.strip()]
+    if not sep or len(axes) != 2 or axes[0] == axes[1]:
+        raise UserError(f"{label}={value!r} is invalid; expected METHOD:AXIS,AXIS, e.g. ATS:tp_tau,t_tau")
+    method = registry.get(kd_way.strip(), f"{label}: METHOD")
+    unknown = [a for a in axes if a not in method.hyper_names]
+    if unknown:
+        raise UserError(f"{label}={value!r}: {', '.join(unknown)} not a hyper-parameter of kd_way {method.name}; "
+                        f"expected two of: {', '.join(method.hyper_names) or 'none'}")
+    return f"{method.name}:{axes[0]},{axes[1]}"
+
+
+check_heatmap.expected = "METHOD:AXIS,AXIS, e.g. ATS:tp_tau,t_tau"
 
 
 FLAGS = _flags(
-    F("config", str, None, "YAML file whose keys are flags (command-line flags override it)", "general"),
+    F("config", str, None, "YAML file whose keys are flags (command-line flags override it)", "general",
+      volatile=True, per_student=True),
     # device
     F("device_target", str, "CPU", "device", "device", DEVICES),
     F("device_id", int, 0, "device index (under msrun: the worker's DEVICE_ID unless given)", "device",
-      check=NON_NEGATIVE_INT),
-    F("mode", str, "graph", "execution mode", "device", MODES),
-    F("seed", int, 0, "seed for initialisation, data order and augmentation", "device", check=SEED_RANGE),
+      check=NON_NEGATIVE_INT, volatile=True),
+    F("mode", str, "graph", "execution mode", "device", MODES, volatile=True),
+    F("seed", int, 0, "seed for initialisation, data order and augmentation", "device", check=SEED_RANGE,
+      per_cell=True),
     F("dataset_sink_mode", bool, None, "feed the device through a data sink (none: True on GPU/Ascend, False on "
                                        "CPU); the non-finite check then runs once per epoch", "device"),
     # data
-    F("dataset", str, "cifar100", "dataset", "data", DATASETS),
-    F("data_dir", str, "./data/", "folder holding the CIFAR layout folder", "data"),
-    F("download", bool, True, "download CIFAR when missing", "data"),
+    F("dataset", str, "cifar100", "dataset", "data", DATASETS, chooses=("teacher",)),
+    F("data_dir", str, "./data/", "folder holding the CIFAR layout folder", "data", volatile=True),
+    F("download", bool, True, "download CIFAR when missing", "data", volatile=True),
     F("n_classes", int, None, "number of classes (none: the checkpoint's record, else the dataset's: cifar100 100, "
                               "cifar10 and digits 10)", "data", check=CLASS_RANGE),
     F("batch_size", int, 128, "batch size (per device with --distribute)", "data", check=BATCH_RANGE),
@@ -67,7 +153,7 @@ FLAGS = _flags(
     F("drop_last", bool, None, "drop the last partial training batch (none: True with --net_style demo, as the "
                                "demo's loader; False otherwise, as the official PyTorch code)", "data"),
     F("num_workers", int, 0, "data pipeline workers (0: one per CPU core, at most 8)", "data",
-      check=NON_NEGATIVE_INT),
+      check=NON_NEGATIVE_INT, volatile=True),
     F("max_train", int, 0, "use only the first N training images (0: all)", "data", check=NON_NEGATIVE_INT),
     F("max_test", int, 0, "use only the first N test images (0: all)", "data", check=NON_NEGATIVE_INT),
     F("split", str, "train", "split whose images are analysed", "data", SPLITS),
@@ -91,7 +177,8 @@ FLAGS = _flags(
     F("lr_schedule", str, "demo", "paper (official PyTorch per-epoch) or demo (per-step warm-up + poly)", "training",
       SCHEDULES),
     F("amp_level", str, "O0", "mixed precision level", "training", AMP_LEVELS),
-    F("resume", bool, False, "continue an interrupted run from its resume checkpoint", "training"),
+    F("resume", bool, False, "continue an interrupted run from its resume checkpoint", "training", volatile=True,
+      per_student=True, per_cell=True),
     F("on_nan", str, "stop", "non-finite loss: stop the run, or skip the batch (the schedule still advances)",
       "training", ON_NAN),
     F("distribute", bool, False, "data-parallel training under msrun", "training"),
@@ -102,35 +189,37 @@ FLAGS = _flags(
     F("t_net", str, "ResNet", "teacher family (demo flag)", "distillation"),
     F("t_n_layer", int, 14, "teacher depth (demo flag)", "distillation", check=POSITIVE_INT),
     F("t_net_name", str, "ResNet14", "teacher network (taken from the teacher checkpoint's record when not given)",
-      "distillation", check=check_net_name),
+      "distillation", check=check_net_name, chooses=("teacher",)),
     F("t_net_style", str, "paper", "teacher network style (taken from the record when not given)", "distillation",
       NET_STYLES),
-    F("t_ckpt", str, None, "teacher checkpoint (default: {ckpt_dir}/{dataset}-{t_net_name}.ckpt)", "distillation"),
-    F("kd_way", str, "ATS", "ATS, TS (one temperature, --t_tau) or none (plain CE)", "distillation", KD_WAYS),
-    F("s_tau", float, 1.0, "student temperature", "distillation", check=check_temperature),
-    F("t_tau", float, 3.0, "teacher temperature of the wrong classes (TS: of every class)", "distillation",
-      check=check_temperature),
-    F("tp_tau", float, 4.0, "teacher temperature of the correct class (ATS)", "distillation",
-      check=check_temperature),
-    F("lamb", float, 0.5, "weight of the KD term", "distillation", check=check_unit_interval),
+    F("t_ckpt", str, None, "teacher checkpoint (default: {ckpt_dir}/{dataset}-{t_net_name}.ckpt)", "distillation",
+      path=True, chooses=("teacher",)),
+    *_method_rows(),
     F("fold_teacher_bn", bool, True, "fold the frozen teacher's BatchNorms into its convolutions (same logits up "
                                      "to float rounding, faster)", "distillation"),
     # outputs
-    F("log_dir", str, "./logs/", "folder of the log, metrics and effective config", "outputs"),
-    F("log_name", str, "classify.log", "log file the demo's block is appended to", "outputs"),
-    F("ckpt_dir", str, "./ckpts/", "checkpoint folder", "outputs"),
+    F("log_dir", str, "./logs/", "folder of the log, metrics and effective config", "outputs", volatile=True,
+      per_cell=True),
+    F("log_name", str, "classify.log", "log file the demo's block is appended to", "outputs", per_student=True,
+      location=True, per_cell=True, output="name"),
+    F("ckpt_dir", str, "./ckpts/", "checkpoint folder", "outputs", location=True,
+      chooses=("teacher", "checkpoint")),
     F("ckpt_name", str, None, "checkpoint file name (default: {dataset}-{net_name}.ckpt; distill: "
-                              "{dataset}-{t_net_name}-{net_name}-{kd_way}.ckpt)", "outputs"),
-    F("overwrite", bool, False, "allow replacing an existing checkpoint or starting over a half-done run", "outputs"),
-    F("print_every", int, 50, "progress line every N steps (0: never)", "outputs", check=NON_NEGATIVE_INT),
-    F("json", str, None, "also write the result as JSON to this file", "outputs"),
-    F("out_dir", str, None, "output folder", "outputs"),
+                              "{dataset}-{t_net_name}-{net_name}-{kd_way}.ckpt)", "outputs", per_student=True,
+      location=True, per_cell=True, output="name", chooses=("checkpoint",)),
+    F("overwrite", bool, False, "allow replacing an existing checkpoint or starting over a half-done run", "outputs",
+      volatile=True, per_student=True, per_cell=True),
+    F("print_every", int, 50, "progress line every N steps (0: never)", "outputs", check=NON_NEGATIVE_INT,
+      volatile=True),
+    F("json", str, None, "also write the result as JSON to this file", "outputs", output="file"),
+    F("out_dir", str, None, "output folder", "outputs", output="dir"),
     # eval / export / convert
-    F("ckpt", str, None, "checkpoint path (overrides --ckpt_dir/--ckpt_name)", "networks"),
+    F("ckpt", str, None, "checkpoint path (overrides --ckpt_dir/--ckpt_name)", "networks", chooses=("checkpoint",)),
     F("device", str, None, "the demo's spelling of --device_target", "device", DEVICES),
     F("file_format", str, "MINDIR", "MINDIR, or AIR on Ascend", "outputs", EXPORT_FORMATS),
     F("src", str, None, "PyTorch .pth state_dict to convert", "networks"),
-    F("dst", str, None, "MindSpore .ckpt file to write (never overwritten unless --overwrite)", "outputs"),
+    F("dst", str, None, "MindSpore .ckpt file to write (never overwritten unless --overwrite)", "outputs",
+      output="file"),
     # analyze
     F("taus", float, None, "TS temperatures (default: the paper's 0.05 ... 10.0)", "analysis",
       check=check_temperature, many="unique"),
@@ -141,9 +230,15 @@ FLAGS = _flags(
                                  "student)", "analysis"),
     F("max_images", int, 0, "use only the first N images (0: all)", "analysis", check=NON_NEGATIVE_INT),
     # sweep
-    F("tp_taus", float, (1.0, 2.0, 3.0, 4.0, 5.0, 6.0), "correct-class temperatures of the grid", "sweep",
+    F("grid", str, None, f"a group of cells: kd_way=METHOD and a comma-separated value list per hyper-parameter, "
+                         f"one cell per combination, e.g. {GRID_EXAMPLE}; repeat for more groups (YAML: grid: a list "
+                         f"of mappings). Without it: the classic ATS grid --tp_taus x --t_taus", "sweep",
+      check=check_grid, many="repeat", mapping=True),
+    F("heatmap", str, None, "the two numeric axes of a method's report heatmap, METHOD:AXIS,AXIS (default: per "
+                            "method, its first two axes with several values)", "sweep", check=check_heatmap),
+    F("tp_taus", float, (1.0, 2.0, 3.0, 4.0, 5.0, 6.0), "correct-class temperatures of the classic ATS grid", "sweep",
       check=check_temperature, many="unique"),
-    F("t_taus", float, (1.0, 2.0, 3.0, 4.0, 5.0), "wrong-class temperatures of the grid", "sweep",
+    F("t_taus", float, (1.0, 2.0, 3.0, 4.0, 5.0), "wrong-class temperatures of the classic ATS grid", "sweep",
       check=check_temperature, many="unique"),
     F("seeds", int, (0,), "seeds (each cell runs once per seed)", "sweep", check=SEED_RANGE, many="unique"),
     F("pack", int, 0, "cells (of one seed) trained together, sharing one teacher forward (0: as many as the memory "
@@ -176,8 +271,9 @@ FLAGS = _flags(
 @dataclass(frozen=True)
 class Command:
     """A command: one-line summary, description, flags (names in ``FLAGS``), its own defaults and flag variants,
-    whether it reads the keys it needs from a YAML of another command (``yaml_lenient``), and the keys of a training
-    YAML it sets itself (``yaml_skips``: skipped in its YAML, unknown on its command line)."""
+    whether it reads the keys it needs from a YAML of another command (``yaml_lenient``), the keys of a training
+    YAML it sets itself (``yaml_skips``: skipped in its YAML, unknown on its command line), whether ``ats_ms.train``
+    runs it (``trains``) and which checkpoint's record it adopts (``record``: ``teacher`` or ``checkpoint``)."""
     summary: str
     description: str
     flags: tuple
@@ -185,6 +281,8 @@ class Command:
     variants: dict = field(default_factory=dict)
     yaml_lenient: bool = False
     yaml_skips: tuple = ()
+    trains: bool = False
+    record: str = ""
 
 
 def _names(text):
@@ -196,27 +294,30 @@ DATA = _names("dataset data_dir download n_classes batch_size normalize num_work
 TRAIN = _names("config") + DEVICE + _names("mode seed dataset_sink_mode") + DATA + _names("drop_last") + _names(
     "max_train max_test net n_layer net_name net_style epoches lr momentum weight_decay lr_schedule amp_level "
     "resume on_nan distribute lr_scale sync_bn log_dir log_name ckpt_dir ckpt_name overwrite print_every")
-KD = _names("student_init t_net t_n_layer t_net_name t_net_style t_ckpt kd_way s_tau t_tau tp_tau lamb "
-            "fold_teacher_bn")
+KD = ("student_init",) + tuple(name for name, flag in FLAGS.items() if flag.group == "distillation")
 DEMO_STUDENT = {"net": "VGG", "n_layer": 8, "net_name": "VGG8"}
 WITHOUT_RECORD = "of a checkpoint without a record (a checkpoint's record sets it; a different value is an error)"
-SWEEP_SETS = _names("kd_way tp_tau t_tau seed resume overwrite ckpt_name log_name log_dir")
+SWEEP_SETS = ("kd_way",) + tuple(name for name, flag in FLAGS.items() if flag.per_cell)
 
 COMMANDS = {
     "classify": Command("train a teacher or a plain student with cross-entropy (demo run_classify.py flags)",
                         "Train a network with cross-entropy (a teacher, or a student without KD). Accepts every "
-                        "flag of the official demo's run_classify.py.", TRAIN),
+                        "flag of the official demo's run_classify.py.", TRAIN, trains=True),
     "distill": Command("distill a frozen teacher into a student with ATS or TS (demo run_distill.py flags)",
                        "Distill a frozen teacher into a student with ATS or TS (or kd_way none). Accepts every flag "
-                       "of the official demo's run_distill.py.", TRAIN + KD, DEMO_STUDENT),
-    "sweep": Command("tp_tau x t_tau grid from one teacher, cells packed to share its forward (paper Fig. 10)",
-                     "ATS distillation over a tp_tau x t_tau grid (and seeds) from one teacher: cells of a seed are "
-                     "trained in packs that share one teacher forward; resumable; any number of workers share the "
-                     "grid through claim files; mean, std and a heatmap per cell. It sets each cell's "
-                     f"{', '.join(SWEEP_SETS)} itself: these keys of a training YAML are skipped.",
+                       "of the official demo's run_distill.py.", TRAIN + KD, DEMO_STUDENT, trains=True,
+                       record="teacher"),
+    "sweep": Command("grids of methods and hyper-parameters from one teacher (the paper's tp_tau x t_tau by "
+                     "default), cells packed to share its forward",
+                     "Distillations over grids of methods and hyper-parameters (--grid; default: the paper's ATS "
+                     "tp_tau x t_tau grid, Fig. 10) and seeds from one teacher: cells of a seed are trained in packs "
+                     "that share one teacher forward, whatever their methods; resumable; any number of workers share "
+                     "the grid through claim files; mean, std, the best cell per method and heatmaps. Hyper-parameter "
+                     "flags and YAML keys give every cell's values unless its --grid group sets them. It sets each "
+                     f"cell's {', '.join(SWEEP_SETS)} itself: these keys of a training YAML are skipped.",
                      tuple(n for n in TRAIN + KD if n not in SWEEP_SETS) + _names(
-                         "tp_taus t_taus seeds out_dir pack report_only claim_timeout"),
-                     DEMO_STUDENT, yaml_skips=SWEEP_SETS),
+                         "grid tp_taus t_taus heatmap seeds out_dir pack report_only claim_timeout"),
+                     DEMO_STUDENT, yaml_skips=SWEEP_SETS, record="teacher"),
     "eval": Command("top-1/top-5 of a checkpoint on the test split",
                     "Top-1/top-5 (and the demo's batch-mean accuracy) of a checkpoint on the test split. A "
                     "checkpoint written by ats_ms needs no other flag.",
@@ -225,7 +326,7 @@ COMMANDS = {
                     {"net_name": "VGG8"},
                     {"net_name": {"help": f"network {WITHOUT_RECORD}"},
                      "ckpt_name": {"help": "checkpoint file name in --ckpt_dir (or --ckpt PATH)"}},
-                    yaml_lenient=True),
+                    yaml_lenient=True, record="checkpoint"),
     "export": Command("export a checkpoint to MINDIR (AIR on Ascend) with the demo's file name",
                       "Export a checkpoint to MINDIR (AIR on Ascend) with the demo's file name "
                       "{ckpt_dir}/{ckpt_name stem}_mindir.mindir.",
@@ -235,7 +336,7 @@ COMMANDS = {
                       {"n_classes": {"help": f"number of classes {WITHOUT_RECORD}"},
                        "net_name": {"help": f"network {WITHOUT_RECORD}"},
                        "ckpt_name": {"help": "checkpoint file name in --ckpt_dir (the demo's default)"}},
-                      yaml_lenient=True),
+                      yaml_lenient=True, record="checkpoint"),
     "analyze": Command("teacher wrong-class statistics e(q), sigma(q) under TS vs ATS (paper Figs. 7/13)",
                        "A teacher's wrong-class statistics e(q), sigma(q) under TS vs ATS (the paper's Figs. 7/13) "
                        "and the three terms of the KD loss; CSV, JSON, PNG and text charts.",
@@ -274,6 +375,12 @@ COMMANDS = {
 GROUP_ORDER = ("general", "data", "networks", "training", "distillation", "outputs", "device")
 
 
+def keys_where(attribute, command=None):
+    """Names of the flags (of ``command``, else of every command) whose row has ``attribute`` set."""
+    rows = flags_of(command) if command else FLAGS
+    return tuple(name for name, flag in rows.items() if getattr(flag, attribute))
+
+
 def flags_of(command):
     """{name: Flag} of ``command`` with its own defaults and variants applied."""
     spec = COMMANDS[command]
@@ -310,7 +417,8 @@ def markdown():
                 kind = flag.type.__name__ + (" list" if flag.many else "")
                 allowed = f" (one of: {', '.join(map(str, flag.choices))})" if flag.choices else \
                     (f" ({flag.check.expected})" if getattr(flag.check, "expected", None) else "")
-                lines.append(f"| `--{flag.name}` | {kind} | {format_value(flag.default)} | {group}: {flag.help}"
+                default = flag.default_help or format_value(flag.default)
+                lines.append(f"| `--{flag.name}` | {kind} | {default} | {group}: {flag.help}"
                              f"{allowed} |")
         lines.append("")
     return "\n".join(lines)

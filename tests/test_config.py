@@ -17,7 +17,11 @@ def test_demo_defaults():
     c = parse("distill", ["--kd_way", "none"])
     assert (c.dataset, c.data_dir, c.download, c.n_classes, c.epoches, c.lr, c.momentum, c.batch_size) == \
         ("cifar100", "./data/", True, 100, 240, 0.03, 0.9, 128)
-    assert (c.t_net_name, c.net_name, c.s_tau, c.t_tau, c.tp_tau, c.lamb) == ("ResNet14", "VGG8", 1.0, 3.0, 4.0, 0.5)
+    assert (c.t_net_name, c.net_name, c.s_tau, c.t_tau, c.tp_tau, c.lamb) == \
+        ("ResNet14", "VGG8", None, None, None, None)
+    from ats_ms.losses import registry  # none ignores them; the demo's defaults are ATS's and TS's own
+    assert registry.get("ATS").defaults() == {"tp_tau": 4.0, "t_tau": 3.0, "s_tau": 1.0, "lamb": 0.5}
+    assert registry.get("TS").defaults() == {"t_tau": 3.0, "s_tau": 1.0, "lamb": 0.5}
     assert parse("classify", []).net_name == "ResNet14"
     export = flags_of("export")  # the demo's export.py defaults
     assert (export["ckpt_name"].default, export["t_net_name"].default, export["net_name"].default) == \

@@ -258,7 +258,6 @@ def test_official_weights_init_matches_the_distillation_script():
     assert dense.std() == pytest.approx(np.sqrt(2.0 / 512), rel=0.05)  # kaiming normal, fan_in (not N(0, 0.01))
     assert not net.classifier.bias.asnumpy().any()
     assert (net.block0[1].gamma.asnumpy() == 1).all() and not net.block0[1].beta.asnumpy().any()
-    assert effective_init("auto", "distill", "paper", "ATS") == "weights_init"
-    assert effective_init("auto", "distill", "demo", "ATS") == "network" == effective_init("auto", "classify", "paper")
-    assert effective_init("auto", "distill", "paper", "none") == "network"  # the baseline, as classify
-    assert effective_init("weights_init", "distill", "demo") == "weights_init"
+    assert effective_init("auto", True, "paper") == "weights_init"
+    assert effective_init("auto", True, "demo") == "network" == effective_init("auto", False, "paper")
+    assert effective_init("weights_init", True, "demo") == "weights_init"  # kd_way none reads no teacher: False

@@ -20,8 +20,9 @@ from conftest import ROOT, TINY_KW, kill_hook, subprocess_env
 
 ms = pytest.importorskip("mindspore")
 
-from ats_ms.analysis import sweep  # noqa: E402
+from ats_ms.analysis import sweep, sweep_report  # noqa: E402
 from ats_ms.analysis.claims import Claims  # noqa: E402
+from ats_ms.analysis.grid import make_cells  # noqa: E402
 
 GRID = ["--tp_taus", "2,3,4", "--t_taus", "2"]
 CELLS = ["sweep-tp2-t2-seed0", "sweep-tp3-t2-seed0", "sweep-tp4-t2-seed0"]
@@ -114,7 +115,7 @@ def _diverging_run(monkeypatch, label):
     """Runs labelled ``label`` get a loss that is NaN from the first step."""
     from mindspore import nn, ops
 
-    from ats_ms.engine.trainer import Member
+    from ats_ms.engine.pack import Member
 
     class Diverging(nn.Cell):
         """The run's own loss plus sqrt(-1): NaN from the first step (the ATS loss itself stays finite)."""
@@ -172,7 +173,7 @@ def test_teacher_is_checked_once_before_anything_is_written(tmp_path, cli):
 
 
 def _fake_cell(out, tp, t, seed, accs):
-    name = sweep.cell_name(tp, t, seed)
+    name = f"sweep-tp{tp:g}-t{t:g}-seed{seed}"
     (out / "ckpts").mkdir(parents=True, exist_ok=True)
     (out / "logs").mkdir(parents=True, exist_ok=True)
     (out / "ckpts" / f"{name}.ckpt").write_bytes(b"x")
@@ -185,12 +186,13 @@ def test_report_mean_sample_std_best_and_best_ts(tmp_path, cli):
         _fake_cell(out, 1, 1, seed, [0.40, 0.50 + shift])
         _fake_cell(out, 2, 1, seed, [0.45, 0.60 + shift])
     _fake_cell(out, 2, 2, 0, [0.30, 0.55])
-    rows, _, _ = sweep.collect(str(out), (1.0, 2.0), (1.0, 2.0), (0, 1))
+    cells = make_cells([("ATS", {"tp_tau": (1.0, 2.0), "t_tau": (1.0, 2.0)})], {}, (0, 1), classic=True)
+    rows = sweep_report.collect(str(out), cells)
     cell = next(r for r in rows if (r["tp_tau"], r["t_tau"]) == (2.0, 1.0))
     assert cell["seeds"] == 2 and cell["last_mean"] == pytest.approx(0.61)
     assert cell["last_std"] == pytest.approx(np.std([0.60, 0.62], ddof=1))
     assert next(r for r in rows if r["tp_tau"] == 2.0 and r["t_tau"] == 2.0)["last_std"] is None  # one seed
-    found = sweep.best_cells(rows)
+    found = sweep_report.best_cells(rows)
     assert (found["best"]["tp_tau"], found["best_ts"]["tp_tau"]) == (2.0, 2.0) and \
         found["difference"] == pytest.approx(0.06)
     result = cli("sweep", "--tp_taus", "1,2", "--t_taus", "1,2", "--seeds", "0,1",
@@ -314,3 +316,57 @@ def test_two_msrun_workers_share_one_grid_without_running_a_cell_twice(alone, tm
     assert report.returncode == 0 and "best cell:" in report.stdout
     _check_resumed_grid(out, reference)
     shutil.rmtree(tmp_path / "msrun", ignore_errors=True)
+
+
+def test_grid_of_mixed_methods_trains_in_one_pack_as_alone_and_reports_per_method(digits_teacher, tmp_path, cli):
+    config = _config(tmp_path, digits_teacher[0], epochs=2)
+    grid = ["--grid", "kd_way=ATS tp_tau=3", "--grid", "kd_way=TS t_tau=2", "--grid", "kd_way=none"]
+    cells = ["sweep-ATS-t3-seed0", "sweep-TS-t2-seed0", "sweep-none-seed0"]  # t_tau: ATS's default 3, TS's 2
+    packed = cli("sweep", "--config", config, *grid, "--pack", "3", "--out_dir", tmp_path / "packed")
+    assert packed.returncode == 0, packed.stderr
+    assert "[sweep] pack of 3 (seed 0, from epoch 1): " + ", ".join(cells) in packed.stdout
+    alone = cli("sweep", "--config", config, *grid, "--pack", "1", "--out_dir", tmp_path / "alone")
+    assert alone.returncode == 0, alone.stderr
+    from ats_ms.analysis.compare import main as compare
+    assert compare([str(tmp_path / "packed"), str(tmp_path / "alone")]) == 0  # parameters and metrics as alone
+    for kd_way in ("ATS", "TS", "none"):
+        assert re.search(rf"^best {kd_way} cell.*: \d+\.\d\d % \(1 seed\)$", packed.stdout, re.M), packed.stdout
+    assert re.search(r"^  sweep-TS-t2\s+TS\s+t_tau 2\s", packed.stdout, re.M)
+    rows = json.loads((tmp_path / "packed" / "sweep.json").read_text())["rows"]
+    assert [(r["kd_way"], r["t_tau"], r["tp_tau"]) for r in rows] == [("ATS", 3.0, 3.0), ("TS", 2.0, None),
+                                                                       ("none", None, None)]
+    from ats_ms.engine.record import read_record
+    assert read_record(str(tmp_path / "packed" / "ckpts" / "sweep-none-seed0.ckpt"))["lamb"] is None
+    changed = cli("sweep", "--config", config, "--grid", "kd_way=ATS tp_tau=3", "--lamb", "0.9", "--out_dir",
+                  tmp_path / "packed")
+    assert changed.returncode == 2 and "sweep-ATS-t3-seed0" not in changed.stderr  # its own name: sweep-tp3
+    again = cli("sweep", "--config", config, *grid, "--out_dir", tmp_path / "packed")
+    assert again.returncode == 0 and "3 already done" in again.stdout and "pack of" not in again.stdout
+
+
+def test_ctrl_c_prints_the_resume_file_and_command_then_the_command_resumes(digits_teacher, tmp_path, cli,
+                                                                           monkeypatch):
+    from ats_ms.engine.trainer import Trainer
+    _, teacher, _ = digits_teacher
+    calls, original = [], Trainer._train
+
+    def interrupted_in_epoch_2(self, first, members):
+        calls.append(first)
+        if first == 1:
+            raise KeyboardInterrupt
+        return original(self, first, members)
+
+    monkeypatch.setattr(Trainer, "_train", interrupted_in_epoch_2)
+    argv = ["distill", "--t_ckpt", teacher, "--net_name", "ResNet8", "--epoches", "2", "--dataset", "digits",
+            "--max_train", "256", "--max_test", "128", "--batch_size", "64", "--print_every", "0", "--download",
+            "False", "--ckpt_dir", tmp_path / "ckpts", "--log_dir", tmp_path / "logs", "--ckpt_name", "s.ckpt"]
+    result = cli(*argv)
+    resume = tmp_path / "ckpts" / "s.resume.ckpt"
+    assert result.returncode == 130 and resume.is_file()
+    assert result.stderr.startswith(f"error: interrupted during training; resume file: {resume} (epoch 1); resume "
+                                    f"with: python -m ats_ms distill --t_ckpt ") and \
+        result.stderr.rstrip().endswith("--ckpt_name s.ckpt --resume True"), result.stderr
+    monkeypatch.setattr(Trainer, "_train", original)
+    again = cli(*argv, "--resume", "True")
+    assert again.returncode == 0, again.stderr
+    assert "resumed from" in again.stdout.lower() and (tmp_path / "ckpts" / "s.ckpt").is_file()

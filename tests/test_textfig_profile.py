@@ -3,7 +3,7 @@ on fixed inputs with hand-worked answers."""
 import pytest
 
 from ats_ms.analysis import textplot
-from ats_ms.analysis.sweep import table_lines
+from ats_ms.analysis.sweep_report import table_lines
 from ats_ms.bench import profile
 
 
@@ -24,13 +24,13 @@ def test_shades_run_from_light_to_dark():
 
 
 def test_sweep_heatmap_text_marks_ts_and_shades():
-    rows = [{"tp_tau": tp, "t_tau": t, "last_mean": acc, "last_std": None, "seeds": 1, "ts_diagonal": tp == t}
-            for tp, t, acc in ((1, 1, 0.2), (1, 2, 0.3), (2, 1, None), (2, 2, 0.25))]
-    lines = table_lines(rows, (1, 2), "last_mean")
+    rows = [{"kd_way": "ATS", "tp_tau": tp, "t_tau": t, "last_mean": acc, "last_std": None, "seeds": 1,
+             "ts_diagonal": tp == t} for tp, t, acc in ((1, 1, 0.2), (1, 2, 0.3), (2, 1, None), (2, 2, 0.25))]
+    lines = table_lines(rows, "ATS", ("tp_tau", "t_tau"), "last_mean")
     assert lines[2].split() == ["1", "20.0*", ".", "30.0", "@"]
     assert lines[3].split() == ["2", "-", "25.0*", "+"]   # 0.25 is half way: SHADES[int(0.5 * 9)]
     rows[1].update(last_std=0.012, seeds=3)  # several seeds: mean ± sample std
-    assert table_lines(rows, (1, 2), "last_mean")[2].split() == ["1", "20.0*", ".", "30.0±1.2", "@"]
+    assert table_lines(rows, "ATS", ("tp_tau", "t_tau"), "last_mean")[2].split() == ["1", "20.0*", ".", "30.0±1.2", "@"]
 
 
 VERBOSE = [

@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-from ats_ms.analysis.sweep import cell_files
+from ats_ms.analysis.sweep_report import cell_files
 
 METRICS = ("loss", "train_acc", "test_acc", "test_top1", "test_top5")
 

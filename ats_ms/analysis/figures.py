@@ -39,8 +39,13 @@ def temperature_figure(per_teacher, path):
     return save_figure(fig, plt, path)
 
 
-def heatmap_figure(tp_taus, t_taus, last, best, path, title=""):
-    """Fig. 10: student accuracy over (tp_tau, t_tau), last and best epoch side by side; the diagonal (TS) boxed."""
+AXIS_LABELS = {"tp_tau": "tp_tau (tau_1, correct class)", "t_tau": "t_tau (tau_2, wrong classes)"}
+
+
+def heatmap_figure(tp_taus, t_taus, last, best, path, title="", axes=("tp_tau", "t_tau"), diagonal=True):
+    """Fig. 10: student accuracy over two axes (rows ``axes[0]`` with values ``tp_taus``, columns ``axes[1]``),
+    last and best epoch side by side; with ``diagonal`` the cells tp_tau == t_tau (TS) are boxed."""
+    diagonal = diagonal and tuple(axes) == ("tp_tau", "t_tau")
     plt = pyplot()
     if plt is None:
         return None
@@ -49,18 +54,19 @@ def heatmap_figure(tp_taus, t_taus, last, best, path, title=""):
         image = ax.imshow(grid, cmap="viridis", origin="lower", aspect="auto")
         ax.set_xticks(range(len(t_taus)), [f"{t:g}" for t in t_taus])
         ax.set_yticks(range(len(tp_taus)), [f"{t:g}" for t in tp_taus])
-        ax.set_xlabel("t_tau (tau_2, wrong classes)")
-        ax.set_ylabel("tp_tau (tau_1, correct class)")
+        ax.set_xlabel(AXIS_LABELS.get(axes[1], axes[1]))
+        ax.set_ylabel(AXIS_LABELS.get(axes[0], axes[0]))
         ax.set_title(f"{title} test accuracy, {name}".strip(), fontsize=9)
         for i, tp in enumerate(tp_taus):
             for j, t in enumerate(t_taus):
                 value = grid[i][j]
                 ax.text(j, i, "-" if value != value else f"{100 * value:.1f}", ha="center", va="center",
                         color="white", fontsize=8)
-                if tp == t:
+                if diagonal and tp == t:
                     ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="red", lw=1.5))
         fig.colorbar(image, ax=ax)
-    fig.text(0.01, 0.01, "red boxes: tp_tau == t_tau (TS)", fontsize=8, color="red")
+    if diagonal:
+        fig.text(0.01, 0.01, "red boxes: tp_tau == t_tau (TS)", fontsize=8, color="red")
     fig.tight_layout()
     return save_figure(fig, plt, path)
 

@@ -1,49 +1,19 @@
-"""The tau_1 x tau_2 sweep (paper Fig. 10): one ATS distillation per (tp_tau, t_tau, seed) cell, trained in packs.
+"""Sweeps: one distillation per cell (method, hyper-parameter values, seed; ``ats_ms.analysis.grid``), in packs.
 
-Cells of one seed see the same batches, so ``--pack K`` trains K of them in one graph sharing one teacher forward
-per batch (``ats_ms.train_pack``); each cell keeps its own files: ``{out_dir}/ckpts/sweep-tp{tp}-t{t}-seed{s}.ckpt``
-(and ``-best``, ``.resume``), ``{out_dir}/logs/<cell>.log``, ``.metrics.jsonl`` and ``.config.yaml``. A finished cell
-is skipped; an interrupted one continues after its last finished epoch, packed with the cells of the same seed and
-progress. Workers (one per device, several machines sharing the folder) divide the grid through claim files
-(``ats_ms.analysis.claims``). Results: last- and best-epoch test accuracy per cell, mean and sample standard deviation
-over the seeds, the best cell, the best TS (diagonal) cell and their difference, as text, CSV/JSON and a heatmap.
+Cells of one seed see the same batches, so ``--pack K`` trains K of them, whatever their methods, in one graph
+sharing one teacher forward per batch (``ats_ms.train_pack``); each cell keeps its own files:
+``{out_dir}/ckpts/<cell>.ckpt`` (and ``-best``, ``.resume``), ``{out_dir}/logs/<cell>.log``, ``.metrics.jsonl`` and
+``.config.yaml``. A finished cell is skipped; an interrupted one continues after its last finished epoch, packed with
+the cells of the same seed and progress. Workers (one per device, several machines sharing the folder) divide the
+cells through claim files (``ats_ms.analysis.claims``). The report is ``ats_ms.analysis.sweep_report``.
 """
-import argparse
-import itertools
-import json
 import os
 import time
 
 import numpy as np
 
-from ats_ms.analysis import figures, textplot
-from ats_ms.analysis.io import write_rows
+from ats_ms.analysis.grid import base_overrides, cell_config, cell_dirs, sweep_cells
 from ats_ms.utils import logs
-
-CELL_NAMES = ("ckpt_dir", "ckpt_name", "log_name")  # where a cell's files are, not how it was trained
-
-
-def cell_name(tp, t, seed):
-    return f"sweep-tp{tp:g}-t{t:g}-seed{seed}"
-
-
-def cell_dirs(out_dir):
-    """The checkpoint and log folders of the cells of sweep folder ``out_dir``."""
-    return {"ckpt_dir": os.path.join(out_dir, "ckpts"), "log_dir": os.path.join(out_dir, "logs")}
-
-
-def cell_files(out_dir, name):
-    """The final checkpoint and the metrics file of cell ``name`` in sweep folder ``out_dir`` (``naming.run_paths``
-    of the cell)."""
-    from ats_ms.utils import naming
-    paths = naming.run_paths(argparse.Namespace(**cell_dirs(out_dir), ckpt_name=f"{name}.ckpt",
-                                                log_name=f"{name}.log"))
-    return {"ckpt": paths["ckpt"], "metrics": paths["metrics"]}
-
-
-def grid_cells(tp_taus, t_taus, seeds):
-    """Every (tp, t, seed) cell, in a fixed order."""
-    return list(itertools.product(tp_taus, t_taus, seeds))
 
 
 def out_dir_of(config):
@@ -52,22 +22,6 @@ def out_dir_of(config):
         return config.out_dir
     name = os.path.splitext(os.path.basename(config.config))[0] if config.config else "sweep"
     return os.path.join("outputs", "sweep", name)
-
-
-def base_config(config, out_dir):
-    """The distill config every cell starts from: the sweep's flags, the teacher found from the config (``t_ckpt``,
-    else its ``ckpt_dir``; never the sweep's folder), outputs in ``out_dir``, kd_way ATS, resume on."""
-    from ats_ms.api import make_config
-    from ats_ms.flags import COMMANDS
-    values = {k: v for k, v in config.to_dict().items() if k in COMMANDS["distill"].flags and k != "config"}
-    values.update(kd_way="ATS", t_ckpt=config.t_ckpt, **cell_dirs(out_dir), resume=True, overwrite=False)
-    return make_config("distill", **values)
-
-
-def cell_config(base, cell):
-    tp, t, seed = cell
-    name = cell_name(*cell)
-    return base.replace(tp_tau=tp, t_tau=t, seed=seed, ckpt_name=f"{name}.ckpt", log_name=f"{name}.log")
 
 
 def _epochs_done(config):
@@ -93,14 +47,15 @@ class SweepWorker:
     def __init__(self, config, emit=None):
         self.config, self.emit = config, emit or logs.log_line
         self.out_dir = out_dir_of(config)
-        self.cells = grid_cells(config.tp_taus, config.t_taus, config.seeds)
-        self.base = base_config(config, self.out_dir)
-        self.configs = {cell: cell_config(self.base, cell) for cell in self.cells}
+        self.cells = sweep_cells(config)
+        base = base_overrides(config, self.out_dir)
+        self.configs = {cell: cell_config(base, cell) for cell in self.cells}
+        self.base = self.configs[self.cells[0]]
         self.claims, self.status = None, {}
 
     def pack_limit(self, teacher):
         """``--pack``, or what the memory estimate allows for a seed's cells (printed)."""
-        per_seed = len(self.config.tp_taus) * len(self.config.t_taus)
+        per_seed = len(self.cells) // len(self.config.seeds)
         if self.config.pack:
             return min(self.config.pack, per_seed)
         from ats_ms.engine.memory import pack_size
@@ -115,25 +70,26 @@ class SweepWorker:
         """Cells of ``out_dir`` already trained (finished or half-done) must have this sweep's settings, else a
         re-run would mix two grids in one report."""
         from ats_ms.engine.state import config_changes, saved_config
+        from ats_ms.flags import keys_where
         from ats_ms.utils import naming
         from ats_ms.utils.errors import UserError
         for cell, config in self.configs.items():
             stored = saved_config(naming.run_paths(config))
-            changed = config_changes(stored, config, CELL_NAMES, stored_keys_only=True) if stored is not None else []
+            changed = config_changes(stored, config, keys_where("location")) if stored is not None else []
             if changed:
-                raise UserError(f"{cell_name(*cell)} in {self.out_dir} was trained with other settings (changed: "
+                raise UserError(f"{cell.name} in {self.out_dir} was trained with other settings (changed: "
                                 f"{', '.join(changed)}); expected the flags it was trained with, or a new --out_dir")
 
     def _next_pack(self, limit):
         pending = [cell for cell in self.cells if not _finished(self.configs[cell])
-                   and not self.claims.is_failed(cell_name(*cell))]
+                   and not self.claims.is_failed(cell.name)]
         groups = {}
         for cell in pending:
-            groups.setdefault((cell[2], _epochs_done(self.configs[cell])), []).append(cell)
+            groups.setdefault((cell.seed, _epochs_done(self.configs[cell])), []).append(cell)
         for (_, epoch), group in groups.items():
             taken = []
             for cell in group:
-                name = cell_name(*cell)
+                name = cell.name
                 if not self.claims.try_claim(name):
                     continue
                 if _finished(self.configs[cell]) or _epochs_done(self.configs[cell]) != epoch:
@@ -151,24 +107,29 @@ class SweepWorker:
         from ats_ms.analysis.claims import Claims
         from ats_ms.api import train_pack
         from ats_ms.data.pipeline import check_labels
-        from ats_ms.engine.trainer import load_teacher, open_splits
+        from ats_ms.engine.pack import load_teacher, open_splits
         self.check_trained_cells()
-        teacher = load_teacher(self.base)  # the teacher checkpoint is read, strictly, before any data or cell
+        needs_teacher = any(c.needs_teacher for c in self.configs.values())
+        teacher_config = next((c for c in self.configs.values() if c.needs_teacher), None)
+        # the teacher checkpoint is read, strictly, before any data or cell
+        teacher = load_teacher(teacher_config) if needs_teacher else None
         data = open_splits(self.base)  # once for every pack, and checked before anything is written
         for split in data:
             check_labels(split.labels, self.base.n_classes, f"{self.base.dataset} {split.split}")
         self.claims = Claims(os.path.join(self.out_dir, "claims"), self.config.claim_timeout)
         done_before = sum(_finished(c) for c in self.configs.values())
-        self.emit(f"[sweep] {len(self.cells)} cells ({len(self.config.tp_taus)} tp_tau x {len(self.config.t_taus)} "
-                  f"t_tau x {len(self.config.seeds)} seeds), {done_before} already done; outputs in {self.out_dir}")
+        methods = sorted({cell.kd_way for cell in self.cells})
+        self.emit(f"[sweep] {len(self.cells)} cells ({len(self.cells) // len(self.config.seeds)} settings of "
+                  f"{', '.join(methods)} x {len(self.config.seeds)} seeds), {done_before} already done; outputs in "
+                  f"{self.out_dir}")
         limit = self.pack_limit(teacher)
         seconds_per_cell = []
         while True:
             pack, epoch = self._next_pack(limit)
             if not pack:
                 break
-            names = [cell_name(*cell) for cell in pack]
-            self.emit(f"[sweep] pack of {len(pack)} (seed {pack[0][2]}, from epoch {epoch + 1}): {', '.join(names)}")
+            names = [cell.name for cell in pack]
+            self.emit(f"[sweep] pack of {len(pack)} (seed {pack[0].seed}, from epoch {epoch + 1}): {', '.join(names)}")
             start = time.time()
             try:
                 with self.claims.heartbeat(names):
@@ -183,13 +144,12 @@ class SweepWorker:
                 for name in names:
                     self.claims.release(name)
             seconds_per_cell.append((time.time() - start) / len(pack))
-            left = sum(not _finished(c) and not self.claims.is_failed(cell_name(*cell))
-                       for cell, c in self.configs.items())
+            left = sum(not _finished(c) and not self.claims.is_failed(cell.name) for cell, c in self.configs.items())
             per_cell = float(np.mean(seconds_per_cell))
             self.emit(f"[sweep] pack done in {logs.duration(time.time() - start)} ({logs.duration(per_cell)} per "
                       f"cell); {left} cells left, ETA {logs.duration(per_cell * left)} at this worker's pace")
-        held = [cell_name(*cell) for cell, c in self.configs.items() if not _finished(c)
-                and not self.claims.is_failed(cell_name(*cell))]
+        held = [cell.name for cell, c in self.configs.items()
+                if not _finished(c) and not self.claims.is_failed(cell.name)]
         if held:
             self.emit(f"[sweep] {len(held)} cells are held by other workers; run again with --report_only True when "
                       f"they finish")
@@ -215,109 +175,10 @@ def run_sweep(config, emit=None):
         make_dir("out_dir", out_dir)
         device.configure(config.device_target, config.device_id, config.mode, config.seeds[0])
         status = SweepWorker(config, emit).run()
+    from ats_ms.analysis.sweep_report import report
     title = os.path.splitext(os.path.basename(config.config))[0] if config.config else ""
-    lines, figure = report(out_dir, config.tp_taus, config.t_taus, config.seeds, title)
+    lines, figure = report(out_dir, sweep_cells(config), title, config.heatmap)
     for line in lines + [f"table: {os.path.join(out_dir, 'sweep.csv')} and sweep.json",
                          f"figure: {figure}" if figure else "figure skipped: matplotlib is not installed"]:
         emit(line)
     return status
-
-
-def _accuracies(out_dir, name):
-    files = cell_files(out_dir, name)
-    if not os.path.isfile(files["ckpt"]) or not os.path.isfile(files["metrics"]):
-        return None
-    with open(files["metrics"], encoding="utf-8") as f:
-        accs = [json.loads(line)["test_acc"] for line in f if line.strip()]
-    return (accs[-1], max(accs)) if accs else None
-
-
-def _mean_std(values):
-    if not values:
-        return None, None
-    return float(np.mean(values)), (float(np.std(values, ddof=1)) if len(values) > 1 else None)
-
-
-def collect(out_dir, tp_taus, t_taus, seeds):
-    """Per-cell rows (mean, sample std over the finished seeds, their count) and the two grids (NaN where missing)."""
-    rows = []
-    shape = (len(tp_taus), len(t_taus))
-    last_grid, best_grid = np.full(shape, np.nan), np.full(shape, np.nan)
-    for i, tp in enumerate(tp_taus):
-        for j, t in enumerate(t_taus):
-            found = [a for a in (_accuracies(out_dir, cell_name(tp, t, s)) for s in seeds) if a is not None]
-            last_mean, last_std = _mean_std([a[0] for a in found])
-            best_mean, best_std = _mean_std([a[1] for a in found])
-            failed = sum(os.path.exists(os.path.join(out_dir, "claims", f"{cell_name(tp, t, s)}.failed"))
-                         for s in seeds)
-            rows.append({"tp_tau": tp, "t_tau": t, "ts_diagonal": tp == t, "seeds": len(found), "failed": failed,
-                         "last_mean": last_mean, "last_std": last_std, "best_mean": best_mean, "best_std": best_std})
-            if found:
-                last_grid[i, j], best_grid[i, j] = last_mean, best_mean
-    return rows, last_grid, best_grid
-
-
-def best_cells(rows, key="last_mean"):
-    """{"best": row, "best_ts": diagonal row, "difference": best - best_ts} over the cells with results."""
-    done = [r for r in rows if r[key] is not None]
-    diagonal = [r for r in done if r["ts_diagonal"]]
-    best = max(done, key=lambda r: r[key]) if done else None
-    best_ts = max(diagonal, key=lambda r: r[key]) if diagonal else None
-    difference = best[key] - best_ts[key] if best and best_ts else None
-    return {"best": best, "best_ts": best_ts, "difference": difference}
-
-
-def _cell_text(row, key):
-    std = row[key.replace("mean", "std")]
-    return f"{100 * row[key]:.2f}" + (f" ± {100 * std:.2f}" if std is not None else "") + f" % ({row['seeds']} seed" \
-        + ("s" if row["seeds"] != 1 else "") + ")"
-
-
-def best_lines(rows, key="last_mean"):
-    found = best_cells(rows, key)
-    if found["best"] is None:
-        return ["no finished cell yet"]
-    b, ts = found["best"], found["best_ts"]
-    lines = [f"best cell: tp_tau {b['tp_tau']:g}, t_tau {b['t_tau']:g}: {_cell_text(b, key)}"]
-    if ts:
-        lines.append(f"best TS cell (tp_tau = t_tau = {ts['t_tau']:g}): {_cell_text(ts, key)}; best - best TS: "
-                     f"{100 * found['difference']:+.2f} points")
-    return lines
-
-
-def table_lines(rows, t_taus, key="last_mean"):
-    """Text heatmap: rows tp_tau, columns t_tau, cells 100 x mean accuracy (+- sample std over seeds; * marks the TS
-    diagonal), each followed by a shade character from light (lowest of the grid) to dark (highest)."""
-    lines = [f"{key.replace('_mean', '')}-epoch test accuracy (%), rows tp_tau, columns t_tau (* = TS), "
-             f"mean ± sample std over seeds, shade {textplot.SHADES[0]} low .. {textplot.SHADES[-1]} high",
-             "tp\\t  " + " ".join(f"{t:>11g}  " for t in t_taus)]
-    values = [r[key] for r in rows if r[key] is not None]
-    lo, hi = (min(values), max(values)) if values else (0.0, 0.0)
-    by_tp = {}
-    for row in rows:
-        by_tp.setdefault(row["tp_tau"], []).append(row)
-    for tp, cells in by_tp.items():
-        text = []
-        for r in cells:
-            std = r[key.replace("mean", "std")]
-            value = "-" if r[key] is None else f"{100 * r[key]:.1f}" + (f"±{100 * std:.1f}" if std is not None else "")
-            mark = " " if r[key] is None else textplot.shade(r[key], lo, hi)
-            text.append(f"{value + ('*' if r['ts_diagonal'] else ''):>11s} {mark}")
-        lines.append(f"{tp:<6g}" + " ".join(text))
-    return lines
-
-
-def report(out_dir, tp_taus, t_taus, seeds, title=""):
-    """Write sweep.csv, sweep.json and sweep.png; returns (lines, figure path or None)."""
-    rows, last_grid, best_grid = collect(out_dir, tp_taus, t_taus, seeds)
-    found = best_cells(rows)
-    write_rows(rows, os.path.join(out_dir, "sweep.csv"), os.path.join(out_dir, "sweep.json"),
-               {"tp_taus": list(tp_taus), "t_taus": list(t_taus), "seeds": list(seeds), **found})
-    figure = figures.heatmap_figure(tp_taus, t_taus, last_grid.tolist(), best_grid.tolist(),
-                                    os.path.join(out_dir, "sweep.png"), title)
-    lines = table_lines(rows, t_taus, "last_mean") + best_lines(rows, "last_mean")
-    lines += table_lines(rows, t_taus, "best_mean") + best_lines(rows, "best_mean")
-    failed = sum(r["failed"] for r in rows)
-    if failed:
-        lines.append(f"{failed} cells failed (non-finite loss); see {os.path.join(out_dir, 'claims')}/*.failed")
-    return lines, figure

@@ -39,10 +39,28 @@ def parse(command, argv):
     return make_config(command, given.pop("config", None), **given)
 
 
+def resume_command(command, argv, config):
+    """The command line that continues an interrupted ``command``: the same one, with ``--resume True`` for a run
+    (a sweep resumes its cells by itself)."""
+    import shlex
+    words = " ".join(shlex.quote(str(a)) for a in argv)
+    needs_flag = "resume" in config.to_dict() and not config.resume
+    return f"python -m ats_ms {command} {words}".rstrip() + (" --resume True" if needs_flag else "")
+
+
 def command_main(command, action):
-    """``main(argv)`` of a command: parse into a config, then ``action(config) -> exit status``."""
+    """``main(argv)`` of a command: parse into a config, then ``action(config) -> exit status``; Ctrl-C during
+    training prints where the resume files are and the command that resumes, and exits 130."""
     @guarded
     def main(argv=None):
-        return action(parse(command, sys.argv[1:] if argv is None else argv))
+        from ats_ms.engine.trainer import Interrupted
+        argv = sys.argv[1:] if argv is None else list(argv)
+        config = parse(command, argv)
+        try:
+            return action(config)
+        except Interrupted as exc:
+            again = f"; resume with: {resume_command(command, argv, config)}" if exc.resumable else ""
+            print(f"error: {exc}{again}", file=sys.stderr)
+            return 130
     main.__doc__ = f"python -m ats_ms {command}: parse argv, run, return the exit status."
     return main

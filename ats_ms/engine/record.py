@@ -1,21 +1,22 @@
 """What a checkpoint carries: the recipe of the run that wrote it.
 
 Every checkpoint ats_ms writes (classify, distill, sweep cells, convert, best and resume) stores a JSON record under
-``ats_record``: net_name, net_style, n_classes, dataset, normalize and, for students, kd_way, tp_tau, t_tau, s_tau,
-lamb and the teacher's name. Readers (the teacher of ``distill``, ``eval``, ``export``, ``analyze``) take network,
-classes, data and normalisation from it; a value given explicitly (command line, keyword or YAML) that contradicts
-the record is a UserError naming both. Checkpoints without a record (the official demo's, older ones) are read with
-the flags, as before.
+``ats_record``: net_name, net_style, n_classes, dataset, normalize and, for students, kd_way, every hyper-parameter
+of the method registry (null where the method ignores it) and the teacher's name. Readers (the teacher of
+``distill``, ``eval``, ``export``, ``analyze``) take network, classes, data and normalisation from it; a value given
+explicitly (command line, keyword or YAML) that contradicts the record is a UserError naming both. Checkpoints
+without a record (the official demo's, older ones) are read with the flags, as before.
 """
 import json
 
+from ats_ms.losses import registry
 from ats_ms.models.checkpoint import RECORD_KEY, read_meta
 from ats_ms.utils.errors import UserError
 
 KEY = RECORD_KEY
 FORMAT = 1
 NETWORK_FIELDS = ("net_name", "net_style", "n_classes", "dataset", "normalize")
-KD_FIELDS = ("kd_way", "tp_tau", "t_tau", "s_tau", "lamb", "t_net_name")
+KD_FIELDS = registry.record_fields() + ("t_net_name",)
 # flag -> record field, for a checkpoint read as the network itself (eval, export, analyze) or as a teacher.
 AS_NETWORK = {name: name for name in NETWORK_FIELDS}
 AS_TEACHER = {"t_net_name": "net_name", "t_net_style": "net_style", "n_classes": "n_classes", "dataset": "dataset",
@@ -34,10 +35,10 @@ def network_record(command, **fields):
 def make_record(config, **extra):
     """The record of a run's network (``config`` of classify or distill), plus ``extra`` fields."""
     record = network_record(config.command, **{name: getattr(config, name) for name in NETWORK_FIELDS})
-    if config.command == "distill":
-        record.update({name: getattr(config, name) for name in KD_FIELDS})
-        if config.kd_way == "none":
-            record.update(tp_tau=None, t_tau=None, s_tau=None, t_net_name=None)
+    settings = config.to_dict()
+    if "kd_way" in settings:
+        record.update({name: settings.get(name) for name in KD_FIELDS})
+        record.update(dict.fromkeys(registry.ignored_flags(settings["kd_way"])))
     record.update(extra)
     return record
 

@@ -13,34 +13,44 @@ import os
 from ats_ms.models.checkpoint import STATE_KEY, is_optimizer_entry
 from ats_ms.utils.errors import UserError
 
-# Flags that may change between an interrupted run and its resumption without changing the result.
-VOLATILE_KEYS = {"resume", "print_every", "num_workers", "device_id", "config", "download", "overwrite",
-                 "data_dir", "log_dir", "mode"}
+
+def _keys(attribute):
+    from ats_ms.flags import keys_where
+    return set(keys_where(attribute))
 
 
 def fingerprint(config):
-    """Hash of every flag that determines the result (see VOLATILE_KEYS for those that may change)."""
-    items = {k: v for k, v in sorted(config.to_dict().items()) if k not in VOLATILE_KEYS}
+    """Hash of every flag that determines the result (the rows that are not ``volatile``), kept in a resume file
+    for reference; resumption compares the saved config itself (``config_changes``)."""
+    volatile = _keys("volatile")
+    items = {k: v for k, v in sorted(config.to_dict().items()) if k not in volatile}
     return hashlib.sha256(json.dumps(items, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-PATH_KEYS = ("t_ckpt",)  # compared as the files they name (./ckpts/t.ckpt is ckpts/t.ckpt)
+def config_changes(stored, config, ignore=()):
+    """The flags whose value in ``config`` differs from ``stored``, the config dict a run saved (its effective YAML,
+    or its resume state).
 
-
-def config_changes(stored, config, ignore=(), stored_keys_only=False):
-    """The flags (outside ``VOLATILE_KEYS`` and ``ignore``; with ``stored_keys_only`` also those ``stored`` lacks,
-    i.e. flags added since) whose value in ``config`` differs from ``stored``, the config dict a run saved (its
-    effective YAML, or its resume state)."""
+    Not compared: ``volatile`` flags, ``ignore``, the flags the run's method ignores, and flags ``stored`` does not
+    hold (added since, or removed) while ``config`` leaves them at their default: an upgrade keeps runs resumable.
+    ``path`` flags compare as the files they name (``./ckpts/t.ckpt`` is ``ckpts/t.ckpt``).
+    """
+    from ats_ms.losses import registry
     current = config.to_dict()
+    skip = _keys("volatile") | set(ignore)
+    if "kd_way" in current:
+        skip |= set(registry.ignored_flags(current["kd_way"]))
+    paths = _keys("path")
 
     def same(key):
-        a, b = current.get(key), stored.get(key)
-        if key in PATH_KEYS and a and b:
+        if key not in stored or key not in current:
+            return config.sources.get(key, "default") == "default"
+        a, b = current[key], stored[key]
+        if key in paths and a and b:
             return os.path.realpath(a) == os.path.realpath(b)
         return str(a) == str(b)
 
-    keys = set(stored) if stored_keys_only else set(stored) | set(current)
-    return sorted(k for k in keys if k not in VOLATILE_KEYS and k not in ignore and not same(k))
+    return sorted(k for k in set(stored) | set(current) if k not in skip and not same(k))
 
 
 def saved_config(paths):
@@ -91,10 +101,11 @@ def read_state(path, config):
     if not isinstance(meta.get(STATE_KEY), str):
         raise UserError(f"--resume: {path} is not a resume checkpoint of ats_ms; expected a *.resume.ckpt file")
     state = json.loads(meta[STATE_KEY])
-    if state.get("fingerprint") != fingerprint(config):
-        changed = config_changes(state.get("config", {}), config)
+    changed = config_changes(state["config"], config) if "config" in state else \
+        ([] if state.get("fingerprint") == fingerprint(config) else ["unknown"])
+    if changed:
         raise UserError(f"--resume: {path} was written by a run with a different configuration (changed: "
-                        f"{', '.join(changed) or 'unknown'}); expected the same flags, or a new --ckpt_name")
+                        f"{', '.join(changed)}); expected the same flags, or a new --ckpt_name")
     optimizer_state = {k: params.pop(k) for k in list(params) if is_optimizer_entry(k)}
     return state, params, optimizer_state
 

@@ -1,28 +1,22 @@
 """Training through ``mindspore.train.Model.train``: one run, or a pack of runs sharing teacher, data and recipe.
 
-A run is a validated ``RunConfig`` of ``classify`` or ``distill``. Runs of one pack differ only in their distillation
-settings and output names (``MEMBER_KEYS``): they see the same batches, share one frozen-teacher forward per batch,
-and each keeps its own student, optimizer, files and history. In normal mode ``Model.train`` runs one epoch at a time
-on a pipeline seeded by ``seed`` and the epoch (a resumed run sees what an uninterrupted one would); in dataset sink
-mode one call runs every epoch on one pipeline (one sink-graph compilation). After each epoch every student is
-evaluated on the test split in one pass.
+The loop: ``Trainer(configs).prepare().run()`` reads the teacher and the data, builds the students and one fused
+training cell for the pack (``ats_ms.engine.pack``), then trains. In normal mode ``Model.train`` runs one epoch at a
+time on a pipeline seeded by ``seed`` and the epoch (a resumed run sees what an uninterrupted one would); in dataset
+sink mode one call runs every epoch on one pipeline (one sink-graph compilation). After each epoch every student is
+evaluated on the test split in one pass and its files are written (``ats_ms.engine.outputs``).
 """
-import math
 import os
 import time
 
-from ats_ms.engine import record as records
-from ats_ms.engine import state as run_state
-from ats_ms.utils import logs, naming
-from ats_ms.utils.config import RunConfig, save_effective
+from ats_ms.engine import outputs
+from ats_ms.engine.pack import Member, check_pack, load_teacher, open_splits
+from ats_ms.utils import logs
+from ats_ms.utils.config import save_effective
 from ats_ms.utils.errors import UserError
-from ats_ms.utils.files import make_dir, remove_stale_temporaries, write_text
 
 AMP_LEVELS = ("O0", "O1", "O2", "O3")
 ON_NAN = ("stop", "skip")
-TRAIN_COMMANDS = ("classify", "distill")
-# What the runs of one pack may differ in; everything else (teacher, data, student network, recipe, seed) is shared.
-MEMBER_KEYS = ("kd_way", "tp_tau", "t_tau", "s_tau", "lamb", "ckpt_name", "log_name", "resume", "overwrite", "config")
 
 
 def resident_mb():
@@ -40,88 +34,16 @@ class NonFiniteLoss(UserError):
     """Training produced a NaN/inf loss (exit status 3)."""
 
 
-def check_pack(configs):
-    """Raise UserError unless ``configs`` can train as one pack (same everything but ``MEMBER_KEYS``)."""
-    if not configs:
-        raise UserError("no runs to train; expected at least one config")
-    first = configs[0]
-    for config in configs:
-        if not isinstance(config, RunConfig) or config.command not in TRAIN_COMMANDS:
-            raise TypeError("a Trainer takes configs made by ats_ms.make_config('classify' or 'distill', ...)")
-    for config in configs[1:]:
-        differ = sorted(k for k, v in config.to_dict().items()
-                        if k not in MEMBER_KEYS and (config.command != first.command or v != getattr(first, k)))
-        if differ:
-            raise UserError(f"runs of one pack must share teacher, data, student and recipe; these differ: "
-                            f"{', '.join(differ)}; expected equal values (or separate runs)")
-    seen = {}
-    for config in configs:
-        for kind, path in naming.run_paths(config).items():
-            if kind == "log":
-                continue
-            key = os.path.abspath(path)
-            if key in seen:
-                raise UserError(f"two runs of the pack would write {path}; expected a different --ckpt_name each")
-            seen[key] = config
+class Interrupted(UserError):
+    """Ctrl-C during training (exit status 130): the message says where each run's resume file is."""
 
-
-def open_splits(config):
-    """The (train, test) ``DataSplit`` of a run's dataset (downloaded if asked, limited by max_train/max_test)."""
-    from ats_ms.data.pipeline import open_split
-    return (open_split(config.dataset, config.data_dir, "train", config.download, config.max_train),
-            open_split(config.dataset, config.data_dir, "test", False, config.max_test))
-
-
-def load_teacher(config):
-    """The teacher network of a distill config, loaded strictly from its checkpoint."""
-    from ats_ms.models import create_model
-    from ats_ms.models.checkpoint import load_strict
-    path = naming.teacher_ckpt_path(config)
-    net = create_model(config.t_net_name, config.n_classes, style=config.t_net_style)
-    load_strict(net, path, source=f"teacher checkpoint {path}", n_classes_flag=True)
-    return net
-
-
-def check_outputs(config, paths):
-    """Refuse runs that would overwrite the teacher, a finished checkpoint or a half-done run; create the folders.
-
-    Called after every input has been checked, so a refused run writes nothing.
-    """
-    if config.command == "distill" and config.kd_way != "none":
-        teacher = os.path.abspath(naming.teacher_ckpt_path(config))
-        for kind in ("ckpt", "best", "resume"):
-            if os.path.abspath(paths[kind]) == teacher:
-                raise UserError(f"--ckpt_name={config.ckpt_name} would overwrite the teacher checkpoint {teacher}; "
-                                f"expected another name (default: {naming.default_ckpt_name(config, config.command)})")
-    if os.path.exists(paths["ckpt"]) and not config.overwrite:
-        raise UserError(f"checkpoint {paths['ckpt']} already exists; expected a new --ckpt_name, or --overwrite True "
-                        f"to replace it")
-    if os.path.exists(paths["resume"]) and not config.resume and not config.overwrite:
-        raise UserError(f"{paths['resume']} holds an interrupted run; expected --resume True to continue it, or "
-                        f"--overwrite True to start over")
-    make_dir("ckpt_dir", config.ckpt_dir)
-    make_dir("log_dir", config.log_dir)
-    for kind in ("ckpt", "best", "resume", "metrics", "config"):
-        remove_stale_temporaries(paths[kind])
-
-
-class Member:
-    """One run of a Trainer: its config, files, label, student, optimizer, history and status."""
-
-    def __init__(self, config, label):
-        self.config, self.label = config, label
-        self.paths = naming.run_paths(config)
-        self.record = records.make_record(config)
-        self.history, self.start_epoch = [], 0
-        self.student, self.named, self.optimizer, self.optimizer_state = None, [], None, None
-        self.status, self.error = "pending", None
-
-    def loss_fn(self):
-        from ats_ms.losses import DistillLoss
-        c = self.config
-        if c.command == "distill":
-            return DistillLoss(c.kd_way, c.tp_tau, c.t_tau, c.s_tau, c.lamb)
-        return DistillLoss("none")
+    def __init__(self, members):
+        saved = [f"{m.paths['resume']} (epoch {m.history[-1]['epoch']})" for m in members
+                 if m.history and os.path.isfile(m.paths["resume"])]
+        where = f"resume file{'s' if len(saved) > 1 else ''}: {', '.join(saved)}" if saved else \
+            "no epoch had finished, so there is nothing to resume"
+        super().__init__(f"interrupted during training; {where}")
+        self.resumable = bool(saved)
 
 
 class Trainer:
@@ -129,7 +51,7 @@ class Trainer:
 
     Args:
         configs (RunConfig | list[RunConfig]): validated classify/distill configs (``ats_ms.make_config``); several
-            form one pack and must differ only in ``MEMBER_KEYS``.
+            form one pack and must differ only in ``pack.member_keys()``.
         emit (callable): receives each output line (default: the ``ats_ms`` logger).
         labels (list[str] | None): one label per run; given, each run's own lines start with ``[label] ``.
         arrays (tuple | None): ((train images, labels), (test images, labels)) instead of reading the dataset.
@@ -140,8 +62,7 @@ class Trainer:
     """
 
     def __init__(self, configs, emit=logs.log_line, labels=None, arrays=None, data=None):
-        configs = list(configs) if isinstance(configs, (list, tuple)) else [configs]
-        check_pack(configs)
+        configs = check_pack(configs if isinstance(configs, (list, tuple)) else [configs])
         labels = list(labels) if labels is not None else [None] * len(configs)
         if len(labels) != len(configs):
             raise UserError(f"{len(labels)} labels for {len(configs)} runs; expected one label per run")
@@ -154,7 +75,7 @@ class Trainer:
 
     @property
     def needs_teacher(self):
-        return any(m.config.command == "distill" and m.config.kd_way != "none" for m in self.members)
+        return any(m.config.needs_teacher for m in self.members)
 
     def _say(self, text, member=None):
         if self.rank == 0:
@@ -174,7 +95,7 @@ class Trainer:
         self._open_data()
         if self.rank == 0:
             for member in self.members:
-                check_outputs(member.config, member.paths)
+                outputs.check_outputs(member.config, member.paths)
         self.prepared = True
         return self
 
@@ -213,39 +134,12 @@ class Trainer:
 
     # ----- building -----
     def _build_student(self, member):
-        import mindspore as ms
-
-        from ats_ms.models import create_model
-        from ats_ms.models.checkpoint import load_strict
-        from ats_ms.models.init import effective_init, official_weights_init
-        c = member.config
-        ms.set_seed(c.seed)
-        student = create_model(c.net_name, c.n_classes, style=c.net_style)
-        settings = c.to_dict()
-        if effective_init(settings.get("student_init", "network"), c.command, c.lr_schedule,
-                          settings.get("kd_way", "none")) == "weights_init":
-            official_weights_init(student)
-        student = self._adapt_student(student)
-        if c.amp_level != "O0":
-            ms.amp.auto_mixed_precision(student, c.amp_level)
-        member.student = student
-        member.named = [(p.name, p) for p in student.get_parameters()]
-        if not c.resume:
-            return
-        if not os.path.isfile(member.paths["resume"]):
-            if member.label is None:  # a sweep resumes every cell that has a resume file; others start quietly
-                self._say(logs.no_resume_line(member.paths["resume"]), member)
-            return
-        saved, params, member.optimizer_state = run_state.read_state(member.paths["resume"], c)
-        load_strict(student, params, source=member.paths["resume"])
-        member.history, member.start_epoch = saved["history"], saved["epoch"]
-        self._say(logs.resumed_line(member.paths["resume"], saved["epoch"]), member)
+        member.build_student(self._adapt_student, lambda line: self._say(line, member))
 
     def _build_cells(self, members):
         from mindspore.train import Model
 
         from ats_ms.engine.cells import EvalStudents, FrozenTeacher, StudentsWithLoss, TrainStep
-        from ats_ms.engine.optim import build_optimizer
         c = self.config
         if self.needs_teacher and self.frozen_teacher is None:
             self.frozen_teacher = FrozenTeacher(self.teacher_net, fold_bn=c.fold_teacher_bn)
@@ -254,11 +148,7 @@ class Trainer:
                 ms.amp.auto_mixed_precision(self.frozen_teacher, c.amp_level)
         net = StudentsWithLoss([m.student for m in members], self.frozen_teacher, [m.loss_fn() for m in members])
         for member in members:
-            if member.optimizer is None:
-                member.optimizer = build_optimizer(member.student, self.lrs, c.momentum, c.weight_decay)
-                if member.optimizer_state is not None:
-                    run_state.load_optimizer_state(member.optimizer, member.named, member.optimizer_state,
-                                                   member.paths["resume"])
+            member.build_optimizer(self.lrs)
         reducers = [self._grad_reducer(m.optimizer) for m in members]
         self.train_step = TrainStep(net, [m.optimizer for m in members], skip_nonfinite=c.on_nan == "skip",
                                     grad_reducers=reducers if reducers[0] is not None else None)
@@ -326,15 +216,18 @@ class Trainer:
             member.status = "running"
             if self.rank == 0:
                 save_effective(member.config, member.paths["config"])
-                self._write_metrics(member)
+                outputs.write_metrics(member)
         epoch = start
-        while epoch < c.epoches:
-            active = [m for m in self.members if m.status == "running"]
-            if not active:
-                break
-            if active != self.built_for:
-                self._build_cells(active)
-            epoch = self._train(epoch, active)
+        try:
+            while epoch < c.epoches:
+                active = [m for m in self.members if m.status == "running"]
+                if not active:
+                    break
+                if active != self.built_for:
+                    self._build_cells(active)
+                epoch = self._train(epoch, active)
+        except KeyboardInterrupt:
+            raise Interrupted(self.members) from None
         for member in self.members:
             if member.status == "running":
                 self._finish(member)
@@ -379,10 +272,10 @@ class Trainer:
                       "rss_mb": round(resident_mb(), 1)}
             if skipped:
                 self._say(logs.skipped_line(skipped, epoch + 1), member)
-            best_before = max((r["test_acc"] for r in member.history), default=-math.inf)
+            improved = record["test_acc"] > outputs.best_before(member)
             member.history.append(record)
             self._say(logs.epoch_line(record["epoch"], loss, acc, record["test_acc"]), member)
-            self._save_epoch(member, record["test_acc"] > best_before)
+            self._save_epoch(member, improved)
         return any(m.status != "running" for m in members)
 
     def _fail(self, member, epoch, step):
@@ -393,47 +286,11 @@ class Trainer:
         member.error = (f"non-finite loss at {where}; training stopped. Last good checkpoint: {last}. Expected "
                         f"finite losses: lower --lr, or use --on_nan skip to skip such batches")
 
-    def _meta(self, member, **extra):
-        return records.encode(dict(member.record, **extra))
-
     def _save_epoch(self, member, improved):
-        from ats_ms.models.checkpoint import save_network
-        if self.rank != 0:
-            return
-        last = member.history[-1]
-        if improved:
-            save_network(member.named, member.paths["best"],
-                         self._meta(member, epoch=last["epoch"], test_acc=last["test_acc"]))
-        state = {"epoch": last["epoch"], "history": member.history, "seed": member.config.seed,
-                 "fingerprint": run_state.fingerprint(member.config), "config": member.config.to_dict()}
-        run_state.save_state(member.paths["resume"], member.named, member.optimizer, state,
-                             self._meta(member, epoch=last["epoch"]))
-        self._write_metrics(member)
-
-    def _write_metrics(self, member):
-        write_text(member.paths["metrics"], "".join(logs.metrics_json(r) + "\n" for r in member.history))
+        if self.rank == 0:
+            outputs.save_epoch(member, improved)
 
     def _finish(self, member):
-        """The log block (once, even if a kill interrupts this), then the final checkpoint (the mark of a finished
-        run), then the resume file is removed."""
-        from ats_ms.models.checkpoint import save_network
         member.status = "done"
-        if self.rank != 0:
-            return
-        last = member.history[-1]
-        block = "\n".join(logs.log_block(member.config.namespace(), member.history)) + "\n"
-        log = member.paths["log"]
-        written = False
-        if os.path.isfile(log):
-            with open(log, encoding="utf-8") as f:
-                written = f.read().endswith(block)
-        if not written:
-            with open(log, "a", encoding="utf-8") as f:
-                f.write(block)
-        save_network(member.named, member.paths["ckpt"],
-                     self._meta(member, epoch=last["epoch"], test_acc=last["test_acc"]))
-        if os.path.exists(member.paths["resume"]):
-            os.remove(member.paths["resume"])
-        for line in logs.summary_lines(member.history, member.paths):
-            self._say(line, member)
-
+        if self.rank == 0:
+            outputs.finish(member, lambda line: self._say(line, member))

@@ -1,16 +1,19 @@
-"""Distillation losses: pure functions (``functional``) and thin Cells (``ATSLoss``, ``TSLoss``, ``DistillLoss``).
+"""Distillation methods: the registry (``registry``: one entry per ``kd_way``), pure functions (``functional``),
+the method Cells (``objective``, ``ats``) and ``create_loss``.
 
-``KD_WAYS`` (the allowed ``kd_way`` values) is defined here, without importing MindSpore; everything else is
+``KD_WAYS`` (the allowed ``kd_way`` values) comes from the registry, without importing MindSpore; everything else is
 imported on first use.
 """
 import importlib
 
-KD_WAYS = ("ATS", "TS", "none")
+from ats_ms.losses.registry import create_loss, names
+
+KD_WAYS = names()
 
 _LAZY = {
     "asymmetric_teacher_probs": "functional", "soft_cross_entropy": "functional", "cross_entropy": "functional",
     "ats_kd_loss": "functional", "distill_loss": "functional",
-    "ATSLoss": "kd", "TSLoss": "kd", "DistillLoss": "kd",
+    "ATSLoss": "ats", "TSLoss": "ats", "DistillLoss": "ats", "Objective": "objective",
 }
 
 
@@ -20,4 +23,4 @@ def __getattr__(name):
     raise AttributeError(f"module 'ats_ms.losses' has no attribute {name!r}")
 
 
-__all__ = list(_LAZY) + ["KD_WAYS"]
+__all__ = list(_LAZY) + ["KD_WAYS", "create_loss"]

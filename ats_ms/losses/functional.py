@@ -121,3 +121,28 @@ def distill_loss(s_logits, t_logits, labels, tp_tau, t_tau, s_tau, lamb):
     ce = cross_entropy(s_logits, labels)
     kd = ats_kd_loss(s_logits, t_logits, labels, tp_tau, t_tau, s_tau)
     return (1.0 - lamb) * ce + lamb * kd
+
+
+def ts_distill_loss(s_logits, t_logits, labels, t_tau, s_tau, lamb):
+    """TS objective: ``distill_loss`` with one teacher temperature ``t_tau`` on every class.
+
+    Args:
+        s_logits (Tensor): (N, C) student logits.
+        t_logits (Tensor): (N, C) teacher logits (no gradient flows into them).
+        labels (Tensor): (N,) labels.
+        t_tau, s_tau (float): teacher and student temperatures.
+        lamb (float): weight of the KD term in [0, 1].
+
+    Returns:
+        Tensor: scalar float32.
+    """
+    return distill_loss(s_logits, t_logits, labels, t_tau, t_tau, s_tau, lamb)
+
+
+def ce_objective(s_logits, t_logits, labels):
+    """kd_way none: the cross-entropy alone; ``t_logits`` is not read (any (N, C) tensor may stand in).
+
+    Returns:
+        Tensor: scalar float32.
+    """
+    return cross_entropy(s_logits, labels)

@@ -22,6 +22,9 @@ META_KEYS = (RECORD_KEY, STATE_KEY)
 def _load(path, choice_func=None):
     import mindspore as ms
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise UserError(f"checkpoint {path} is a folder; expected a MindSpore .ckpt file (--ckpt FILE, or "
+                        f"--ckpt_dir FOLDER with --ckpt_name NAME)")
     if not os.path.isfile(path):
         raise UserError(f"checkpoint {path}: no such file; expected a MindSpore .ckpt file")
     try:

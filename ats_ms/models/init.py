@@ -3,17 +3,18 @@
 The official PyTorch distillation script (train_distill_ats.py) re-initialises the student with ``weights_init``:
 convolutions Kaiming normal (fan_out, relu) with zero bias, BatchNorm weight 1 and bias 0, linear layers Kaiming
 normal (fan_in, gain sqrt(2)) with zero bias. ``auto`` applies it to distillation students under the paper recipe
-(``--lr_schedule paper``, kd_way ATS or TS) and keeps the network's own initialisation otherwise (as the official
-classification script, which a kd_way none student matches).
+(``--lr_schedule paper``, a method that reads the teacher) and keeps the network's own initialisation otherwise (as
+the official classification script, which a kd_way none student matches).
 """
 STUDENT_INITS = ("auto", "network", "weights_init")
 
 
-def effective_init(student_init, command, lr_schedule, kd_way="none"):
-    """``network`` or ``weights_init``: what ``student_init`` means for this run."""
+def effective_init(student_init, distills, lr_schedule):
+    """``network`` or ``weights_init``: what ``student_init`` means for a run that ``distills`` from a teacher (or
+    not) with ``lr_schedule``."""
     if student_init != "auto":
         return student_init
-    return "weights_init" if command == "distill" and kd_way != "none" and lr_schedule == "paper" else "network"
+    return "weights_init" if distills and lr_schedule == "paper" else "network"
 
 
 def official_weights_init(net):

@@ -6,6 +6,7 @@ unless given float32 arrays, so they can judge any device's kernels.
 from ats_ms.reference.losses import (
                                      asymmetric_teacher_probs,
                                      ats_kd_loss,
+                                     ce_objective,
                                      cross_entropy,
                                      distill_loss,
                                      distill_loss_grad,
@@ -13,9 +14,10 @@ from ats_ms.reference.losses import (
                                      log_softmax,
                                      soft_cross_entropy,
                                      softmax,
+                                     ts_distill_loss,
 )
 from ats_ms.reference.stats import kd_decomposition, wrong_class_stats
 
 __all__ = ["label_mask", "softmax", "log_softmax", "asymmetric_teacher_probs", "soft_cross_entropy",
-           "cross_entropy", "ats_kd_loss", "distill_loss", "distill_loss_grad", "wrong_class_stats",
-           "kd_decomposition"]
+           "cross_entropy", "ats_kd_loss", "distill_loss", "ts_distill_loss", "ce_objective", "distill_loss_grad",
+           "wrong_class_stats", "kd_decomposition"]

@@ -72,3 +72,13 @@ def distill_loss_grad(s_logits, t_logits, labels, tp_tau, t_tau, s_tau, lamb):
     ce_grad = softmax(s) - label_mask(labels, c)
     kd_grad = s_tau * (softmax(s / s_tau) - q)
     return ((1.0 - lamb) * ce_grad + lamb * kd_grad) / n
+
+
+def ts_distill_loss(s_logits, t_logits, labels, t_tau, s_tau, lamb):
+    """Scalar TS objective: ``distill_loss`` with ``t_tau`` on every class."""
+    return distill_loss(s_logits, t_logits, labels, t_tau, t_tau, s_tau, lamb)
+
+
+def ce_objective(s_logits, t_logits, labels):
+    """Scalar objective of kd_way none: the cross-entropy alone (``t_logits`` unread)."""
+    return cross_entropy(s_logits, labels)

@@ -106,15 +106,45 @@ POSITIVE_INT = range_check(1, integer=True)
 NON_NEGATIVE_INT = range_check(0, integer=True)
 
 
+TEMPORARY_MARGIN = 24  # bytes ``files.atomic_path`` adds to a name: ".{name}.tmp-{pid}{ext}"
+
+
+def _nearest_existing(path):
+    while not os.path.exists(path):
+        path = os.path.dirname(path)
+    return path
+
+
+def name_limit(folder):
+    """The longest file name (bytes) the file system holding ``folder`` (or its nearest existing parent) accepts."""
+    try:
+        return os.pathconf(_nearest_existing(os.path.abspath(os.fspath(folder))), "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
+
+
+def check_names_fit(flag, value, folder, names, margin=TEMPORARY_MARGIN):
+    """``value`` if every folder name of ``folder`` and every file name in ``names`` (written there, through a
+    temporary name ``margin`` bytes longer) fits the file system's name limit; UserError naming the flag."""
+    limit = name_limit(folder)
+    parts = [(p, 0) for p in os.path.abspath(os.fspath(folder)).split(os.sep) if p] + [(n, margin) for n in names]
+    for name, extra in parts:
+        size = len(os.fsencode(name)) + extra
+        if size > limit:
+            shown = name if len(name) <= 40 else f"{name[:20]}...{name[-12:]}"
+            raise UserError(f"--{flag}: the name {shown!r} is too long for the file system ({size} bytes with what "
+                            f"ats_ms adds, limit {limit}); expected a shorter name")
+    return value
+
+
 def check_output_dir(flag, folder):
-    """``folder`` if it is a writable folder or can be created (its nearest existing parent is a writable folder);
-    nothing is created."""
+    """``folder`` if it is a writable folder or can be created (its nearest existing parent is a writable folder)
+    and its names fit the file system; nothing is created."""
+    check_names_fit(flag, folder, folder, ())
     path = os.path.abspath(os.fspath(folder))
     if os.path.exists(path) and not os.path.isdir(path):
         raise UserError(f"--{flag}={folder} is a file; expected a folder")
-    existing = path
-    while not os.path.exists(existing):
-        existing = os.path.dirname(existing)
+    existing = _nearest_existing(path)
     if not os.path.isdir(existing) or not os.access(existing, os.W_OK | os.X_OK):
         raise UserError(f"--{flag}={folder} cannot be created or written ({existing} is not a writable folder); "
                         f"expected a writable folder")
@@ -126,6 +156,7 @@ def check_output_file(flag, path):
     full = os.path.abspath(os.fspath(path))
     if os.path.isdir(full):
         raise UserError(f"--{flag}={path} is a folder; expected a file path")
+    check_names_fit(flag, path, os.path.dirname(full), (os.path.basename(full),))
     try:
         check_output_dir(flag, os.path.dirname(full))
     except UserError:

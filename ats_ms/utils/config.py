@@ -32,6 +32,17 @@ class Flag:
         check (callable | None): ``check(label, value) -> value`` raising UserError (see ``ats_ms.utils.checks``).
         many (str): ``""`` one value, ``"csv"`` a comma-separated list (YAML: a list too), ``"unique"`` the same
             without repeated values, ``"repeat"`` a flag given several times; all give a tuple.
+        volatile (bool): may change between an interrupted run and its resumption (not part of its identity).
+        path (bool): names a file; compared as the file it names (``./ckpts/t.ckpt`` is ``ckpts/t.ckpt``).
+        per_student (bool): may differ between the runs of one pack (method, hyper-parameters, output names).
+        location (bool): says where a run's files are, not how it was trained (a sweep cell's name and folders).
+        per_cell (bool): a sweep sets it for each cell itself (skipped in a sweep's YAML).
+        output (str): ``"dir"``, ``"file"`` or ``"name"`` (a file name in a folder flag): checked writable and
+            holdable by the file system before anything runs.
+        chooses (tuple): the checkpoints whose record it selects (``teacher``, ``checkpoint``): changing it
+            drops values adopted from that record.
+        mapping (bool): YAML may give a mapping instead of the string (the check turns it into the string).
+        default_help (str): how ``--help`` describes the default (e.g. "the method's") instead of its value.
     """
     name: str
     type: type
@@ -41,13 +52,22 @@ class Flag:
     choices: tuple = ()
     check: Optional[Callable] = None
     many: str = ""
+    volatile: bool = False
+    path: bool = False
+    per_student: bool = False
+    location: bool = False
+    per_cell: bool = False
+    output: str = ""
+    chooses: tuple = ()
+    mapping: bool = False
+    default_help: str = ""
 
     def with_default(self, default):
         return replace(self, default=default)
 
     def describe(self):
         """The help text with the default and the allowed values."""
-        extra = [f"default: {format_value(self.default)}"]
+        extra = [f"default: {self.default_help or format_value(self.default)}"]
         if self.choices:
             extra.append(f"one of: {', '.join(map(str, self.choices))}")
         elif self.check is not None and getattr(self.check, "expected", None):
@@ -81,6 +101,8 @@ def _type_name(flag):
 
 
 def _convert(flag, value):
+    if flag.mapping and isinstance(value, dict):
+        return value
     if flag.type is bool:
         return str2bool(value)
     if flag.type is int:
@@ -236,21 +258,23 @@ class RunConfig:
 
     Made only by ``ats_ms.make_config`` (so code that receives one knows every value was checked). Values are
     attributes (``config.lr``); ``sources[name]`` says where each came from (``default``, ``yaml``, ``given``, or
-    ``record``: taken from a checkpoint's record).
-    ``replace(**changes)`` returns a new, re-validated config.
+    ``record``: taken from a checkpoint's record). ``trains`` says whether ``ats_ms.train`` runs it and
+    ``needs_teacher`` whether it reads a teacher. ``replace(**changes)`` returns a new, re-validated config. A
+    RunConfig can be copied, deep-copied and pickled (for multiprocessing or an external scheduler).
     """
 
-    __slots__ = ("command", "sources", "_values", "_remake")
+    __slots__ = ("command", "sources", "_values", "_remake", "trains", "needs_teacher")
 
-    def __init__(self, command, values, sources, remake, token=None):
+    def __init__(self, command, values, sources, remake, token=None, trains=False, needs_teacher=False):
         if token is not _TOKEN:
             raise TypeError("a RunConfig is made by ats_ms.make_config(command, config_file=None, **overrides)")
-        object.__setattr__(self, "command", command)
-        object.__setattr__(self, "sources", dict(sources))
-        object.__setattr__(self, "_values", dict(values))
-        object.__setattr__(self, "_remake", remake)
+        for name, value in (("command", command), ("sources", dict(sources)), ("_values", dict(values)),
+                            ("_remake", remake), ("trains", bool(trains)), ("needs_teacher", bool(needs_teacher))):
+            object.__setattr__(self, name, value)
 
     def __getattr__(self, name):
+        if name.startswith("__") or name in RunConfig.__slots__:
+            raise AttributeError(name)
         try:
             return self._values[name]
         except KeyError:
@@ -258,6 +282,15 @@ class RunConfig:
 
     def __setattr__(self, name, value):
         raise AttributeError("a RunConfig is read-only; use config.replace(name=value)")
+
+    def __reduce__(self):
+        return (_restore, (self.command, self._values, self.sources, self._remake, self.trains, self.needs_teacher))
+
+    def __eq__(self, other):
+        return isinstance(other, RunConfig) and (self.command, self._values, self.sources) == \
+            (other.command, other._values, other.sources)
+
+    __hash__ = None
 
     def __repr__(self):
         return f"RunConfig({self.command!r}, " + ", ".join(f"{k}={v!r}" for k, v in self._values.items()) + ")"
@@ -275,9 +308,13 @@ class RunConfig:
         return self._remake(self, changes)
 
 
-def new_config(command, values, sources, remake):
+def _restore(command, values, sources, remake, trains, needs_teacher):
+    return RunConfig(command, values, sources, remake, _TOKEN, trains, needs_teacher)
+
+
+def new_config(command, values, sources, remake, trains=False, needs_teacher=False):
     """Make a RunConfig (for ``ats_ms.api`` only, after every check passed)."""
-    return RunConfig(command, values, sources, remake, token=_TOKEN)
+    return RunConfig(command, values, sources, remake, _TOKEN, trains, needs_teacher)
 
 
 def save_effective(config, path):

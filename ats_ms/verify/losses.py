@@ -1,24 +1,26 @@
-"""Loss check over the hyper-parameter grid: loss and d loss / d student logits against the float64 reference.
+"""Loss check of every registered method: loss and d loss / d student logits against its float64 numpy twin.
 
-Errors are scaled to the quantity: loss error |a - b| / max(|b|, 1); gradient error max|a - b| / max(max|b|, 1 / N)
-(each gradient entry is O(1) / N). All cells of one class count run in one compiled graph, called once with ordinary
-and once with extreme logits.
+The rows come from the method registry: per method, the cases are the combinations of its hyper-parameters'
+``check_values``; per class count and logit kind, one row with the worst errors. The reference loss is the method's
+numpy forward twin in float64; the reference gradient is its central finite difference (step ``FD_STEP``), on every
+entry of small inputs and on a fixed sample of entries (every label entry included) of large ones, so a new method
+needs only its forward twin. Errors are scaled to the quantity: loss error |a - b| / max(|b|, 1); gradient error
+max|a - b| / max(max|b|, 1 / N) (each gradient entry is O(1) / N). All cases of one class count run in one compiled
+graph, called once with ordinary and once with extreme logits.
 """
 import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
-from ats_ms import reference as ref
+from ats_ms.losses import registry
 
-TP_TAUS = (1.0, 2.0, 4.0, 6.0)
-T_TAUS = (1.0, 2.0, 3.0, 5.0)
-S_TAUS = (1.0, 4.0)
-LAMBS = (0.0, 0.5, 1.0)
 CLASS_COUNTS = (10, 100, 1000)
 LOGIT_KINDS = {"ordinary": 3.0, "extreme": 1e4}
 TOLERANCES = {"float32": 1e-5, "float16": 1e-2}
 BATCH = 8
+FD_STEP = 1e-4
+FD_ENTRIES = 128  # inputs with more entries get the gradient checked on this many (every label entry included)
 
 
 @dataclass
@@ -34,11 +36,16 @@ class GroupResult:
     passed: bool
 
 
+def method_cases(method):
+    """The {hyper-parameter: value} cases of ``method``: every combination of their ``check_values``."""
+    names = method.hyper_names
+    choices = [h.check_values or (h.default,) for h in method.hyper]
+    return [dict(zip(names, combo)) for combo in itertools.product(*choices)]
+
+
 def grid_cases():
-    """The (kd_way, tp_tau, t_tau, s_tau, lamb) tuples of the grid (TS: tp_tau == t_tau)."""
-    cases = [("ATS", tp, t, s, lamb) for tp, t, s, lamb in itertools.product(TP_TAUS, T_TAUS, S_TAUS, LAMBS)]
-    cases += [("TS", t, t, s, lamb) for t, s, lamb in itertools.product(T_TAUS, S_TAUS, LAMBS)]
-    return cases
+    """Every (kd_way, {hyper-parameter: value}) case, method by method in registry order."""
+    return [(method.name, case) for method in registry.methods() for case in method_cases(method)]
 
 
 def make_inputs(n_classes, kind, dtype, seed=0):
@@ -55,18 +62,42 @@ def make_inputs(n_classes, kind, dtype, seed=0):
     return s.astype(dtype), z.astype(dtype), labels
 
 
+def fd_entries(shape, labels, limit=FD_ENTRIES, seed=0):
+    """The (row, column) entries whose gradient is checked: all, or ``limit`` of them with every label entry."""
+    n, c = shape
+    if n * c <= limit:
+        return [(i, j) for i in range(n) for j in range(c)]
+    chosen = {(i, int(labels[i])) for i in range(n)}
+    rng = np.random.default_rng(seed)
+    while len(chosen) < limit:
+        chosen.add((int(rng.integers(n)), int(rng.integers(c))))
+    return sorted(chosen)
+
+
+def fd_gradient(twin, s, z, labels, args, entries, step=FD_STEP):
+    """Central finite differences of ``twin(s, z, labels, *args)`` with respect to ``s`` on ``entries`` (float64);
+    returns (N, C) with NaN elsewhere."""
+    grad = np.full(s.shape, np.nan)
+    for i, j in entries:
+        up, down = s.copy(), s.copy()
+        up[i, j] += step
+        down[i, j] -= step
+        grad[i, j] = (twin(up, z, labels, *args) - twin(down, z, labels, *args)) / (2 * step)
+    return grad
+
+
 def _grid_cell(cases):
     import mindspore as ms
     from mindspore import nn
 
-    from ats_ms.losses import DistillLoss
+    from ats_ms.losses import create_loss
 
     class LossGrid(nn.Cell):
         """Every case's (loss, grad wrt student logits) in one graph."""
 
         def __init__(self):
             super().__init__()
-            self.members = nn.CellList([DistillLoss(*case) for case in cases])
+            self.members = nn.CellList([create_loss(kd_way, **case) for kd_way, case in cases])
 
         def construct(self, s_logits, t_logits, labels):
             out = ()
@@ -89,18 +120,23 @@ def check_class_count(n_classes, dtype="float32"):
         s, z, labels = make_inputs(n_classes, kind, np.dtype(dtype))
         outs = grid(ms.Tensor(s), ms.Tensor(z), ms.Tensor(labels))
         s64, z64 = s.astype(np.float64), z.astype(np.float64)
-        for kd_way in ("TS", "ATS"):
-            rows = [(case, out) for case, out in zip(cases, outs) if case[0] == kd_way]
+        entries = fd_entries(s.shape, labels)
+        rows, cols = np.array(entries).T
+        for method in registry.methods():
+            twin = method.twin_fn()
+            rows_of = [(case, out) for (kd_way, case), out in zip(cases, outs) if kd_way == method.name]
             loss_err = grad_err = 0.0
             finite = True
-            for (_, tp, t, st, lamb), (loss, grad) in rows:
+            for case, (loss, grad) in rows_of:
+                args = [case[name] for name in method.hyper_names]
                 loss, grad = float(loss.asnumpy()), grad.asnumpy().astype(np.float64)
-                want = ref.distill_loss(s64, z64, labels, tp, t, st, lamb)
-                want_grad = ref.distill_loss_grad(s64, z64, labels, tp, t, st, lamb)
+                want = twin(s64, z64, labels, *args)
+                want_grad = fd_gradient(twin, s64, z64, labels, args, entries)[rows, cols]
                 finite &= bool(np.isfinite(loss) and np.isfinite(grad).all())
                 loss_err = max(loss_err, abs(loss - want) / max(abs(want), 1.0))
-                grad_err = max(grad_err, np.abs(grad - want_grad).max() / max(np.abs(want_grad).max(), 1 / BATCH))
-            results.append(GroupResult(kd_way, n_classes, kind, len(rows), loss_err, grad_err, finite,
+                grad_err = max(grad_err, np.abs(grad[rows, cols] - want_grad).max()
+                               / max(np.abs(want_grad).max(), 1 / BATCH))
+            results.append(GroupResult(method.name, n_classes, kind, len(rows_of), loss_err, grad_err, finite,
                                        finite and loss_err <= tol and grad_err <= tol))
     return results
 

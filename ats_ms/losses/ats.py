@@ -1,13 +1,14 @@
-"""Thin ``nn.Cell`` wrappers around ``ats_ms.losses.functional``: validation in ``__init__``, maths in the functions.
+"""The ATS and TS Cells (thin wrappers around ``ats_ms.losses.functional``) and ``DistillLoss``, the objective of
+kd_way ATS, TS or none with the demo's arguments (built through the method registry).
 
 All Cells take ``construct(s_logits, t_logits, labels)`` with s_logits/t_logits (N, C) of any float dtype and labels
 (N,) int32/int64/uint32, and return a float32 scalar. Teacher logits never receive gradient.
 """
 from mindspore import nn
 
-from ats_ms.losses import KD_WAYS
 from ats_ms.losses import functional as F
-from ats_ms.utils.checks import check_choice, check_temperature, check_unit_interval
+from ats_ms.losses.registry import create_loss, get
+from ats_ms.utils.checks import check_temperature, check_unit_interval
 
 
 class ATSLoss(nn.Cell):
@@ -63,7 +64,8 @@ class DistillLoss(nn.Cell):
 
     Args:
         kd_way (str): ``"ATS"`` (q with tp_tau on the label column, t_tau elsewhere), ``"TS"`` (t_tau everywhere, as
-            the official demo's TS runs) or ``"none"`` (plain CE; the teacher logits are ignored). Case-insensitive.
+            the official demo's TS runs; tp_tau is ignored) or ``"none"`` (plain CE; the teacher logits are
+            ignored). Case-insensitive. Other methods: ``ats_ms.create_loss``.
         tp_tau (float): label-column temperature for ATS. Default 4.0.
         t_tau (float): wrong-class temperature (ATS) or the single temperature (TS). Default 3.0.
         s_tau (float): student temperature. Default 1.0.
@@ -83,15 +85,12 @@ class DistillLoss(nn.Cell):
 
     def __init__(self, kd_way="ATS", tp_tau=4.0, t_tau=3.0, s_tau=1.0, lamb=0.5):
         super().__init__()
-        self.kd_way = check_choice("kd_way", kd_way, KD_WAYS)
-        tp_tau = check_temperature("tp_tau", tp_tau)
-        self.t_tau = check_temperature("t_tau", t_tau)
-        self.s_tau = check_temperature("s_tau", s_tau)
-        self.lamb = check_unit_interval("lamb", lamb)
-        self.tp_tau = self.t_tau if self.kd_way == "TS" else tp_tau
-        self.use_teacher = self.kd_way != "none"
+        method = get(kd_way)
+        given = {"tp_tau": check_temperature("tp_tau", tp_tau), "t_tau": check_temperature("t_tau", t_tau),
+                 "s_tau": check_temperature("s_tau", s_tau), "lamb": check_unit_interval("lamb", lamb)}
+        self.kd_way = method.name
+        self.objective = create_loss(method.name, **{k: v for k, v in given.items() if k in method.hyper_names})
+        self.use_teacher = method.needs_teacher
 
     def construct(self, s_logits, t_logits, labels):
-        if self.use_teacher:
-            return F.distill_loss(s_logits, t_logits, labels, self.tp_tau, self.t_tau, self.s_tau, self.lamb)
-        return F.cross_entropy(s_logits, labels)
+        return self.objective(s_logits, t_logits, labels)

@@ -1,0 +1,217 @@
+"""The report of a sweep folder: per cell the last- and best-epoch test accuracy, mean ± sample standard deviation
+over the finished seeds; per method the best cell and its values; heatmaps of two numeric axes of a method (the
+best over its other axes); the TS diagonal (tp_tau == t_tau) wherever an ATS tp_tau x t_tau grid exists. Text,
+CSV/JSON and a PNG heatmap.
+"""
+import json
+import os
+
+import numpy as np
+
+from ats_ms.analysis import figures, textplot
+from ats_ms.analysis.grid import cell_dirs
+from ats_ms.analysis.io import write_rows
+from ats_ms.losses import registry
+
+KEYS = ("last_mean", "best_mean")
+
+
+def cell_files(out_dir, name):
+    """The final checkpoint and the metrics file of cell ``name`` in sweep folder ``out_dir``."""
+    import argparse
+
+    from ats_ms.utils import naming
+    paths = naming.run_paths(argparse.Namespace(**cell_dirs(out_dir), ckpt_name=f"{name}.ckpt",
+                                                log_name=f"{name}.log"))
+    return {"ckpt": paths["ckpt"], "metrics": paths["metrics"]}
+
+
+def _accuracies(out_dir, name):
+    files = cell_files(out_dir, name)
+    if not os.path.isfile(files["ckpt"]) or not os.path.isfile(files["metrics"]):
+        return None
+    with open(files["metrics"], encoding="utf-8") as f:
+        accs = [json.loads(line)["test_acc"] for line in f if line.strip()]
+    return (accs[-1], max(accs)) if accs else None
+
+
+def _mean_std(values):
+    if not values:
+        return None, None
+    return float(np.mean(values)), (float(np.std(values, ddof=1)) if len(values) > 1 else None)
+
+
+def collect(out_dir, cells):
+    """One row per cell without its seed: kd_way, every hyper-parameter (None where the method has none), whether
+    it is on the TS diagonal of ATS, finished seeds, failed seeds, last/best mean and sample std."""
+    by_key = {}
+    for cell in cells:
+        by_key.setdefault(cell.key, []).append(cell)
+    rows = []
+    for key, group in by_key.items():
+        first = group[0]
+        found = [a for a in (_accuracies(out_dir, c.name) for c in group) if a is not None]
+        settings = first.settings
+        row = {"cell": key, "kd_way": first.kd_way, **{h: settings.get(h) for h in registry.hyper_parameters()},
+               "ts_diagonal": first.kd_way == "ATS" and settings["tp_tau"] == settings["t_tau"],
+               "seeds": len(found),
+               "failed": sum(os.path.exists(os.path.join(out_dir, "claims", f"{c.name}.failed")) for c in group)}
+        row["last_mean"], row["last_std"] = _mean_std([a[0] for a in found])
+        row["best_mean"], row["best_std"] = _mean_std([a[1] for a in found])
+        rows.append(row)
+    return rows
+
+
+def _best(rows, key):
+    done = [r for r in rows if r[key] is not None]
+    return max(done, key=lambda r: r[key]) if done else None
+
+
+def best_cells(rows, key="last_mean"):
+    """{"best": row, "best_ts": best ATS row with tp_tau == t_tau, "difference": best - best_ts, "per_method":
+    {kd_way: best row}} over the cells with results."""
+    best, best_ts = _best(rows, key), _best([r for r in rows if r["ts_diagonal"]], key)
+    per_method = {}
+    for row in rows:
+        if row[key] is not None and (row["kd_way"] not in per_method or row[key] > per_method[row["kd_way"]][key]):
+            per_method[row["kd_way"]] = row
+    difference = best[key] - best_ts[key] if best and best_ts else None
+    return {"best": best, "best_ts": best_ts, "difference": difference, "per_method": per_method}
+
+
+def _cell_text(row, key):
+    std = row[key.replace("mean", "std")]
+    return f"{100 * row[key]:.2f}" + (f" ± {100 * std:.2f}" if std is not None else "") + f" % ({row['seeds']} seed" \
+        + ("s" if row["seeds"] != 1 else "") + ")"
+
+
+def _values_text(row, axes):
+    return ", ".join(f"{k} {row[k]:g}" if isinstance(row[k], float) else f"{k} {row[k]}" for k in axes)
+
+
+def varying_axes(rows, kd_way):
+    """The hyper-parameters of ``kd_way`` that take several values among ``rows``."""
+    mine = [r for r in rows if r["kd_way"] == kd_way]
+    return [h for h in registry.get(kd_way).hyper_names if len({r[h] for r in mine}) > 1]
+
+
+def grid_axes(rows, kd_way):
+    """The hyper-parameters of ``kd_way`` whose values differ between the grid's cells (those its names show)."""
+    return [h for h in registry.get(kd_way).hyper_names if len({r[h] for r in rows if r[h] is not None}) > 1]
+
+
+def best_lines(rows, key="last_mean", classic=False):
+    """The best cell (classic grid: with tp_tau and t_tau) or the best cell of each method, then the best TS
+    diagonal cell where an ATS tp_tau x t_tau grid exists."""
+    found = best_cells(rows, key)
+    if found["best"] is None:
+        return ["no finished cell yet"]
+    if classic:
+        b = found["best"]
+        lines = [f"best cell: tp_tau {b['tp_tau']:g}, t_tau {b['t_tau']:g}: {_cell_text(b, key)}"]
+    else:
+        lines = []
+        for kd_way, b in found["per_method"].items():
+            axes = grid_axes(rows, kd_way)
+            values = f" ({_values_text(b, axes)})" if axes else ""
+            lines.append(f"best {kd_way} cell{values}: {_cell_text(b, key)}")
+    ts = found["best_ts"]
+    if ts:
+        lines.append(f"best TS cell (tp_tau = t_tau = {ts['t_tau']:g}): {_cell_text(ts, key)}; best - best TS: "
+                     f"{100 * found['difference']:+.2f} points")
+    return lines
+
+
+def heatmap_grid(rows, kd_way, axes, key):
+    """(row values, column values, grid of the best ``key`` over the other axes (NaN where missing), the rows
+    behind each entry) of method ``kd_way`` on ``axes``."""
+    mine = [r for r in rows if r["kd_way"] == kd_way]
+    ys, xs = sorted({r[axes[0]] for r in mine}), sorted({r[axes[1]] for r in mine})
+    grid = np.full((len(ys), len(xs)), np.nan)
+    picked = [[None] * len(xs) for _ in ys]
+    for r in mine:
+        i, j = ys.index(r[axes[0]]), xs.index(r[axes[1]])
+        if r[key] is not None and (picked[i][j] is None or r[key] > picked[i][j][key]):
+            grid[i, j], picked[i][j] = r[key], r
+    return ys, xs, grid, picked
+
+
+def table_lines(rows, kd_way, axes, key="last_mean", others=()):
+    """Text heatmap of ``kd_way`` over ``axes``: 100 x mean accuracy (± sample std over seeds; * marks the TS
+    diagonal of ATS), each followed by a shade character from light (lowest) to dark (highest)."""
+    ys, xs, grid, picked = heatmap_grid(rows, kd_way, axes, key)
+    diagonal = kd_way == "ATS" and tuple(axes) == ("tp_tau", "t_tau")
+    what = f"rows {axes[0]}, columns {axes[1]}" + (" (* = TS)" if diagonal else "")
+    if others:
+        what += f", best over {', '.join(others)}"
+    title = "classic" if kd_way == "ATS" and diagonal and not others else kd_way
+    head = f"{key.replace('_mean', '')}-epoch test accuracy (%)" + ("" if title == "classic" else f" of {kd_way}")
+    lines = [f"{head}, {what}, mean ± sample std over seeds, shade {textplot.SHADES[0]} low .. "
+             f"{textplot.SHADES[-1]} high",
+             f"{'tp' if diagonal else axes[0][:4]}\\{'t' if diagonal else axes[1][:4]}".ljust(6)
+             + " ".join(f"{x:>11g}  " for x in xs)]
+    values = grid[np.isfinite(grid)]
+    lo, hi = (values.min(), values.max()) if values.size else (0.0, 0.0)
+    for i, y in enumerate(ys):
+        text = []
+        for j, x in enumerate(xs):
+            r = picked[i][j]
+            std = r[key.replace("mean", "std")] if r else None
+            value = "-" if r is None else f"{100 * r[key]:.1f}" + (f"±{100 * std:.1f}" if std is not None else "")
+            mark = " " if r is None else textplot.shade(r[key], lo, hi)
+            text.append(f"{value + ('*' if diagonal and x == y else ''):>11s} {mark}")
+        lines.append(f"{y:<6g}" + " ".join(text))
+    return lines
+
+
+def heatmaps(rows, chosen=None):
+    """[(kd_way, (axis, axis), other varying axes)]: ``chosen`` (``METHOD:AXIS,AXIS``), else per method its first
+    two numeric axes with several values."""
+    if chosen:
+        kd_way, axes = chosen.split(":")
+        axes = tuple(axes.split(","))
+        return [(kd_way, axes, [a for a in varying_axes(rows, kd_way) if a not in axes])]
+    out = []
+    for kd_way in dict.fromkeys(r["kd_way"] for r in rows):
+        numeric = [a for a in varying_axes(rows, kd_way) if registry.hyper_parameters()[a].type in (int, float)]
+        if len(numeric) >= 2:
+            out.append((kd_way, tuple(numeric[:2]), numeric[2:]))
+    return out
+
+
+def cell_lines(rows):
+    """One line per cell: its values, last- and best-epoch accuracy."""
+    lines = ["cells (test accuracy %, mean ± sample std over seeds): last epoch | best epoch"]
+    for r in rows:
+        axes = grid_axes(rows, r["kd_way"])
+        last = _cell_text(r, "last_mean") if r["last_mean"] is not None else "-"
+        best = _cell_text(r, "best_mean") if r["best_mean"] is not None else "-"
+        lines.append(f"  {r['cell']:<32s} {r['kd_way']:<5s} {_values_text(r, axes):<28s} {last} | {best}")
+    return lines
+
+
+def report(out_dir, cells, title="", heatmap=None):
+    """Write sweep.csv, sweep.json and sweep.png for ``cells``; returns (lines, figure path or None)."""
+    rows = collect(out_dir, cells)
+    classic = all(c.name.startswith("sweep-tp") for c in cells) and {c.kd_way for c in cells} == {"ATS"}
+    maps = [("ATS", ("tp_tau", "t_tau"), [])] if classic and not heatmap else heatmaps(rows, heatmap)
+    found = best_cells(rows)
+    write_rows(rows, os.path.join(out_dir, "sweep.csv"), os.path.join(out_dir, "sweep.json"),
+               {"cells": [c.name for c in cells], "seeds": sorted({c.seed for c in cells}),
+                **{k: v for k, v in found.items()}})
+    figure = None
+    if maps:
+        kd_way, axes, others = maps[0]
+        ys, xs, last, _ = heatmap_grid(rows, kd_way, axes, "last_mean")
+        best = heatmap_grid(rows, kd_way, axes, "best_mean")[2]
+        figure = figures.heatmap_figure(ys, xs, last.tolist(), best.tolist(), os.path.join(out_dir, "sweep.png"),
+                                        title, axes=axes, diagonal=kd_way == "ATS")
+    lines = [] if classic else cell_lines(rows)
+    for key in KEYS:
+        for kd_way, axes, others in maps:
+            lines += table_lines(rows, kd_way, axes, key, others)
+        lines += best_lines(rows, key, classic)
+    failed = sum(r["failed"] for r in rows)
+    if failed:
+        lines.append(f"{failed} cells failed (non-finite loss); see {os.path.join(out_dir, 'claims')}/*.failed")
+    return lines, figure

@@ -1,0 +1,249 @@
+"""The registry of distillation methods (``kd_way``): one ``Method`` entry per method, everything else derived.
+
+An entry names the method, its hyper-parameters (flag name, type, default, range check, help), its pure MindSpore
+objective, its Cell and its float64 numpy forward twin (as ``"module:attribute"`` strings, imported on first use, so
+this module and the flag table never import MindSpore), the flags it ignores (recorded as null) and whether it needs
+the teacher. The flag table (``ats_ms.flags``), the per-student keys of a pack, the record fields of a checkpoint,
+the API's per-method rules, ``create_loss`` and the ``check`` rows all read this registry.
+
+Every objective maps (student logits (N, C), teacher logits (N, C), labels (N,), *hyper-parameters in the entry's
+order) to a float32 scalar; its twin takes float64 numpy arrays and the same arguments.
+"""
+import importlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ats_ms.utils.checks import check_choice, check_temperature, check_unit_interval
+from ats_ms.utils.errors import UserError
+
+
+@dataclass(frozen=True)
+class HyperParameter:
+    """One hyper-parameter of a method; also a flag and YAML key of ``distill`` (the same name everywhere).
+
+    Args:
+        name (str): flag, YAML key and ``create_loss`` keyword.
+        type (type): float, int or bool.
+        default: the method's default.
+        check (callable): ``check(label, value) -> value`` raising UserError (``ats_ms.utils.checks``).
+        help (str): one line for ``--help`` and docs/flags.md.
+        check_values (tuple): values ``python -m ats_ms check`` combines (default: the default alone).
+    """
+    name: str
+    type: type
+    default: object
+    check: Callable
+    help: str
+    check_values: tuple = ()
+
+
+@dataclass(frozen=True)
+class Method:
+    """A distillation method.
+
+    Args:
+        name (str): the ``kd_way`` value.
+        summary (str): one line for ``--help`` and the docs.
+        hyper (tuple[HyperParameter]): its hyper-parameters, in the order its objective takes them.
+        objective (str): ``"module:function"`` of the pure MindSpore objective.
+        twin (str): ``"module:function"`` of the float64 numpy forward twin (same arguments).
+        cell (str): ``"module:Class"`` of its Cell, built as ``Class(method, {hyper-parameter: value})``
+            (default: ``Objective``, which calls the objective with the values in order).
+        needs_teacher (bool): whether the objective reads the teacher's logits.
+        tied (dict): flags this method accepts but reads as one of its hyper-parameters (TS: ``tp_tau`` is
+            ``t_tau``); a different explicit value is an error, the record holds the tied value.
+        ignores (tuple): further flags it ignores (recorded as null), besides other methods' hyper-parameters.
+    """
+    name: str
+    summary: str
+    hyper: tuple
+    objective: str
+    twin: str
+    cell: str = "ats_ms.losses.objective:Objective"
+    needs_teacher: bool = True
+    tied: dict = field(default_factory=dict)
+    ignores: tuple = ()
+
+    @property
+    def hyper_names(self):
+        return tuple(h.name for h in self.hyper)
+
+    def defaults(self):
+        """{hyper-parameter: the method's default}."""
+        return {h.name: h.default for h in self.hyper}
+
+    def objective_fn(self):
+        """The pure MindSpore objective (imports MindSpore)."""
+        return _resolve(self.objective)
+
+    def cell_cls(self):
+        """The Cell class (imports MindSpore)."""
+        return _resolve(self.cell)
+
+    def twin_fn(self):
+        """The float64 numpy forward twin."""
+        return _resolve(self.twin)
+
+    def check_hyper(self, values, label=str):
+        """{name: value} of every hyper-parameter: ``values`` checked, the method's default where missing or None.
+
+        Raises:
+            UserError: a name the method does not use (naming its own), or a value out of range.
+        """
+        unknown = sorted(set(values) - set(self.hyper_names))
+        if unknown:
+            own = f"only its hyper-parameters: {', '.join(self.hyper_names)}" if self.hyper else \
+                "none of them (it has no hyper-parameter)"
+            raise UserError(f"{', '.join(label(k) for k in unknown)} not used by kd_way {self.name}; expected {own}")
+        out = {}
+        for h in self.hyper:
+            value = values.get(h.name)
+            out[h.name] = h.default if value is None else h.check(label(h.name), value)
+        return out
+
+
+def _resolve(ref):
+    module, name = ref.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _temperature(name, default, help_, check_values):
+    return HyperParameter(name, float, default, check_temperature, help_, check_values)
+
+
+TP_TAU = _temperature("tp_tau", 4.0, "teacher temperature of the correct class (ATS)", (1.0, 2.0, 4.0, 6.0))
+T_TAU = _temperature("t_tau", 3.0, "teacher temperature (ATS: of the wrong classes)", (1.0, 2.0, 3.0, 5.0))
+S_TAU = _temperature("s_tau", 1.0, "student temperature (TS, ATS)", (1.0, 4.0))
+LAMB = HyperParameter("lamb", float, 0.5, check_unit_interval, "weight of the KD term, (1 - lamb) of the "
+                                                                 "cross-entropy (TS, ATS)", (0.0, 0.5, 1.0))
+
+_METHODS = {}
+
+
+def register(method):
+    """Add ``method`` to the registry (its name must be new); returns it."""
+    if method.name.lower() in (name.lower() for name in _METHODS):
+        raise ValueError(f"kd_way {method.name} is registered twice")
+    for h in method.hyper:
+        for other in _METHODS.values():
+            same = next((o for o in other.hyper if o.name == h.name), None)
+            if same is not None and same != h:
+                raise ValueError(f"hyper-parameter {h.name} of {method.name} differs from {other.name}'s; expected "
+                                 f"one definition per name (a per-method default belongs in a new name)")
+    _METHODS[method.name] = method
+    return method
+
+
+register(Method(
+    "ATS", "asymmetric temperature scaling (Li et al., NeurIPS 2022): tp_tau on the true class, t_tau elsewhere",
+    (TP_TAU, T_TAU, S_TAU, LAMB), "ats_ms.losses.functional:distill_loss", "ats_ms.reference.losses:distill_loss"))
+register(Method(
+    "TS", "temperature scaling (Hinton et al.) as the official ATS codes optimise it: one teacher temperature t_tau",
+    (T_TAU, S_TAU, LAMB), "ats_ms.losses.functional:ts_distill_loss", "ats_ms.reference.losses:ts_distill_loss",
+    tied={"tp_tau": "t_tau"}))
+register(Method(
+    "none", "no distillation: the cross-entropy alone (the teacher is not read)", (),
+    "ats_ms.losses.functional:ce_objective", "ats_ms.reference.losses:ce_objective", needs_teacher=False,
+    ignores=("t_net_name",)))
+
+
+def names():
+    """The registered ``kd_way`` values, in registration order."""
+    return tuple(_METHODS)
+
+
+def get(kd_way, label="kd_way"):
+    """The Method of ``kd_way`` (case-insensitive); UserError naming the registered ones otherwise."""
+    return _METHODS[check_choice(label, kd_way, names())]
+
+
+def methods():
+    """Every registered Method."""
+    return tuple(_METHODS.values())
+
+
+def hyper_parameters():
+    """{name: HyperParameter} over every method, first registration first (the distillation flags)."""
+    out = {}
+    for method in _METHODS.values():
+        for h in method.hyper:
+            out.setdefault(h.name, h)
+    return out
+
+
+def tied_flags():
+    """Flags some method reads as another hyper-parameter (``tp_tau`` for TS)."""
+    return {flag for method in _METHODS.values() for flag in method.tied}
+
+
+def per_method_keys():
+    """The keys that vary per method: ``kd_way`` and every hyper-parameter (what runs of one pack may differ in)."""
+    return ("kd_way",) + tuple(hyper_parameters())
+
+
+def ignored_flags(kd_way):
+    """Flags ``kd_way`` ignores: the other methods' hyper-parameters and its own ``ignores`` (recorded as null)."""
+    method = get(kd_way)
+    others = set(hyper_parameters()) - set(method.hyper_names) - set(method.tied)
+    return tuple(sorted(others | set(method.ignores)))
+
+
+def record_fields():
+    """The per-method fields of a student's checkpoint record."""
+    return per_method_keys()
+
+
+def resolve_method(values, sources, label=lambda name: f"--{name}"):
+    """Apply ``values["kd_way"]``'s rules to a flag dict in place: its unset hyper-parameters take its defaults,
+    tied flags take their hyper-parameter's value, ignored ones become None.
+
+    Args:
+        values (dict): flag values (``kd_way`` and the hyper-parameters).
+        sources (dict): where each came from; an ignored or contradicting tied flag is refused only when
+            ``given`` (command line or keyword), YAML values of other methods are ignored.
+
+    Raises:
+        UserError: a given hyper-parameter the method does not use, a tied flag that contradicts, a bad value.
+    """
+    method = get(values["kd_way"], label("kd_way"))
+    values["kd_way"] = method.name
+    given = {h: values[h] for h in hyper_parameters() if h in values and sources.get(h) == "given"
+             and h not in method.hyper_names and h not in method.tied and values[h] is not None}
+    if given:
+        method.check_hyper(given, label)
+    own = {h: values.get(h) for h in method.hyper_names}
+    values.update(method.check_hyper(own, label))
+    for flag, target in method.tied.items():
+        if sources.get(flag, "default") != "default" and values.get(flag) is not None \
+                and values[flag] != values[target]:
+            raise UserError(f"{label('kd_way')} {method.name} uses one temperature, {label(target)} "
+                            f"({values[target]}), but {label(flag)} is {values[flag]}; expected equal values, or "
+                            f"another kd_way")
+        values[flag] = values[target]
+    for flag in ignored_flags(method.name):
+        if flag in hyper_parameters() and flag in values:
+            values[flag] = None
+    return values
+
+
+def create_loss(kd_way, **hyper):
+    """A method's whole objective as a Cell taking (s_logits (N, C), t_logits (N, C), labels (N,)) -> float32 scalar.
+
+    Args:
+        kd_way (str): a registered method (``names()``), case-insensitive.
+        **hyper: its hyper-parameters; unset ones take the method's defaults.
+
+    Raises:
+        UserError (ValueError): unknown method, a hyper-parameter it does not use (the message names its own), or a
+            value out of range.
+    """
+    method = get(kd_way)
+    tied = {k: hyper.pop(k) for k in list(hyper) if k in method.tied}
+    values = method.check_hyper(hyper, label=str)
+    for flag, value in tied.items():
+        target = method.tied[flag]
+        if value is not None and check_temperature(flag, value) != values[target]:
+            raise UserError(f"kd_way {method.name} uses one temperature, {target} ({values[target]}), but {flag} is "
+                            f"{value}; expected equal values")
+    return method.cell_cls()(method, values)
+
