@@ -107,7 +107,7 @@ def _fill_classes(values, sources=None):
 def _msrun_device(values, sources):
     """Under msrun each local worker takes its DEVICE_ID, unless --device_id is given."""
     if sources["device_id"] == "default" and "DEVICE_ID" in os.environ:
-        values["device_id"] = int(os.environ["DEVICE_ID"])
+        values["device_id"], sources["device_id"] = int(os.environ["DEVICE_ID"]), "environment"
 
 
 def _finish_training(values, sources):
@@ -203,6 +203,9 @@ def _finish_sweep(values, sources):
     if per_cell:
         raise UserError(f"{', '.join('--' + n for n in per_cell)} given, but the grid sets it per cell; expected its "
                         f"values in the grid only")
+    if values["heatmap"] and values["heatmap"].split(":")[0] not in {kd_way for kd_way, _ in groups}:
+        raise UserError(f"--heatmap {values['heatmap']} names a method the grid does not hold; expected one of "
+                        f"{', '.join(sorted({kd_way for kd_way, _ in groups}))}")
     if values["report_only"]:  # gathering the table needs no teacher
         _fill_classes(values)
         return

@@ -145,7 +145,7 @@ def test_without_matplotlib_tables_are_written_and_figures_skipped(tmp_path, mon
     monkeypatch.setattr(figures, "pyplot", lambda: None)
     assert figures.temperature_figure({"t": []}, str(tmp_path / "a.png")) is None
     cells = make_cells([("ATS", {"tp_tau": (1.0, 2.0), "t_tau": (1.0,)})], {}, (0,), classic=True)
-    lines, figure = sweep_report.report(str(tmp_path / "sw"), cells)
+    lines, figure = sweep_report.report(str(tmp_path / "sw"), cells, classic=True)
     assert figure is None and not (tmp_path / "sw" / "sweep.png").exists()
     assert json.loads((tmp_path / "sw" / "sweep.json").read_text())["rows"][0]["seeds"] == 0
     assert (tmp_path / "sw" / "sweep.csv").is_file() and lines[2].split() == ["1", "-*"]

@@ -134,7 +134,7 @@ CASES = {
     "hyper-parameter of another method": (["distill", "--kd_way", "none", "--lamb", "0.3"],
                                           ["--lamb not used by kd_way none"]),
     "TS with another tp_tau": (["distill", "--kd_way", "TS", "--t_tau", "2", "--tp_tau", "3"],
-                               ["TS uses one temperature", "--t_tau"]),
+                               ["TS uses one value for --tp_tau and --t_tau"]),
     "grid without a method": (["sweep", "--grid", "tp_tau=3"], ["--grid", "names no method"]),
     "grid key of another method": (["sweep", "--grid", "kd_way=TS tp_tau=3"], ["tp_tau not a hyper-parameter of "
                                                                               "kd_way TS", "t_tau, s_tau, lamb"]),

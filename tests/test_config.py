@@ -193,7 +193,7 @@ def test_teacher_record_is_adopted_and_contradictions_are_refused(digits_teacher
         ats_ms.make_config("distill", t_ckpt=teacher, n_classes=100)
     with pytest.raises(UserError, match="--t_net_name=ResNet20 contradicts"):
         ats_ms.make_config("distill", t_ckpt=teacher, t_net_name="resnet20")
-    with pytest.raises(UserError, match="--kd_way TS uses one temperature"):
+    with pytest.raises(UserError, match="kd_way TS uses one value for --tp_tau and --t_tau"):
         ats_ms.make_config("distill", t_ckpt=teacher, kd_way="TS", tp_tau=4, t_tau=2)
     assert ats_ms.make_config("distill", t_ckpt=teacher, kd_way="TS", t_tau=2).tp_tau == 2.0
 

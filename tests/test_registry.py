@@ -45,7 +45,7 @@ def test_create_loss_rules():
         ats_ms.create_loss("ATS", dkd_beta=2.0)
     with pytest.raises(ValueError, match="expected one of ATS, TS, none"):
         ats_ms.create_loss("KDX")
-    with pytest.raises(ValueError, match="TS uses one temperature"):
+    with pytest.raises(ValueError, match="TS uses one value for tp_tau and t_tau"):
         ats_ms.create_loss("TS", t_tau=2.0, tp_tau=3.0)
     assert ats_ms.create_loss("TS", t_tau=2.0, tp_tau=2.0).hyper["t_tau"] == 2.0  # the demo's TS command lines
     with pytest.raises(ValueError, match="lamb=2.0 is invalid"):

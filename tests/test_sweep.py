@@ -337,9 +337,8 @@ def test_grid_of_mixed_methods_trains_in_one_pack_as_alone_and_reports_per_metho
                                                                        ("none", None, None)]
     from ats_ms.engine.record import read_record
     assert read_record(str(tmp_path / "packed" / "ckpts" / "sweep-none-seed0.ckpt"))["lamb"] is None
-    changed = cli("sweep", "--config", config, "--grid", "kd_way=ATS tp_tau=3", "--lamb", "0.9", "--out_dir",
-                  tmp_path / "packed")
-    assert changed.returncode == 2 and "sweep-ATS-t3-seed0" not in changed.stderr  # its own name: sweep-tp3
+    changed = cli("sweep", "--config", config, *grid, "--lamb", "0.9", "--out_dir", tmp_path / "packed")
+    assert changed.returncode == 2 and "sweep-ATS-t3-seed0" in changed.stderr and "changed: lamb" in changed.stderr
     again = cli("sweep", "--config", config, *grid, "--out_dir", tmp_path / "packed")
     assert again.returncode == 0 and "3 already done" in again.stdout and "pack of" not in again.stdout
 

@@ -77,11 +77,11 @@ def make_cells(groups, base, seeds, classic=False):
         for chosen in itertools.product(*(group[n] for n in names)):
             combos.append((kd_way, cell_values(kd_way, base, dict(zip(names, chosen)))))
     shown = set()
-    if len({kd_way for kd_way, _ in combos}) > 1:
-        shown.add("kd_way")
     for name in registry.hyper_parameters():
         if len({values[name] for _, values in combos if name in values}) > 1:
             shown.add(name)
+    if len({kd_way for kd_way, _ in combos}) > 1 or not shown:
+        shown.add("kd_way")
     naming = _classic_name if classic else _generic_name
     cells, seen = [], {}
     for kd_way, values in combos:

@@ -177,7 +177,7 @@ def run_sweep(config, emit=None):
         status = SweepWorker(config, emit).run()
     from ats_ms.analysis.sweep_report import report
     title = os.path.splitext(os.path.basename(config.config))[0] if config.config else ""
-    lines, figure = report(out_dir, sweep_cells(config), title, config.heatmap)
+    lines, figure = report(out_dir, sweep_cells(config), title, config.heatmap, classic=not config.grid)
     for line in lines + [f"table: {os.path.join(out_dir, 'sweep.csv')} and sweep.json",
                          f"figure: {figure}" if figure else "figure skipped: matplotlib is not installed"]:
         emit(line)

@@ -116,9 +116,13 @@ def best_lines(rows, key="last_mean", classic=False):
             values = f" ({_values_text(b, axes)})" if axes else ""
             lines.append(f"best {kd_way} cell{values}: {_cell_text(b, key)}")
     ts = found["best_ts"]
-    if ts:
+    if ts and classic:
         lines.append(f"best TS cell (tp_tau = t_tau = {ts['t_tau']:g}): {_cell_text(ts, key)}; best - best TS: "
                      f"{100 * found['difference']:+.2f} points")
+    elif ts and any(not r["ts_diagonal"] for r in rows if r["kd_way"] == "ATS"):
+        gain = found["per_method"]["ATS"][key] - ts[key]
+        lines.append(f"best ATS cell on the TS diagonal (tp_tau = t_tau = {ts['t_tau']:g}): {_cell_text(ts, key)}; "
+                     f"best ATS - diagonal: {100 * gain:+.2f} points")
     return lines
 
 
@@ -190,10 +194,10 @@ def cell_lines(rows):
     return lines
 
 
-def report(out_dir, cells, title="", heatmap=None):
-    """Write sweep.csv, sweep.json and sweep.png for ``cells``; returns (lines, figure path or None)."""
+def report(out_dir, cells, title="", heatmap=None, classic=False):
+    """Write sweep.csv, sweep.json and sweep.png for ``cells`` (``classic``: the ATS grid --tp_taus x --t_taus,
+    reported as before --grid existed); returns (lines, figure path or None)."""
     rows = collect(out_dir, cells)
-    classic = all(c.name.startswith("sweep-tp") for c in cells) and {c.kd_way for c in cells} == {"ATS"}
     maps = [("ATS", ("tp_tau", "t_tau"), [])] if classic and not heatmap else heatmaps(rows, heatmap)
     found = best_cells(rows)
     write_rows(rows, os.path.join(out_dir, "sweep.csv"), os.path.join(out_dir, "sweep.json"),

@@ -214,11 +214,8 @@ def resolve_method(values, sources, label=lambda name: f"--{name}"):
     own = {h: values.get(h) for h in method.hyper_names}
     values.update(method.check_hyper(own, label))
     for flag, target in method.tied.items():
-        if sources.get(flag, "default") != "default" and values.get(flag) is not None \
-                and values[flag] != values[target]:
-            raise UserError(f"{label('kd_way')} {method.name} uses one temperature, {label(target)} "
-                            f"({values[target]}), but {label(flag)} is {values[flag]}; expected equal values, or "
-                            f"another kd_way")
+        if sources.get(flag, "default") != "default" and values.get(flag) is not None:
+            _check_tied(method, flag, values[flag], values[target], label)
         values[flag] = values[target]
     for flag in ignored_flags(method.name):
         if flag in hyper_parameters() and flag in values:
@@ -241,9 +238,16 @@ def create_loss(kd_way, **hyper):
     tied = {k: hyper.pop(k) for k in list(hyper) if k in method.tied}
     values = method.check_hyper(hyper, label=str)
     for flag, value in tied.items():
-        target = method.tied[flag]
-        if value is not None and check_temperature(flag, value) != values[target]:
-            raise UserError(f"kd_way {method.name} uses one temperature, {target} ({values[target]}), but {flag} is "
-                            f"{value}; expected equal values")
+        if value is not None:
+            _check_tied(method, flag, value, values[method.tied[flag]], str)
     return method.cell_cls()(method, values)
+
+
+def _check_tied(method, flag, value, target_value, label):
+    """A tied flag given explicitly must equal its hyper-parameter (checked by that hyper-parameter's range)."""
+    target = method.tied[flag]
+    check = next(h.check for h in method.hyper if h.name == target)
+    if check(label(flag), value) != target_value:
+        raise UserError(f"kd_way {method.name} uses one value for {label(flag)} and {label(target)} "
+                        f"({target_value}), but {label(flag)} is {value}; expected equal values, or another kd_way")
 

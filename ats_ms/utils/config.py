@@ -131,7 +131,7 @@ def coerce(flag, value, where):
             return None
         raise UserError(f"{label}=None is invalid; expected {_type_name(flag)}")
     if flag.many:
-        items = value.split(",") if isinstance(value, str) else value
+        items = value.split(",") if isinstance(value, str) and flag.many != "repeat" else value
         if not isinstance(items, (list, tuple)):
             items = [items]
         items = [v.strip() if isinstance(v, str) else v for v in items]
@@ -257,8 +257,8 @@ class RunConfig:
     """A validated configuration: one value per flag of ``command``, read-only.
 
     Made only by ``ats_ms.make_config`` (so code that receives one knows every value was checked). Values are
-    attributes (``config.lr``); ``sources[name]`` says where each came from (``default``, ``yaml``, ``given``, or
-    ``record``: taken from a checkpoint's record). ``trains`` says whether ``ats_ms.train`` runs it and
+    attributes (``config.lr``); ``sources[name]`` says where each came from (``default``, ``yaml``, ``given``,
+    ``record``: taken from a checkpoint's record, or ``environment``: msrun's DEVICE_ID). ``trains`` says whether ``ats_ms.train`` runs it and
     ``needs_teacher`` whether it reads a teacher. ``replace(**changes)`` returns a new, re-validated config. A
     RunConfig can be copied, deep-copied and pickled (for multiprocessing or an external scheduler).
     """
