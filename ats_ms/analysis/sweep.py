@@ -118,10 +118,11 @@ class SweepWorker:
             check_labels(split.labels, self.base.n_classes, f"{self.base.dataset} {split.split}")
         self.claims = Claims(os.path.join(self.out_dir, "claims"), self.config.claim_timeout)
         done_before = sum(_finished(c) for c in self.configs.values())
-        methods = sorted({cell.kd_way for cell in self.cells})
-        self.emit(f"[sweep] {len(self.cells)} cells ({len(self.cells) // len(self.config.seeds)} settings of "
-                  f"{', '.join(methods)} x {len(self.config.seeds)} seeds), {done_before} already done; outputs in "
-                  f"{self.out_dir}")
+        c, methods = self.config, ", ".join(dict.fromkeys(cell.kd_way for cell in self.cells))
+        settings = f"{len(c.tp_taus)} tp_tau x {len(c.t_taus)} t_tau" if not c.grid else \
+            f"{len(self.cells) // len(c.seeds)} settings of {methods}"
+        self.emit(f"[sweep] {len(self.cells)} cells ({settings} x {len(c.seeds)} seeds), {done_before} already done; "
+                  f"outputs in {self.out_dir}")
         limit = self.pack_limit(teacher)
         seconds_per_cell = []
         while True:

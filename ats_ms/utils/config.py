@@ -258,9 +258,9 @@ class RunConfig:
 
     Made only by ``ats_ms.make_config`` (so code that receives one knows every value was checked). Values are
     attributes (``config.lr``); ``sources[name]`` says where each came from (``default``, ``yaml``, ``given``,
-    ``record``: taken from a checkpoint's record, or ``environment``: msrun's DEVICE_ID). ``trains`` says whether ``ats_ms.train`` runs it and
-    ``needs_teacher`` whether it reads a teacher. ``replace(**changes)`` returns a new, re-validated config. A
-    RunConfig can be copied, deep-copied and pickled (for multiprocessing or an external scheduler).
+    ``record``: taken from a checkpoint's record, or ``environment``: msrun's DEVICE_ID). ``trains`` says whether
+    ``ats_ms.train`` runs it and ``needs_teacher`` whether it reads a teacher. ``replace(**changes)`` returns a new,
+    re-validated config. A RunConfig can be copied, deep-copied and pickled (multiprocessing, external schedulers).
     """
 
     __slots__ = ("command", "sources", "_values", "_remake", "trains", "needs_teacher")
