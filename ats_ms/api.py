@@ -132,6 +132,16 @@ def _finish_distill(values, sources):
     if registry.get(values["kd_way"]).needs_teacher:
         _finish_teacher(values, sources)
     _fill_classes(values)
+    _check_classes([values["kd_way"]], values)
+
+
+def _check_classes(kd_ways, values):
+    """Methods defined only from some class count on (DKD: 3) are refused for fewer classes."""
+    for kd_way in kd_ways:
+        method = registry.get(kd_way)
+        if values["n_classes"] is not None and values["n_classes"] < method.min_classes:
+            raise UserError(f"kd_way {method.name} needs at least {method.min_classes} classes, but the data has "
+                            f"{values['n_classes']}; expected another kd_way (or more classes)")
 
 
 def _finish_teacher(values, sources):
@@ -213,6 +223,7 @@ def _finish_sweep(values, sources):
     if any(registry.get(kd_way).needs_teacher for kd_way, _ in groups):
         _finish_teacher(values, sources)
     _fill_classes(values)
+    _check_classes([kd_way for kd_way, _ in groups], values)
 
 
 def _finish_export(values, sources):

@@ -29,7 +29,7 @@ def step_setup(ms, teacher_ckpt, rank=None, size=None):
     teacher = create_model("ResNet8", N_CLASSES, checkpoint=teacher_ckpt)
     student = create_model("ResNet8", N_CLASSES)
     net = StudentsWithLoss([student], FrozenTeacher(teacher), [DistillLoss("ATS", 4.0, 2.0)])
-    optimizer = build_optimizer(student, build_lr("demo", 0.05, 1, 10), 0.9, 5e-4)
+    optimizer = build_optimizer(student.trainable_params(), build_lr("demo", 0.05, 1, 10), 0.9, 5e-4)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(BATCH, 3, 32, 32)).astype(np.float32)
     y = (np.arange(BATCH) % N_CLASSES).astype(np.int32)

@@ -8,8 +8,10 @@ import pytest
 def test_check_passes_on_cpu_with_models(cli):
     result = cli("check", "--device_target", "CPU", "--models")
     assert result.returncode == 0, result.stdout + result.stderr
-    rows = [line for line in result.stdout.splitlines() if re.match(r"^(TS|ATS)\s+\d+", line)]
-    assert len(rows) == 12 and all(line.endswith("PASS") for line in rows), result.stdout
+    from ats_ms.losses import KD_WAYS
+    rows = [line for line in result.stdout.splitlines() if re.match(rf"^({'|'.join(KD_WAYS)})\s+\d+", line)]
+    assert len(rows) == 6 * len(KD_WAYS) and all(line.endswith("PASS") for line in rows), result.stdout
+    assert {line.split()[0] for line in rows} == set(KD_WAYS)  # a row for every registered method
     model_rows = [line for line in result.stdout.splitlines() if "max |logit err|" in line]
     assert len(model_rows) == 6 and all(line.endswith("PASS") for line in model_rows), result.stdout
     assert "ALL PASS" in result.stdout
@@ -19,3 +21,21 @@ def test_check_rejects_bad_flag(cli):
     result = cli("check", "--dtype", "float64")
     assert result.returncode == 2
     assert result.stderr.startswith("error:") and "float64" in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_check_rows_pass_in_pynative_mode_with_half_precision_logits(dtype):
+    """One class count of the check, op by op, on float16 and bfloat16 logits (their own tolerances)."""
+    import mindspore as ms
+
+    from ats_ms.losses import KD_WAYS
+    from ats_ms.utils import device
+    from ats_ms.verify.losses import check_class_count
+    device.configure("CPU", 0, "pynative", 0)
+    try:
+        results = check_class_count(10, dtype)
+    finally:
+        ms.set_context(mode=ms.GRAPH_MODE)
+    assert [r.kd_way for r in results] == list(KD_WAYS) * 2
+    assert all(r.passed and r.finite for r in results), [r for r in results if not r.passed]

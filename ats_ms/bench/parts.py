@@ -34,7 +34,7 @@ def seconds_per_call(fn, steps, warmup=1):
 def _optimizer(student):
     from ats_ms.engine.lr import build_lr
     from ats_ms.engine.optim import build_optimizer
-    return build_optimizer(student, build_lr("demo", 0.01, 1, 1000), 0.9, 5e-4)
+    return build_optimizer(student.trainable_params(), build_lr("demo", 0.01, 1, 1000), 0.9, 5e-4)
 
 
 def build_fused_step(t_net, s_net, n_classes, fold_bn=True, pack=1):

@@ -15,7 +15,8 @@ def _check(config):
 
     start = time.time()
     print(f"loss check on {config.device_target}:{config.device_id}, {config.mode} mode, {config.dtype} logits, "
-          f"tolerance {TOLERANCES[config.dtype]:g} (float64 numpy reference)")
+          f"tolerance {TOLERANCES[config.dtype][0]:g} (loss), {TOLERANCES[config.dtype][1]:g} (gradient) against the "
+          f"float64 numpy twins, gradients by finite differences")
     print(f"{'kd_way':6s} {'classes':>7s} {'logits':9s} {'cases':>5s} {'loss err':>10s} {'grad err':>10s} result")
 
     def show(r):

@@ -27,15 +27,17 @@ class StepMonitor(Callback):
         stop_on_nonfinite (bool): request a stop at the first non-finite loss (one run, ``--on_nan stop``).
         epoch_end (callable | None): ``epoch_end(epoch index, monitor)`` after each epoch; True stops the training.
         first_epoch (int): 0-based epoch of the run at which this ``Model.train`` call starts (its epoch 1).
+        epoch_begin (callable | None): ``epoch_begin(1-based epoch)`` before each epoch's first step (it sets the
+            losses' epoch-dependent factors: DKD's warm-up, CTKD's gradient reversal).
     """
 
     def __init__(self, steps, images_per_step, print_every, emit, lrs, epoches, stop_on_nonfinite=False,
-                 epoch_end=None, first_epoch=0):
+                 epoch_end=None, first_epoch=0, epoch_begin=None):
         super().__init__()
         self.steps, self.images_per_step = steps, images_per_step
         self.print_every, self.emit = print_every, emit
         self.lrs, self.epoches = lrs, epoches
-        self.stop_on_nonfinite, self.epoch_end = stop_on_nonfinite, epoch_end
+        self.stop_on_nonfinite, self.epoch_end, self.epoch_begin = stop_on_nonfinite, epoch_end, epoch_begin
         self.first_epoch = first_epoch
         self.epoch, self.first_nonfinite = first_epoch + 1, {}
         self.epochs_done = first_epoch  # the run's epochs finished when this call ends
@@ -44,6 +46,8 @@ class StepMonitor(Callback):
 
     def on_train_epoch_begin(self, run_context):
         self.epoch = self.first_epoch + int(run_context.original_args().cur_epoch_num)
+        if self.epoch_begin is not None:
+            self.epoch_begin(self.epoch)
         self.first_nonfinite = {}
         self.start = self._tick = time.time()
         self._tick_step = 0

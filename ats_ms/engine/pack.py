@@ -7,6 +7,7 @@ own student, loss, optimizer, files and history.
 import os
 
 from ats_ms.engine import record as records
+from ats_ms.models.checkpoint import LOSS_PREFIX, is_loss_entry
 from ats_ms.utils import naming
 from ats_ms.utils.config import RunConfig
 from ats_ms.utils.errors import UserError
@@ -84,7 +85,7 @@ class Member:
         self.paths = naming.run_paths(config)
         self.record = records.make_record(config)
         self.history, self.start_epoch = [], 0
-        self.student, self.named, self.optimizer, self.optimizer_state = None, [], None, None
+        self.student, self.loss, self.named, self.optimizer, self.optimizer_state = None, None, [], None, None
         self.status, self.error = "pending", None
 
     def build_student(self, adapt, say):
@@ -107,7 +108,9 @@ class Member:
         if c.amp_level != "O0":
             ms.amp.auto_mixed_precision(student, c.amp_level)
         self.student = student
-        self.named = [(p.name, p) for p in student.get_parameters()]
+        self.loss = self.make_loss()
+        self.named = [(p.name, p) for p in student.get_parameters()] + \
+            [(LOSS_PREFIX + p.name, p) for p in self.loss.trainable_params()]
         if not c.resume:
             return
         if not os.path.isfile(self.paths["resume"]):
@@ -115,7 +118,13 @@ class Member:
                 say(logs.no_resume_line(self.paths["resume"]))
             return
         saved, params, self.optimizer_state = run_state.read_state(self.paths["resume"], c)
-        load_strict(student, params, source=self.paths["resume"])
+        load_strict(student, {k: v for k, v in params.items() if not is_loss_entry(k)}, source=self.paths["resume"])
+        own = {name: p for name, p in self.named if is_loss_entry(name)}
+        if set(own) != {k for k in params if is_loss_entry(k)}:
+            raise UserError(f"--resume: {self.paths['resume']} holds other loss parameters than kd_way "
+                            f"{c.to_dict().get('kd_way')} has; expected a resume file of this run")
+        for name, param in own.items():
+            param.set_data(ms.Tensor(params[name].asnumpy()))
         self.history, self.start_epoch = saved["history"], saved["epoch"]
         say(logs.resumed_line(self.paths["resume"], saved["epoch"]))
 
@@ -126,12 +135,17 @@ class Member:
         from ats_ms.engine import state as run_state
         from ats_ms.engine.optim import build_optimizer
         c = self.config
-        self.optimizer = build_optimizer(self.student, lrs, c.momentum, c.weight_decay)
+        self.optimizer = build_optimizer(self.student.trainable_params() + self.loss.trainable_params(), lrs,
+                                         c.momentum, c.weight_decay)
         if self.optimizer_state is not None:
             run_state.load_optimizer_state(self.optimizer, self.named, self.optimizer_state, self.paths["resume"])
 
-    def loss_fn(self):
-        """The run's objective Cell (``ats_ms.create_loss`` of its method and values)."""
+    def make_loss(self):
+        """A new objective Cell of the run (``ats_ms.create_loss`` of its method and values)."""
         from ats_ms.losses import create_loss
         kd_way, values = method_values(self.config)
         return create_loss(kd_way, **values)
+
+    def loss_fn(self):
+        """The run's objective Cell (made once with the student: it may hold state, as CTKD's temperature)."""
+        return self.loss

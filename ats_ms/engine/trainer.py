@@ -247,7 +247,7 @@ class Trainer:
         monitor = StepMonitor(self.steps_per_epoch, c.batch_size * self.group_size, c.print_every, self._say,
                               self.lrs, c.epoches, stop_on_nonfinite=c.on_nan == "stop" and len(members) == 1,
                               epoch_end=lambda epoch, monitor: self._end_epoch(epoch, members, monitor),
-                              first_epoch=first)
+                              first_epoch=first, epoch_begin=lambda epoch: [m.loss.set_epoch(epoch) for m in members])
         self.model.train(last - first, self._train_ds(first), callbacks=[monitor], dataset_sink_mode=self.sink)
         return monitor.epochs_done
 
@@ -269,12 +269,14 @@ class Trainer:
             record = {"epoch": epoch + 1, "lr": float(self.lrs[epoch * self.steps_per_epoch]), "loss": loss,
                       "train_acc": acc, "test_acc": result["acc"], "test_top1": result["top1"],
                       "test_top5": result["top5"], "seconds": seconds, "skipped_batches": skipped,
-                      "rss_mb": round(resident_mb(), 1)}
+                      "rss_mb": round(resident_mb(), 1), **member.loss.state()}
             if skipped:
                 self._say(logs.skipped_line(skipped, epoch + 1), member)
             improved = record["test_acc"] > outputs.best_before(member)
             member.history.append(record)
             self._say(logs.epoch_line(record["epoch"], loss, acc, record["test_acc"]), member)
+            if member.loss.state():
+                self._say(logs.loss_state_line(member.loss.state()), member)
             self._save_epoch(member, improved)
         return any(m.status != "running" for m in members)
 

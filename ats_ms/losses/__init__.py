@@ -12,7 +12,7 @@ KD_WAYS = names()
 
 _LAZY = {
     "asymmetric_teacher_probs": "functional", "soft_cross_entropy": "functional", "cross_entropy": "functional",
-    "ats_kd_loss": "functional", "distill_loss": "functional",
+    "ats_kd_loss": "functional", "distill_loss": "functional", "standardize": "standardize",
     "ATSLoss": "ats", "TSLoss": "ats", "DistillLoss": "ats", "Objective": "objective",
 }
 

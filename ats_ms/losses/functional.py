@@ -22,6 +22,8 @@ twins in ``ats_ms.reference.losses`` carry the same names and argument order.
 import mindspore as ms
 from mindspore import ops
 
+from ats_ms.losses.standardize import standardize_both
+
 
 def _fp32(x):
     return ops.cast(x, ms.float32)
@@ -123,15 +125,35 @@ def distill_loss(s_logits, t_logits, labels, tp_tau, t_tau, s_tau, lamb):
     return (1.0 - lamb) * ce + lamb * kd
 
 
-def ts_distill_loss(s_logits, t_logits, labels, t_tau, s_tau, lamb):
-    """TS objective: ``distill_loss`` with one teacher temperature ``t_tau`` on every class.
+def ats_objective(s_logits, t_logits, labels, tp_tau, t_tau, s_tau, lamb, logit_std=False):
+    """The ATS method: ``distill_loss``, with the KD term on standardised logits when ``logit_std`` (ours: the
+    logit standardisation of Sun et al. applied to ATS; the cross-entropy keeps the raw logits).
 
     Args:
-        s_logits (Tensor): (N, C) student logits.
-        t_logits (Tensor): (N, C) teacher logits (no gradient flows into them).
+        s_logits, t_logits (Tensor): (N, C) student and teacher logits (no gradient flows into the teacher's).
         labels (Tensor): (N,) labels.
-        t_tau, s_tau (float): teacher and student temperatures.
-        lamb (float): weight of the KD term in [0, 1].
+        tp_tau, t_tau, s_tau (float): temperatures; lamb (float): weight of the KD term; logit_std (bool).
+
+    Returns:
+        Tensor: scalar float32.
+    """
+    s_logits = _fp32(s_logits)
+    s_kd, t_kd = standardize_both(s_logits, ops.stop_gradient(_fp32(t_logits)), logit_std)
+    return (1.0 - lamb) * cross_entropy(s_logits, labels) + lamb * ats_kd_loss(s_kd, t_kd, labels, tp_tau, t_tau,
+                                                                                 s_tau)
+
+
+def ts_objective(s_logits, t_logits, labels, t_tau, s_tau, lamb, logit_std=False):
+    """The TS method: ``ats_objective`` with one teacher temperature ``t_tau`` on every class.
+
+    Returns:
+        Tensor: scalar float32.
+    """
+    return ats_objective(s_logits, t_logits, labels, t_tau, t_tau, s_tau, lamb, logit_std)
+
+
+def ts_distill_loss(s_logits, t_logits, labels, t_tau, s_tau, lamb):
+    """``distill_loss`` with one teacher temperature ``t_tau`` on every class.
 
     Returns:
         Tensor: scalar float32.

@@ -10,10 +10,19 @@ Every objective maps (student logits (N, C), teacher logits (N, C), labels (N,),
 order) to a float32 scalar; its twin takes float64 numpy arrays and the same arguments.
 """
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
-from ats_ms.utils.checks import check_choice, check_temperature, check_unit_interval
+from ats_ms.utils.checks import (
+    NON_NEGATIVE,
+    NON_NEGATIVE_INT,
+    POSITIVE,
+    POSITIVE_INT,
+    check_bool,
+    check_choice,
+    check_temperature,
+    check_unit_interval,
+)
 from ats_ms.utils.errors import UserError
 
 
@@ -53,6 +62,7 @@ class Method:
         tied (dict): flags this method accepts but reads as one of its hyper-parameters (TS: ``tp_tau`` is
             ``t_tau``); a different explicit value is an error, the record holds the tied value.
         ignores (tuple): further flags it ignores (recorded as null), besides other methods' hyper-parameters.
+        min_classes (int): the fewest classes its objective is defined for.
     """
     name: str
     summary: str
@@ -63,6 +73,7 @@ class Method:
     needs_teacher: bool = True
     tied: dict = field(default_factory=dict)
     ignores: tuple = ()
+    min_classes: int = 1
 
     @property
     def hyper_names(self):
@@ -111,40 +122,89 @@ def _temperature(name, default, help_, check_values):
     return HyperParameter(name, float, default, check_temperature, help_, check_values)
 
 
-TP_TAU = _temperature("tp_tau", 4.0, "teacher temperature of the correct class (ATS)", (1.0, 2.0, 4.0, 6.0))
-T_TAU = _temperature("t_tau", 3.0, "teacher temperature (ATS: of the wrong classes)", (1.0, 2.0, 3.0, 5.0))
+def _weight(name, default, help_, check_values=()):
+    return HyperParameter(name, float, default, NON_NEGATIVE, help_, check_values)
+
+
+TP_TAU = _temperature("tp_tau", 4.0, "teacher temperature of the correct class (ATS)", (1.0, 4.0, 6.0))
+T_TAU = _temperature("t_tau", 3.0, "temperature (ATS: of the teacher's wrong classes)", (1.0, 2.0, 5.0))
 S_TAU = _temperature("s_tau", 1.0, "student temperature (TS, ATS)", (1.0, 4.0))
 LAMB = HyperParameter("lamb", float, 0.5, check_unit_interval, "weight of the KD term, (1 - lamb) of the "
                                                                  "cross-entropy (TS, ATS)", (0.0, 0.5, 1.0))
+LOGIT_STD = HyperParameter("logit_std", bool, False, check_bool, "logit standardisation (Sun et al., CVPR 2024) "
+                                                                 "of both logits before the KD term",
+                           (False, True))
+CE_WEIGHT = _weight("ce_weight", 0.1, "weight of the cross-entropy", (0.1, 1.0))
+KD_WEIGHT = _weight("kd_weight", 0.9, "weight of the KD term", (0.9,))
+DKD_ALPHA = _weight("dkd_alpha", 1.0, "DKD: weight of TCKD (target vs the rest)")
+DKD_BETA = _weight("dkd_beta", 8.0, "DKD: weight of NCKD (among the non-target classes)", (8.0, 2.0))
+DKD_WARMUP = HyperParameter("dkd_warmup", int, 20, NON_NEGATIVE_INT, "DKD: epochs of the linear warm-up of its KD "
+                                                                     "term (0: none)", (20, 0))
+DIST_BETA = _weight("dist_beta", 1.0, "DIST: weight of the inter-class relation", (1.0, 2.0))
+DIST_GAMMA = _weight("dist_gamma", 1.0, "DIST: weight of the intra-class relation", (1.0, 0.5))
+CTKD_T_START = HyperParameter("ctkd_t_start", float, 1.0, POSITIVE, "CTKD: lowest learned temperature")
+CTKD_T_END = HyperParameter("ctkd_t_end", float, 20.0, POSITIVE, "CTKD: range of the learned temperature (T = "
+                                                                  "t_start + t_end * sigmoid(theta))")
+CTKD_DECAY = HyperParameter("ctkd_decay_epochs", int, 10, POSITIVE_INT, "CTKD: epochs of the cosine schedule of "
+                                                                        "its gradient-reversal factor (0 to -1)")
+
+
+def variant(hyper, default, check_values=None):
+    """``hyper`` with a method's own default (and values for ``check``)."""
+    return replace(hyper, default=default, **({} if check_values is None else {"check_values": check_values}))
+
 
 _METHODS = {}
+MODULE, TWINS = "ats_ms.losses", "ats_ms.reference"
 
 
 def register(method):
-    """Add ``method`` to the registry (its name must be new); returns it."""
+    """Add ``method`` to the registry (its name must be new; a hyper-parameter name it shares with another method
+    must have the same type, range and meaning); returns it."""
     if method.name.lower() in (name.lower() for name in _METHODS):
         raise ValueError(f"kd_way {method.name} is registered twice")
     for h in method.hyper:
         for other in _METHODS.values():
             same = next((o for o in other.hyper if o.name == h.name), None)
-            if same is not None and same != h:
-                raise ValueError(f"hyper-parameter {h.name} of {method.name} differs from {other.name}'s; expected "
-                                 f"one definition per name (a per-method default belongs in a new name)")
+            if same is not None and (same.type, same.check, same.help) != (h.type, h.check, h.help):
+                raise ValueError(f"hyper-parameter {h.name} of {method.name} differs from {other.name}'s in type, "
+                                 f"range or meaning; expected one definition per name (only its default may differ: "
+                                 f"registry.variant)")
     _METHODS[method.name] = method
     return method
 
-
 register(Method(
     "ATS", "asymmetric temperature scaling (Li et al., NeurIPS 2022): tp_tau on the true class, t_tau elsewhere",
-    (TP_TAU, T_TAU, S_TAU, LAMB), "ats_ms.losses.functional:distill_loss", "ats_ms.reference.losses:distill_loss"))
+    (TP_TAU, T_TAU, S_TAU, LAMB, LOGIT_STD), f"{MODULE}.functional:ats_objective", f"{TWINS}.losses:ats_objective"))
 register(Method(
     "TS", "temperature scaling (Hinton et al.) as the official ATS codes optimise it: one teacher temperature t_tau",
-    (T_TAU, S_TAU, LAMB), "ats_ms.losses.functional:ts_distill_loss", "ats_ms.reference.losses:ts_distill_loss",
+    (T_TAU, S_TAU, LAMB, LOGIT_STD), f"{MODULE}.functional:ts_objective", f"{TWINS}.losses:ts_objective",
     tied={"tp_tau": "t_tau"}))
 register(Method(
     "none", "no distillation: the cross-entropy alone (the teacher is not read)", (),
-    "ats_ms.losses.functional:ce_objective", "ats_ms.reference.losses:ce_objective", needs_teacher=False,
-    ignores=("t_net_name",)))
+    f"{MODULE}.functional:ce_objective", f"{TWINS}.losses:ce_objective", needs_teacher=False, ignores=("t_net_name",)))
+register(Method(
+    "KD", "knowledge distillation (Hinton et al.), as mdistiller: ce_weight CE + kd_weight T^2 KL",
+    (variant(T_TAU, 4.0, (1.0, 4.0)), CE_WEIGHT, KD_WEIGHT, LOGIT_STD), f"{MODULE}.kd:kd_objective",
+    f"{TWINS}.peers:kd_objective"))
+register(Method(
+    "DKD", "decoupled KD (Zhao et al., CVPR 2022): ce_weight CE + warm-up (alpha TCKD + beta NCKD)",
+    (variant(T_TAU, 4.0, (1.0, 4.0)), variant(CE_WEIGHT, 1.0, (1.0,)), DKD_ALPHA, DKD_BETA, DKD_WARMUP, LOGIT_STD),
+    f"{MODULE}.dkd:dkd_objective", f"{TWINS}.peers:dkd_objective", cell=f"{MODULE}.objective:EpochObjective",
+    min_classes=3))
+register(Method(
+    "LS", "logit standardisation (Sun et al., CVPR 2024): KD on z-scored logits",
+    (variant(T_TAU, 2.0, (1.0, 2.0)), CE_WEIGHT, variant(KD_WEIGHT, 9.0, (9.0,))), f"{MODULE}.kd:ls_objective",
+    f"{TWINS}.peers:ls_objective", min_classes=2))
+register(Method(
+    "DIST", "DIST (Huang et al., NeurIPS 2022): Pearson relations of the softened predictions across classes "
+            "and across the batch",
+    (variant(T_TAU, 4.0, (1.0, 4.0)), variant(CE_WEIGHT, 1.0, (1.0,)), variant(KD_WEIGHT, 2.0, (2.0,)), DIST_BETA,
+     DIST_GAMMA), f"{MODULE}.dist:dist_objective", f"{TWINS}.peers:dist_objective"))
+register(Method(
+    "CTKD", "curriculum temperature KD (Li et al., AAAI 2023): KD with a learned, adversarial temperature",
+    (CTKD_T_START, CTKD_T_END, CTKD_DECAY, CE_WEIGHT, KD_WEIGHT), f"{MODULE}.ctkd:ctkd_objective",
+    f"{TWINS}.peers:ctkd_objective", cell=f"{MODULE}.ctkd:CTKDObjective"))
 
 
 def names():

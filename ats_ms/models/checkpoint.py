@@ -39,15 +39,24 @@ def is_optimizer_entry(name):
     return name.startswith("moments.") or name == "global_step"
 
 
+LOSS_PREFIX = "loss."
+
+
+def is_loss_entry(name):
+    """Whether entry ``name`` is a parameter of a student's loss (CTKD's learned temperature), not of the network."""
+    return name.startswith(LOSS_PREFIX)
+
+
 def read_checkpoint(path, with_meta=False, optimizer_state=False):
     """Read a MindSpore checkpoint into {name: Parameter} (metadata left out; with ``with_meta`` also returns
     {key: str} of ``META_KEYS``); missing, truncated or corrupt files raise UserError. The optimizer entries of a
-    resume file (``moments.*``, ``global_step``) are left out unless ``optimizer_state``, so a resume file loads
-    into its network like any checkpoint."""
+    resume file (``moments.*``, ``global_step``) and a loss's parameters (``loss.*``) are left out unless
+    ``optimizer_state``, so any checkpoint of a student loads into its network."""
     params = _load(path)
     meta = {k: params.pop(k) for k in META_KEYS if k in params}
-    if STATE_KEY in meta and not optimizer_state:
-        params = {k: v for k, v in params.items() if not is_optimizer_entry(k)}
+    if not optimizer_state:
+        params = {k: v for k, v in params.items()
+                  if not is_loss_entry(k) and not (STATE_KEY in meta and is_optimizer_entry(k))}
     if not params:
         raise UserError(f"checkpoint {path} holds no parameters; expected a MindSpore .ckpt file of a network")
     return (params, meta) if with_meta else params

@@ -74,6 +74,30 @@ def distill_loss_grad(s_logits, t_logits, labels, tp_tau, t_tau, s_tau, lamb):
     return ((1.0 - lamb) * ce_grad + lamb * kd_grad) / n
 
 
+def standardize(logits):
+    """(N, C) rows z-scored over their classes with the unbiased std plus 1e-7 (logit standardisation)."""
+    z = _as_float(logits)
+    centred = z - z.mean(-1, keepdims=True)
+    return centred / (z.std(-1, ddof=1, keepdims=True) + 1e-7)
+
+
+def standardize_both(s_logits, t_logits, logit_std):
+    """(student, teacher) logits, both standardised when ``logit_std``."""
+    return (standardize(s_logits), standardize(t_logits)) if logit_std else (_as_float(s_logits), _as_float(t_logits))
+
+
+def ats_objective(s_logits, t_logits, labels, tp_tau, t_tau, s_tau, lamb, logit_std=False):
+    """Scalar ATS method: ``distill_loss`` with the KD term on standardised logits when ``logit_std``."""
+    s_kd, t_kd = standardize_both(s_logits, t_logits, logit_std)
+    return (1.0 - lamb) * cross_entropy(s_logits, labels) + lamb * ats_kd_loss(s_kd, t_kd, labels, tp_tau, t_tau,
+                                                                                 s_tau)
+
+
+def ts_objective(s_logits, t_logits, labels, t_tau, s_tau, lamb, logit_std=False):
+    """Scalar TS method: ``ats_objective`` with ``t_tau`` on every class."""
+    return ats_objective(s_logits, t_logits, labels, t_tau, t_tau, s_tau, lamb, logit_std)
+
+
 def ts_distill_loss(s_logits, t_logits, labels, t_tau, s_tau, lamb):
     """Scalar TS objective: ``distill_loss`` with ``t_tau`` on every class."""
     return distill_loss(s_logits, t_logits, labels, t_tau, t_tau, s_tau, lamb)

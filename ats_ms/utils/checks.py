@@ -27,6 +27,16 @@ def check_unit_interval(label, value):
 check_unit_interval.expected = "a number in [0, 1]"
 
 
+def check_bool(label, value):
+    """``value`` if it is a boolean (True/False; YAML's and the command line's spellings are parsed earlier)."""
+    if not isinstance(value, bool):
+        raise UserError(f"{label}={value!r} is not a boolean; expected True or False")
+    return value
+
+
+check_bool.expected = "True or False"
+
+
 def check_choice(label, value, choices):
     """The canonical spelling of ``value`` among ``choices`` (strings compare case-insensitively)."""
     for choice in choices:

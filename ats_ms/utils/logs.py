@@ -78,6 +78,11 @@ def startup_lines(train, test, steps, batch, student, teacher, members):
     return lines
 
 
+def loss_state_line(state):
+    """What a loss learned by the end of an epoch, e.g. CTKD's ``  learned temperature: 4.1234``."""
+    return "  learned " + ", ".join(f"{name}: {value:.4f}" for name, value in state.items())
+
+
 def resumed_line(path, epoch):
     return f"resumed from {path} after epoch {epoch}"
 

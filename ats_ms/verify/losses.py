@@ -17,7 +17,9 @@ from ats_ms.losses import registry
 
 CLASS_COUNTS = (10, 100, 1000)
 LOGIT_KINDS = {"ordinary": 3.0, "extreme": 1e4}
-TOLERANCES = {"float32": 1e-5, "float16": 1e-2}
+# (loss, gradient) tolerances per logit dtype; float32 gradients get 1e-4 (the parity tests' bound): the peers' T^2
+# factors (CTKD's learned T is 15.6 at the start) amplify MindSpore's CPU exp/softmax rounding (about 1e-6).
+TOLERANCES = {"float32": (1e-5, 1e-4), "float16": (1e-2, 1e-2), "bfloat16": (2e-2, 2e-2)}
 BATCH = 8
 FD_STEP = 1e-4
 FD_ENTRIES = 128  # inputs with more entries get the gradient checked on this many (every label entry included)
@@ -37,10 +39,13 @@ class GroupResult:
 
 
 def method_cases(method):
-    """The {hyper-parameter: value} cases of ``method``: every combination of their ``check_values``."""
+    """The {hyper-parameter: value} cases of ``method``: every combination of the numeric hyper-parameters'
+    ``check_values`` (options at their defaults), then the defaults with each option switched."""
     names = method.hyper_names
-    choices = [h.check_values or (h.default,) for h in method.hyper]
-    return [dict(zip(names, combo)) for combo in itertools.product(*choices)]
+    choices = [h.check_values or (h.default,) if h.type is not bool else (h.default,) for h in method.hyper]
+    cases = [dict(zip(names, combo)) for combo in itertools.product(*choices)]
+    defaults = method.defaults()
+    return cases + [dict(defaults, **{h.name: not h.default}) for h in method.hyper if h.type is bool]
 
 
 def grid_cases():
@@ -49,7 +54,8 @@ def grid_cases():
 
 
 def make_inputs(n_classes, kind, dtype, seed=0):
-    """Student logits, teacher logits (both (BATCH, C) in ``dtype``) and int32 labels for one case group."""
+    """Student logits, teacher logits (both (BATCH, C), float32 rounded to ``dtype``: float32, float16 or bfloat16)
+    and int32 labels for one case group."""
     rng = np.random.default_rng(seed + n_classes)
     scale = LOGIT_KINDS[kind]
     if kind == "extreme":
@@ -59,7 +65,20 @@ def make_inputs(n_classes, kind, dtype, seed=0):
         s = rng.normal(scale=scale, size=(BATCH, n_classes))
         z = rng.normal(scale=scale, size=(BATCH, n_classes))
     labels = rng.integers(0, n_classes, size=BATCH).astype(np.int32)
-    return s.astype(dtype), z.astype(dtype), labels
+    return _rounded(s, dtype), _rounded(z, dtype), labels
+
+
+def _rounded(x, dtype):
+    """``x`` rounded to ``dtype`` and held as float32 (numpy has no bfloat16: MindSpore rounds it)."""
+    if str(dtype) != "bfloat16":
+        return x.astype(dtype).astype(np.float32)
+    import mindspore as ms
+    return ms.Tensor(x.astype(np.float32)).astype(ms.bfloat16).astype(ms.float32).asnumpy()
+
+
+def _tensor(x, dtype):
+    import mindspore as ms
+    return ms.Tensor(x).astype({"float32": ms.float32, "float16": ms.float16, "bfloat16": ms.bfloat16}[dtype])
 
 
 def fd_entries(shape, labels, limit=FD_ENTRIES, seed=0):
@@ -112,13 +131,13 @@ def check_class_count(n_classes, dtype="float32"):
     """Run every case for one class count on the current MindSpore device; returns its GroupResults."""
     import mindspore as ms
 
-    tol = TOLERANCES[dtype]
+    loss_tol, grad_tol = TOLERANCES[dtype]
     cases = grid_cases()
     grid = _grid_cell(cases)
     results = []
     for kind in LOGIT_KINDS:
-        s, z, labels = make_inputs(n_classes, kind, np.dtype(dtype))
-        outs = grid(ms.Tensor(s), ms.Tensor(z), ms.Tensor(labels))
+        s, z, labels = make_inputs(n_classes, kind, dtype)
+        outs = grid(_tensor(s, dtype), _tensor(z, dtype), ms.Tensor(labels))
         s64, z64 = s.astype(np.float64), z.astype(np.float64)
         entries = fd_entries(s.shape, labels)
         rows, cols = np.array(entries).T
@@ -129,7 +148,7 @@ def check_class_count(n_classes, dtype="float32"):
             finite = True
             for case, (loss, grad) in rows_of:
                 args = [case[name] for name in method.hyper_names]
-                loss, grad = float(loss.asnumpy()), grad.asnumpy().astype(np.float64)
+                loss, grad = float(loss.asnumpy()), grad.astype(ms.float32).asnumpy().astype(np.float64)
                 want = twin(s64, z64, labels, *args)
                 want_grad = fd_gradient(twin, s64, z64, labels, args, entries)[rows, cols]
                 finite &= bool(np.isfinite(loss) and np.isfinite(grad).all())
@@ -137,7 +156,7 @@ def check_class_count(n_classes, dtype="float32"):
                 grad_err = max(grad_err, np.abs(grad[rows, cols] - want_grad).max()
                                / max(np.abs(want_grad).max(), 1 / BATCH))
             results.append(GroupResult(method.name, n_classes, kind, len(rows_of), loss_err, grad_err, finite,
-                                       finite and loss_err <= tol and grad_err <= tol))
+                                       finite and loss_err <= loss_tol and grad_err <= grad_tol))
     return results
 
 
@@ -151,7 +170,7 @@ def run_loss_check(dtype="float32", setup=("CPU", 0, "graph"), jobs=1, progress=
     """Run the whole grid; returns a list of GroupResult in grid order.
 
     Args:
-        dtype (str): ``float32`` or ``float16`` logits.
+        dtype (str): ``float32``, ``float16`` or ``bfloat16`` logits.
         setup (tuple): (device_target, device_id, mode), used by worker processes when ``jobs`` > 1.
         jobs (int): processes compiling class counts in parallel (1: this process, already configured).
         progress (callable | None): called with each GroupResult in order as soon as it is known.
