@@ -251,6 +251,8 @@ FLAGS = _flags(
     F("steps", int, 10, "timed steps per row and round", "bench", check=POSITIVE_INT),
     F("rounds", int, 3, "alternating rounds over the rows (medians reported)", "bench", check=POSITIVE_INT),
     F("torch", bool, False, "also time a PyTorch twin step (needs torch)", "bench"),
+    F("methods", bool, False, "also time a pack of one student per distillation method against a pack of as many "
+                              "ATS students (the peers' losses' cost per cell)", "bench"),
     F("profile", bool, False, "also time each part of the step and its oneDNN kernels (child process)", "bench"),
     F("threads", int, 0, "CPU kernel threads (0: MindSpore's default)", "bench", check=NON_NEGATIVE_INT),
     # check
@@ -303,9 +305,10 @@ COMMANDS = {
     "classify": Command("train a teacher or a plain student with cross-entropy (demo run_classify.py flags)",
                         "Train a network with cross-entropy (a teacher, or a student without KD). Accepts every "
                         "flag of the official demo's run_classify.py.", TRAIN, trains=True),
-    "distill": Command("distill a frozen teacher into a student with ATS or TS (demo run_distill.py flags)",
-                       "Distill a frozen teacher into a student with ATS or TS (or kd_way none). Accepts every flag "
-                       "of the official demo's run_distill.py.", TRAIN + KD, DEMO_STUDENT, trains=True,
+    "distill": Command("distill a frozen teacher into a student with ATS or a peer method (demo run_distill.py flags)",
+                       f"Distill a frozen teacher into a student with one of the methods {', '.join(registry.names())}"
+                       f" (--kd_way; a method's hyper-parameters default to its authors' values). Accepts every flag "
+                       f"of the official demo's run_distill.py.", TRAIN + KD, DEMO_STUDENT, trains=True,
                        record="teacher"),
     "sweep": Command("grids of methods and hyper-parameters from one teacher (the paper's tp_tau x t_tau by "
                      "default), cells packed to share its forward",
@@ -349,7 +352,7 @@ COMMANDS = {
                      "Time our fused distillation step, a demo-style step, an epoch, the data pipeline, K students "
                      "sharing a teacher (--pack) and PyTorch (--torch), in alternating rounds.",
                      DEVICE + _names("t_net_name net_name batch_size n_classes data_dir num_workers steps rounds pack "
-                                     "torch profile threads fold_teacher_bn json"),
+                                     "methods torch profile threads fold_teacher_bn json"),
                      {"t_net_name": "ResNet110", "net_name": "VGG8", "n_classes": 100},
                      {"pack": {"help": "also time K students sharing one teacher forward, and the data pipeline "
                                        "(0: neither)"}}),

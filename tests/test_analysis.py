@@ -104,7 +104,7 @@ def _bench(cli, tmp_path, *extra):
 
 
 def test_bench_rows_including_packed_and_pipeline(tmp_path, cli):
-    result, out = _bench(cli, tmp_path, "--pack", 3, "--num_workers", 1)
+    result, out = _bench(cli, tmp_path, "--pack", 3, "--num_workers", 1, "--methods", "True")
     assert {"compile_s", "img_per_s", "step_s", "peak_rss_mb"} <= set(result["ours"])
     assert result["demo_style"]["img_per_s"] > 0 and result["epoch"]["img_per_s"] > 0
     assert result["packed"]["k"] == 3 and result["packed"]["img_per_s"] > 0
@@ -115,6 +115,10 @@ def test_bench_rows_including_packed_and_pipeline(tmp_path, cli):
     assert all(len(result[row]["rounds_img_per_s"]) == 2 for row in ("ours", "epoch", "demo_style", "packed",
                                                                       "pipeline"))
     assert "packed: 3 students, per cell" in out and "pipeline (data alone)" in out and "packed/a" in out
+    from ats_ms.losses import KD_WAYS  # every method in one pack against as many ATS students
+    assert result["pack_methods"]["k"] == result["pack_ats"]["k"] == len(KD_WAYS)
+    ratio = result["pack_methods"]["img_per_s"] / result["pack_ats"]["img_per_s"]
+    assert result["ratios"]["methods_over_ats"] == round(ratio, 3) and "every method / ATS only, per cell" in out
 
 
 @pytest.mark.slow

@@ -177,9 +177,13 @@ def any_checkpoint(tmp_path_factory):
 def test_every_shipped_config_loads_and_validates(path, any_checkpoint):
     from ats_ms.utils.command_of import command_of
     command = command_of(str(path))
-    extra = {"t_ckpt": any_checkpoint} if command == "distill" else {}
+    extra = {"t_ckpt": any_checkpoint} if command in ("distill", "sweep") else {}
     config = ats_ms.make_config(command, str(path), **extra)
-    assert config.ckpt_name.endswith(".ckpt")
+    if command == "sweep":  # configs/compare: every registered method in one grid
+        from ats_ms.losses import KD_WAYS
+        assert {text.split()[0] for text in config.grid} == {f"kd_way={kd_way}" for kd_way in KD_WAYS}
+    else:
+        assert config.ckpt_name.endswith(".ckpt")
 
 
 def test_teacher_record_is_adopted_and_contradictions_are_refused(digits_teacher):

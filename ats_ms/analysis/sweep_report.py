@@ -194,15 +194,43 @@ def cell_lines(rows):
     return lines
 
 
+def ranking(rows, key="last_mean", baseline="KD"):
+    """Each method's best cell, ranked by ``key`` (mean over seeds), with the difference to ``baseline``'s best
+    cell in points (None without it)."""
+    per_method = sorted(best_cells(rows, key)["per_method"].values(), key=lambda r: -r[key])
+    base = next((r for r in per_method if r["kd_way"] == baseline), None)
+    return [{"rank": i + 1, "kd_way": r["kd_way"], "cell": r["cell"], "seeds": r["seeds"],
+             "last_mean": r["last_mean"], "last_std": r["last_std"], "best_mean": r["best_mean"],
+             "best_std": r["best_std"], f"minus_{baseline}": None if base is None else 100 * (r[key] - base[key])}
+            for i, r in enumerate(per_method)]
+
+
+def ranking_lines(ranked, baseline="KD"):
+    """The methods ranked: mean ± sample std over seeds (last and best epoch) and the difference to ``baseline``."""
+    lines = [f"methods ranked by last-epoch test accuracy (each method's best cell; mean ± sample std over seeds; "
+             f"minus {baseline}: difference to {baseline} in points)",
+             f"{'rank':<5s}{'method':<7s}{'last epoch':>26s} {'best epoch':>26s} {'minus ' + baseline:>9s}  cell"]
+    for r in ranked:
+        diff = r[f"minus_{baseline}"]
+        lines.append(f"{r['rank']:<5d}{r['kd_way']:<7s}{_cell_text(r, 'last_mean'):>26s} "
+                     f"{_cell_text(r, 'best_mean') if r['best_mean'] is not None else '-':>26s} "
+                     f"{'-' if diff is None else f'{diff:+.2f}':>9s}  {r['cell']}")
+    return lines
+
+
 def report(out_dir, cells, title="", heatmap=None, classic=False):
     """Write sweep.csv, sweep.json and sweep.png for ``cells`` (``classic``: the ATS grid --tp_taus x --t_taus,
     reported as before --grid existed); returns (lines, figure path or None)."""
     rows = collect(out_dir, cells)
     maps = [("ATS", ("tp_tau", "t_tau"), [])] if classic and not heatmap else heatmaps(rows, heatmap)
     found = best_cells(rows)
+    ranked = ranking(rows) if len({r["kd_way"] for r in rows}) > 1 and found["best"] else []
     write_rows(rows, os.path.join(out_dir, "sweep.csv"), os.path.join(out_dir, "sweep.json"),
-               {"cells": [c.name for c in cells], "seeds": sorted({c.seed for c in cells}),
-                **{k: v for k, v in found.items()}})
+               {"cells": [c.name for c in cells], "seeds": sorted({c.seed for c in cells}), **found,
+                "ranking": ranked})
+    if ranked:
+        from ats_ms.analysis.io import write_csv
+        write_csv(ranked, os.path.join(out_dir, "ranking.csv"))
     figure = None
     if maps:
         kd_way, axes, others = maps[0]
@@ -215,6 +243,8 @@ def report(out_dir, cells, title="", heatmap=None, classic=False):
         for kd_way, axes, others in maps:
             lines += table_lines(rows, kd_way, axes, key, others)
         lines += best_lines(rows, key, classic)
+    if ranked:
+        lines += ranking_lines(ranked) + [f"ranking: {os.path.join(out_dir, 'ranking.csv')} (and sweep.json)"]
     failed = sum(r["failed"] for r in rows)
     if failed:
         lines.append(f"{failed} cells failed (non-finite loss); see {os.path.join(out_dir, 'claims')}/*.failed")

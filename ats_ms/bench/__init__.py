@@ -9,12 +9,14 @@ import os
 
 def run_bench(t_net, s_net, batch_size=128, n_classes=100, steps=10, with_torch=False, fold_bn=True, rounds=3,
               profile=False, device_target="CPU", device_id=0, threads=0, emit=None, pack=0, num_workers=0,
-              data_dir=None):
+              data_dir=None, methods=False):
     """All measurements; returns the result dict (rows a-d, packed and pipeline, breakdown, profile, ratios).
 
     The rows are built first, then timed in ``rounds`` alternating rounds (medians reported); (b) runs
     ``max(2, steps // 3)`` steps per round because one demo-style step costs about two of ours. ``pack`` > 0 adds
-    the ``packed`` row (that many students sharing the teacher) and the ``pipeline`` row.
+    the ``packed`` row (that many students sharing the teacher) and the ``pipeline`` row; ``methods`` the
+    ``pack_methods`` row (one student per registered method, at its defaults) and ``pack_ats`` (as many ATS
+    students): the peers' losses' cost per cell.
     """
     from ats_ms.bench import steps as bench_steps
     from ats_ms.engine.trainer import resident_mb
@@ -39,6 +41,13 @@ def run_bench(t_net, s_net, batch_size=128, n_classes=100, steps=10, with_torch=
                                                                      fold_bn, pack)
         facts["pipeline"], timers["pipeline"] = bench_steps.setup_pipeline(batch_size, n_classes, num_workers,
                                                                            data_dir)
+    if methods:
+        from ats_ms.losses import KD_WAYS
+        emit(f"[bench] building and compiling: a pack of every method ({', '.join(KD_WAYS)}) and a pack of "
+             f"{len(KD_WAYS)} ATS students")
+        for name, kd_ways in (("pack_methods", KD_WAYS), ("pack_ats", ("ATS",) * len(KD_WAYS))):
+            facts[name], timers[name] = bench_steps.setup_packed(t_net, s_net, batch_size, n_classes, steps,
+                                                                 fold_bn, 0, kd_ways)
     measured = bench_steps.measure_rounds(timers, rounds, emit)
     for name, row in measured.items():
         result[name] = {**facts.get(name, {}), **row}
@@ -52,6 +61,9 @@ def run_bench(t_net, s_net, batch_size=128, n_classes=100, steps=10, with_torch=
         result["ratios"]["a_over_d"] = round(ours / result["torch"]["img_per_s"], 2)
     if pack:
         result["ratios"]["packed_over_a"] = round(result["packed"]["img_per_s"] / ours, 2)
+    if methods:
+        result["ratios"]["methods_over_ats"] = round(result["pack_methods"]["img_per_s"] /
+                                                     result["pack_ats"]["img_per_s"], 3)
     if profile:
         from ats_ms.bench.profile import run_profile
         emit("[bench] profile: oneDNN kernels of each part (child process with ONEDNN_VERBOSE=1)")
@@ -77,6 +89,11 @@ def table_lines(result):
                      f"{result['packed']['compile_s']} s"))
         rows.append(("pipeline (data alone)", result["pipeline"]["img_per_s"],
                      f"{result['pipeline']['workers']} workers, {result['pipeline']['source']}"))
+    if "pack_methods" in result:
+        rows.append((f"pack of every method ({result['pack_methods']['k']}), per cell",
+                     result["pack_methods"]["img_per_s"], f"compile {result['pack_methods']['compile_s']} s"))
+        rows.append((f"pack of {result['pack_ats']['k']} ATS students, per cell", result["pack_ats"]["img_per_s"],
+                     f"compile {result['pack_ats']['compile_s']} s"))
     lines = [f"bench {result['t_net_name']} -> {result['net_name']}, batch {result['batch_size']}, "
              f"{result['n_classes']} classes, {result['steps']} steps, median of {result['rounds']} alternating rounds",
              f"{'measurement':38s} {'img/s':>8s}  notes"]
@@ -89,6 +106,9 @@ def table_lines(result):
     lines.append("ratios: a/b {a_over_b}  a/d {ad}  epoch overhead (1 - c/a) {ov:.1%}  packed/a {pa}".format(
         a_over_b=ratios["a_over_b"], ad=ratios.get("a_over_d", "n/a"), ov=ratios["epoch_overhead_c_vs_a"],
         pa=ratios.get("packed_over_a", "n/a")))
+    if "methods_over_ats" in ratios:
+        lines.append(f"every method / ATS only, per cell: {ratios['methods_over_ats']:.3f} (the peers' losses cost "
+                     f"{1 - ratios['methods_over_ats']:+.1%} of a cell's throughput)")
     if "profile" in result:
         from ats_ms.bench.profile import profile_lines
         lines += profile_lines(result["profile"])

@@ -31,26 +31,30 @@ def seconds_per_call(fn, steps, warmup=1):
     return (time.perf_counter() - start) / steps if steps else 0.0
 
 
-def _optimizer(student):
+def _optimizer(student, loss=None):
     from ats_ms.engine.lr import build_lr
     from ats_ms.engine.optim import build_optimizer
-    return build_optimizer(student.trainable_params(), build_lr("demo", 0.01, 1, 1000), 0.9, 5e-4)
+    params = student.trainable_params() + (loss.trainable_params() if loss is not None else [])
+    return build_optimizer(params, build_lr("demo", 0.01, 1, 1000), 0.9, 5e-4)
 
 
-def build_fused_step(t_net, s_net, n_classes, fold_bn=True, pack=1):
-    """Our training cell: TrainStep(StudentsWithLoss(students, FrozenTeacher, ATS losses), Momentum per student).
+def build_fused_step(t_net, s_net, n_classes, fold_bn=True, pack=1, kd_ways=None):
+    """Our training cell: TrainStep(StudentsWithLoss(students, FrozenTeacher, losses), Momentum per student).
 
-    ``pack`` students share the teacher forward (ATS tp_tau 4, t_tau 1, 2, ... as in a sweep row).
+    ``pack`` students share the teacher forward: ATS tp_tau 4, t_tau 1, 2, ... as in a sweep row, or with
+    ``kd_ways`` one student per method at its defaults (a comparison's pack).
     """
     from ats_ms.engine.cells import FrozenTeacher, StudentsWithLoss, TrainStep
-    from ats_ms.losses import DistillLoss
+    from ats_ms.losses import DistillLoss, create_loss
     from ats_ms.models import create_model
+    pack = len(kd_ways) if kd_ways else pack
     teacher = create_model(t_net, n_classes)
     students = [create_model(s_net, n_classes) for _ in range(pack)]
     frozen = FrozenTeacher(teacher, fold_bn=fold_bn)
-    losses = [DistillLoss("ATS", 4.0, 2.0 if pack == 1 else 1.0 + k) for k in range(pack)]
+    losses = [create_loss(kd_way) for kd_way in kd_ways] if kd_ways else \
+        [DistillLoss("ATS", 4.0, 2.0 if pack == 1 else 1.0 + k) for k in range(pack)]
     net = StudentsWithLoss(students, frozen, losses)
-    step = TrainStep(net, [_optimizer(student) for student in students])
+    step = TrainStep(net, [_optimizer(student, loss) for student, loss in zip(students, losses)])
     step.set_train(True)
     return step
 

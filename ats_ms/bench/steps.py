@@ -187,11 +187,12 @@ def setup_torch(t_net, s_net, batch_size, n_classes, steps, threads=2):
             lambda: (steps * seconds_per_call(step, steps, warmup=1), steps * batch_size))
 
 
-def setup_packed(t_net, s_net, batch_size, n_classes, steps, fold_bn, pack):
-    """(packed): ``pack`` students sharing one teacher forward. Returns ({k, compile_s}, timer of ``steps`` steps
-    counting ``pack x batch`` images per step)."""
+def setup_packed(t_net, s_net, batch_size, n_classes, steps, fold_bn, pack, kd_ways=None):
+    """(packed): ``pack`` students sharing one teacher forward (with ``kd_ways``: one per method). Returns ({k,
+    compile_s}, timer of ``steps`` steps counting ``pack x batch`` images per step)."""
     import mindspore as ms
-    step_cell = build_fused_step(t_net, s_net, n_classes, fold_bn, pack=pack)
+    pack = len(kd_ways) if kd_ways else pack
+    step_cell = build_fused_step(t_net, s_net, n_classes, fold_bn, pack=pack, kd_ways=kd_ways)
     x, y = (ms.Tensor(a) for a in synthetic_batch(batch_size, n_classes))
     start = time.perf_counter()
     step_cell(x, y)[0].asnumpy()

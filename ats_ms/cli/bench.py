@@ -23,6 +23,7 @@ def _bench(config):
     result = run_bench(config.t_net_name, config.net_name, config.batch_size, config.n_classes, config.steps,
                        config.torch, config.fold_teacher_bn, config.rounds, config.profile, config.device_target,
                        config.device_id, config.threads, pack=config.pack, num_workers=config.num_workers,
+                       methods=config.methods,
                        data_dir=config.data_dir, emit=print_lines)
     print("\n".join(table_lines(result)))
     if config.json:

@@ -66,6 +66,20 @@ def open_splits(config):
             open_split(config.dataset, config.data_dir, "test", False, config.max_test))
 
 
+def pack_data(config, data=None, arrays=None):
+    """The (train, test) ``DataSplit`` a pack trains on: ``data`` already opened, ``arrays`` ((train images,
+    labels), (test images, labels)), else the config's dataset; labels checked against its classes."""
+    from ats_ms.data.pipeline import DataSplit, check_labels
+    if data is None and arrays is not None:
+        (train_x, train_y), (test_x, test_y) = arrays
+        data = (DataSplit(config.dataset, "train", train_y, images=train_x),
+                DataSplit(config.dataset, "test", test_y, images=test_x))
+    data = data if data is not None else open_splits(config)
+    for split in data:
+        check_labels(split.labels, config.n_classes, f"{config.dataset} {split.split}")
+    return data
+
+
 def load_teacher(config):
     """The teacher network of a config that needs one, loaded strictly from its checkpoint."""
     from ats_ms.models import create_model
@@ -74,6 +88,30 @@ def load_teacher(config):
     net = create_model(config.t_net_name, config.n_classes, style=config.t_net_style)
     load_strict(net, path, source=f"teacher checkpoint {path}", n_classes_flag=True)
     return net
+
+
+def frozen_teacher(teacher_net, config):
+    """The pack's ``FrozenTeacher`` (BatchNorms folded with ``fold_teacher_bn``, mixed precision as the run's)."""
+    from ats_ms.engine.cells import FrozenTeacher
+    frozen = FrozenTeacher(teacher_net, fold_bn=config.fold_teacher_bn)
+    if config.amp_level != "O0":
+        import mindspore as ms
+        ms.amp.auto_mixed_precision(frozen, config.amp_level)
+    return frozen
+
+
+def build_cells(members, teacher, lrs, config, grad_reducer):
+    """(training cell, evaluation cell) of ``members``: one teacher forward, each member's student, loss and
+    optimizer (made once, on ``lrs``), ``grad_reducer(optimizer)`` per member for data parallelism (or None)."""
+    from ats_ms.engine.cells import EvalStudents, StudentsWithLoss, TrainStep
+    net = StudentsWithLoss([m.student for m in members], teacher, [m.loss_fn() for m in members])
+    for member in members:
+        member.build_optimizer(lrs)
+    reducers = [grad_reducer(m.optimizer) for m in members]
+    train_step = TrainStep(net, [m.optimizer for m in members], skip_nonfinite=config.on_nan == "skip",
+                           grad_reducers=reducers if reducers[0] is not None else None)
+    train_step.set_train(True)
+    return train_step, EvalStudents([m.student for m in members])
 
 
 class Member:

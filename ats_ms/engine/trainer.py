@@ -6,11 +6,11 @@ time on a pipeline seeded by ``seed`` and the epoch (a resumed run sees what an 
 sink mode one call runs every epoch on one pipeline (one sink-graph compilation). After each epoch every student is
 evaluated on the test split in one pass and its files are written (``ats_ms.engine.outputs``).
 """
-import os
 import time
 
 from ats_ms.engine import outputs
-from ats_ms.engine.pack import Member, check_pack, load_teacher, open_splits
+from ats_ms.engine.outputs import Interrupted, NonFiniteLoss  # noqa: F401 (raised here, imported from here)
+from ats_ms.engine.pack import Member, build_cells, check_pack, frozen_teacher, load_teacher, pack_data
 from ats_ms.utils import logs
 from ats_ms.utils.config import save_effective
 from ats_ms.utils.errors import UserError
@@ -28,22 +28,6 @@ def resident_mb():
 def data_seed(seed, epoch):
     """mindspore.dataset's seed for ``epoch`` of a run seeded with ``seed``."""
     return (seed * 100003 + epoch) % 2**32
-
-
-class NonFiniteLoss(UserError):
-    """Training produced a NaN/inf loss (exit status 3)."""
-
-
-class Interrupted(UserError):
-    """Ctrl-C during training (exit status 130): the message says where each run's resume file is."""
-
-    def __init__(self, members):
-        saved = [f"{m.paths['resume']} (epoch {m.history[-1]['epoch']})" for m in members
-                 if m.history and os.path.isfile(m.paths["resume"])]
-        where = f"resume file{'s' if len(saved) > 1 else ''}: {', '.join(saved)}" if saved else \
-            "no epoch had finished, so there is nothing to resume"
-        super().__init__(f"interrupted during training; {where}")
-        self.resumable = bool(saved)
 
 
 class Trainer:
@@ -100,18 +84,9 @@ class Trainer:
         return self
 
     def _open_data(self):
-        from ats_ms.data.pipeline import DataSplit, check_labels, create_dataset
+        from ats_ms.data.pipeline import create_dataset
         c = self.config
-        if self.data is not None:
-            self.train_data, self.test_data = self.data
-        elif self.arrays is not None:
-            (train_x, train_y), (test_x, test_y) = self.arrays
-            self.train_data = DataSplit(c.dataset, "train", train_y, images=train_x)
-            self.test_data = DataSplit(c.dataset, "test", test_y, images=test_x)
-        else:
-            self.train_data, self.test_data = open_splits(c)
-        for data in (self.train_data, self.test_data):
-            check_labels(data.labels, c.n_classes, f"{c.dataset} {data.split}")
+        self.train_data, self.test_data = pack_data(c, self.data, self.arrays)
         self.test_ds = create_dataset(c.dataset, c.data_dir, "test", c.batch_size, n_classes=c.n_classes,
                                       normalize=c.normalize, num_workers=c.num_workers, data=self.test_data)
         self.steps_per_epoch = self._train_ds(0).get_dataset_size()
@@ -138,22 +113,10 @@ class Trainer:
 
     def _build_cells(self, members):
         from mindspore.train import Model
-
-        from ats_ms.engine.cells import EvalStudents, FrozenTeacher, StudentsWithLoss, TrainStep
-        c = self.config
         if self.needs_teacher and self.frozen_teacher is None:
-            self.frozen_teacher = FrozenTeacher(self.teacher_net, fold_bn=c.fold_teacher_bn)
-            if c.amp_level != "O0":
-                import mindspore as ms
-                ms.amp.auto_mixed_precision(self.frozen_teacher, c.amp_level)
-        net = StudentsWithLoss([m.student for m in members], self.frozen_teacher, [m.loss_fn() for m in members])
-        for member in members:
-            member.build_optimizer(self.lrs)
-        reducers = [self._grad_reducer(m.optimizer) for m in members]
-        self.train_step = TrainStep(net, [m.optimizer for m in members], skip_nonfinite=c.on_nan == "skip",
-                                    grad_reducers=reducers if reducers[0] is not None else None)
-        self.train_step.set_train(True)
-        self.eval_cell = EvalStudents([m.student for m in members])
+            self.frozen_teacher = frozen_teacher(self.teacher_net, self.config)
+        self.train_step, self.eval_cell = build_cells(members, self.frozen_teacher, self.lrs, self.config,
+                                                      self._grad_reducer)
         self.model = Model(self.train_step)
         self.built_for = list(members)
 
