@@ -20,8 +20,9 @@ def test_demo_defaults():
     assert (c.t_net_name, c.net_name, c.s_tau, c.t_tau, c.tp_tau, c.lamb) == \
         ("ResNet14", "VGG8", None, None, None, None)
     from ats_ms.losses import registry  # none ignores them; the demo's defaults are ATS's and TS's own
-    assert registry.get("ATS").defaults() == {"tp_tau": 4.0, "t_tau": 3.0, "s_tau": 1.0, "lamb": 0.5}
-    assert registry.get("TS").defaults() == {"t_tau": 3.0, "s_tau": 1.0, "lamb": 0.5}
+    assert registry.get("ATS").defaults() == {"tp_tau": 4.0, "t_tau": 3.0, "s_tau": 1.0, "lamb": 0.5,
+                                              "logit_std": False}
+    assert registry.get("TS").defaults() == {"t_tau": 3.0, "s_tau": 1.0, "lamb": 0.5, "logit_std": False}
     assert parse("classify", []).net_name == "ResNet14"
     export = flags_of("export")  # the demo's export.py defaults
     assert (export["ckpt_name"].default, export["t_net_name"].default, export["net_name"].default) == \
@@ -110,7 +111,9 @@ OUT_OF_RANGE = {"device_id": -1, "seed": -5, "n_classes": 0, "batch_size": 0, "n
                 "print_every": -1, "t_n_layer": -3, "s_tau": 0.0, "t_tau": float("nan"), "tp_tau": float("inf"),
                 "lamb": 1.5, "max_images": -1, "tp_taus": "1,-2", "t_taus": "0", "seeds": "0,-1", "pack": -1,
                 "claim_timeout": 0, "steps": 0, "rounds": 0, "threads": -1, "jobs": -1, "teacher_epochs": 0,
-                "student_epochs": -1, "taus": "0.5,0"}
+                "student_epochs": -1, "taus": "0.5,0", "ce_weight": -0.1, "kd_weight": float("inf"), "dkd_alpha": -1,
+                "dkd_beta": float("nan"), "dkd_warmup": -1, "dist_beta": -2, "dist_gamma": -0.5, "ctkd_t_start": 0,
+                "ctkd_t_end": -1, "ctkd_decay_epochs": 0}
 
 
 # Flags with an upper bound: a value above it (huge values used to end in MindSpore's or numpy's traceback).

@@ -28,7 +28,8 @@ def test_readme_is_short_and_its_links_exist():
     for link in re.findall(r"\]\(((?:docs|configs|scripts)/[^)#]+)", README):
         assert (ROOT / link).exists(), link
     for doc in ("benchmarks.md", "analysis.md", "flags.md", "demo-compatibility.md", "distributed.md",
-                "troubleshooting.md"):
+                "troubleshooting.md", "methods.md", "extending.md"):
+        assert f"docs/{doc}" in README, doc
         assert (ROOT / "docs" / doc).is_file(), doc
 
 

@@ -122,7 +122,8 @@ def test_grid_cells_are_named_by_what_differs():
     assert names == ["sweep-ATS-tp3-t2-seed0", "sweep-ATS-tp4-t2-seed0", "sweep-TS-t2-seed0", "sweep-TS-t4-seed0",
                      "sweep-none-seed0"]
     cells = make_cells(groups, {"lamb": 0.7}, (0, 1))
-    assert cells[0].settings == {"tp_tau": 3.0, "t_tau": 2.0, "s_tau": 1.0, "lamb": 0.7}  # defaults < flags < grid
+    assert cells[0].settings == {"tp_tau": 3.0, "t_tau": 2.0, "s_tau": 1.0, "lamb": 0.7,  # defaults < flags < grid
+                                 "logit_std": False}
     assert [c.name for c in make_cells([("ATS", {"lamb": (0.2, 0.8)})], {}, (0,))] == \
         ["sweep-lamb0.2-seed0", "sweep-lamb0.8-seed0"]
     classic = make_cells([("ATS", {"tp_tau": (2.0,), "t_tau": (1.0,)})], {}, (0,), classic=True)

@@ -5,10 +5,11 @@ tests, float64), so the parity tests compare ``ats_ms.create_loss`` with what th
   ``mdistiller/distillers/DKD.py`` (dkd_loss, _get_gt_mask, _get_other_mask, cat_mask, forward_train);
 - LS and ``logit_std``: sunshangquan/logit-standardization-KD at f6e5aa5, ``mdistiller/distillers/KD.py`` and
   ``DKD.py`` (normalize: mean and unbiased std over classes, 1e-7 added to the std);
-- DIST: hunto/image_classification_sota at 6f7a70a, ``lib/models/losses/dist_kd.py``;
+- DIST: hunto/image_classification_sota at 6f7a70a, ``lib/models/losses/dist_kd.py`` (its CIFAR defaults T 4, CE 1,
+  KD 2 come from ``configs/strategies/distill/dist_cifar.yaml``);
 - CTKD: zhengli97/CTKD at 7d52522, ``models/temp_global.py`` (Global_T, GradientReversalFunction),
-  ``distiller_zoo/KD.py`` (DistillKL) and ``train_student.py`` (temp = t_start + t_end * sigmoid(theta), CosineDecay,
-  loss = gamma * CE + alpha * KL).
+  ``distiller_zoo/KD.py`` (DistillKL), ``helper/loops.py`` (temp = t_start + t_end * sigmoid(theta), loss = gamma *
+  CE + alpha * KL) and ``train_student.py`` (CosineDecay).
 """
 import math
 

@@ -66,8 +66,9 @@ class DistillLoss(nn.Cell):
         kd_way (str): ``"ATS"`` (q with tp_tau on the label column, t_tau elsewhere), ``"TS"`` (t_tau everywhere, as
             the official demo's TS runs; tp_tau is ignored) or ``"none"`` (plain CE; the teacher logits are
             ignored). Case-insensitive. Other methods: ``ats_ms.create_loss``.
-        tp_tau (float): label-column temperature for ATS. Default 4.0.
-        t_tau (float): wrong-class temperature (ATS) or the single temperature (TS). Default 3.0.
+        tp_tau (float): label-column temperature for ATS. Default (None): the method's, 4.0.
+        t_tau (float): wrong-class temperature (ATS) or the single temperature (TS, KD, ...). Default: the method's
+            (ATS and TS 3.0, KD 4.0, ...).
         s_tau (float): student temperature. Default 1.0.
         lamb (float): weight of the KD term, in [0, 1]. Default 0.5.
 
@@ -83,11 +84,13 @@ class DistillLoss(nn.Cell):
         ValueError: unknown kd_way, a temperature <= 0 or not finite, lamb outside [0, 1].
     """
 
-    def __init__(self, kd_way="ATS", tp_tau=4.0, t_tau=3.0, s_tau=1.0, lamb=0.5):
+    def __init__(self, kd_way="ATS", tp_tau=None, t_tau=None, s_tau=None, lamb=None):
         super().__init__()
         method = get(kd_way)
-        given = {"tp_tau": check_temperature("tp_tau", tp_tau), "t_tau": check_temperature("t_tau", t_tau),
-                 "s_tau": check_temperature("s_tau", s_tau), "lamb": check_unit_interval("lamb", lamb)}
+        checks = {"tp_tau": check_temperature, "t_tau": check_temperature, "s_tau": check_temperature,
+                  "lamb": check_unit_interval}
+        given = {name: checks[name](name, value) for name, value in
+                 (("tp_tau", tp_tau), ("t_tau", t_tau), ("s_tau", s_tau), ("lamb", lamb)) if value is not None}
         self.kd_way = method.name
         self.objective = create_loss(method.name, **{k: v for k, v in given.items() if k in method.hyper_names})
         self.use_teacher = method.needs_teacher

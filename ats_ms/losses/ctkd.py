@@ -80,6 +80,7 @@ class CTKDObjective(EpochObjective):
         self.reverse = GradientReversal()
 
     def construct(self, s_logits, t_logits, labels):
+        self.check_classes(s_logits)
         theta = self.reverse(self.theta, reversal_factor(self.epoch, self.decay_epochs))
         return self.fn(s_logits, t_logits, labels, *self.args, theta)
 
