@@ -48,7 +48,13 @@ def make_config(command, config_file=None, **overrides):
         _finish_names(command, values)
     _check_outputs(command, values)
     needs_teacher = any(registry.get(kd_way).needs_teacher for kd_way in _methods_of(command, values))
-    return new_config(command, values, sources, _remake, trains=spec.trains, needs_teacher=needs_teacher)
+    facts = {attribute: frozenset(keys_where(attribute, command)) for attribute in CONFIG_FACTS}
+    defaults = {name: flag.default for name, flag in flags_of(command).items()}
+    return new_config(command, values, sources, _remake, trains=spec.trains, needs_teacher=needs_teacher,
+                      facts=facts, defaults=defaults)
+
+
+CONFIG_FACTS = ("volatile", "path", "per_student")  # the flag rows' facts a RunConfig carries to the engine
 
 
 def grid_groups(values):
@@ -82,7 +88,7 @@ def _remake(config, changes):
     reread = chooser and any(chooser in FLAGS[k].chooses for k in changes if k in FLAGS)
     keep = ("yaml", "given") if reread else ("yaml", "given", "record")
     overrides = {k: v for k, v in config.to_dict().items() if config.sources[k] in keep and k != "config"}
-    if "kd_way" in changes:  # the old method's hyper-parameters do not carry over to another method
+    if "kd_way" in changes:  # hyper-parameters the new method does not use are dropped (shared ones carry over)
         own = registry.get(changes["kd_way"]).hyper_names
         for name in registry.hyper_parameters():
             if name not in own and name not in changes:
@@ -139,6 +145,9 @@ def _check_classes(kd_ways, values):
     """Methods defined only from some class count on (DKD: 3) are refused for fewer classes."""
     for kd_way in kd_ways:
         method = registry.get(kd_way)
+        if values.get("logit_std") and values["n_classes"] is not None and values["n_classes"] < 2:
+            raise UserError(f"--logit_std True standardises over the classes, but the data has {values['n_classes']}; "
+                            f"expected at least 2 classes (or --logit_std False)")
         if values["n_classes"] is not None and values["n_classes"] < method.min_classes:
             raise UserError(f"kd_way {method.name} needs at least {method.min_classes} classes, but the data has "
                             f"{values['n_classes']}; expected another kd_way (or more classes)")
@@ -165,14 +174,17 @@ def adopt_teacher_record(values, sources):
 def _finish_names(command, values):
     values["ckpt_name"] = values["ckpt_name"] or naming.default_ckpt_name(argparse.Namespace(**values), command)
     from ats_ms.utils.checks import check_names_fit
-    paths = naming.run_paths(argparse.Namespace(**values))
-    for flag, folder, kinds in (("ckpt_name", "ckpt_dir", ("ckpt", "best", "resume", "metrics", "config")),
-                                ("log_name", "log_dir", ("log",))):
+    for flag, folder in (("ckpt_name", "ckpt_dir"), ("log_name", "log_dir")):
         name = values[flag]
         if not name or os.path.basename(name) != name or name in (".", ".."):
             raise UserError(f"--{flag}={name!r} is not a file name; expected a name without a folder (the folder "
                             f"is --{folder})")
-        check_names_fit(flag, name, values[folder], [os.path.basename(paths[k]) for k in kinds])
+        check_names_fit(folder, values[folder], values[folder], ())
+    paths = naming.run_paths(argparse.Namespace(**values))
+    for flag, folder, kinds in (("ckpt_name", "ckpt_dir", ("ckpt", "best", "resume")),
+                                ("ckpt_name", "log_dir", ("metrics", "config")), ("log_name", "log_dir", ("log",))):
+        check_names_fit(flag, values[flag], values[folder], [os.path.basename(paths[k]) for k in kinds],
+                        components=False)
 
 
 def _finish_checkpoint_reader(values, sources):
@@ -213,6 +225,12 @@ def _finish_sweep(values, sources):
     if per_cell:
         raise UserError(f"{', '.join('--' + n for n in per_cell)} given, but the grid sets it per cell; expected its "
                         f"values in the grid only")
+    used = {name for kd_way, _ in groups for name in registry.get(kd_way).hyper_names}
+    unused = sorted(name for name in registry.hyper_parameters() if sources.get(name) == "given" and name not in used)
+    if unused:
+        raise UserError(f"{', '.join('--' + n for n in unused)} not used by the grid's methods "
+                        f"({', '.join(dict.fromkeys(k for k, _ in groups))}); expected only their hyper-parameters: "
+                        f"{', '.join(sorted(used)) or 'none'}")
     if values["heatmap"] and values["heatmap"].split(":")[0] not in {kd_way for kd_way, _ in groups}:
         raise UserError(f"--heatmap {values['heatmap']} names a method the grid does not hold; expected one of "
                         f"{', '.join(sorted({kd_way for kd_way, _ in groups}))}")

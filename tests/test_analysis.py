@@ -104,7 +104,7 @@ def _bench(cli, tmp_path, *extra):
 
 
 def test_bench_rows_including_packed_and_pipeline(tmp_path, cli):
-    result, out = _bench(cli, tmp_path, "--pack", 3, "--num_workers", 1, "--methods", "True")
+    result, out = _bench(cli, tmp_path, "--pack", 3, "--num_workers", 1)
     assert {"compile_s", "img_per_s", "step_s", "peak_rss_mb"} <= set(result["ours"])
     assert result["demo_style"]["img_per_s"] > 0 and result["epoch"]["img_per_s"] > 0
     assert result["packed"]["k"] == 3 and result["packed"]["img_per_s"] > 0
@@ -115,15 +115,11 @@ def test_bench_rows_including_packed_and_pipeline(tmp_path, cli):
     assert all(len(result[row]["rounds_img_per_s"]) == 2 for row in ("ours", "epoch", "demo_style", "packed",
                                                                       "pipeline"))
     assert "packed: 3 students, per cell" in out and "pipeline (data alone)" in out and "packed/a" in out
-    from ats_ms.losses import KD_WAYS  # every method in one pack against as many ATS students
-    assert result["pack_methods"]["k"] == result["pack_ats"]["k"] == len(KD_WAYS)
-    ratio = result["pack_methods"]["img_per_s"] / result["pack_ats"]["img_per_s"]
-    assert result["ratios"]["methods_over_ats"] == round(ratio, 3) and "every method / ATS only, per cell" in out
 
 
 @pytest.mark.slow
-def test_bench_profile_and_torch_write_every_field(tmp_path, cli):
-    extra = ["--profile"]
+def test_bench_profile_torch_and_methods_write_every_field(tmp_path, cli):
+    extra = ["--profile", "--methods", "True"]
     try:
         import torch  # noqa: F401
         extra.append("--torch")
@@ -141,6 +137,10 @@ def test_bench_profile_and_torch_write_every_field(tmp_path, cli):
     assert re.fullmatch(r"ic\d+ oc\d+ out \d+x\d+ k\d s\d", top)
     if "--torch" in extra:
         assert result["torch"]["img_per_s"] > 0 and "a_over_d" in result["ratios"]
+    from ats_ms.losses import KD_WAYS  # every method in one pack against as many ATS students
+    assert result["pack_methods"]["k"] == result["pack_ats"]["k"] == len(KD_WAYS)
+    ratio = result["pack_methods"]["img_per_s"] / result["pack_ats"]["img_per_s"]
+    assert result["ratios"]["methods_over_ats"] == round(ratio, 3) and "every method / ATS only, per cell" in out
 
 
 def test_without_matplotlib_tables_are_written_and_figures_skipped(tmp_path, monkeypatch, capsys):

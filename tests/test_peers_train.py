@@ -17,7 +17,7 @@ PEERS = {"DKD": {"dkd_warmup": 2}, "CTKD": {"ctkd_decay_epochs": 2}}
 
 
 def _runs(teacher, folder, **extra):
-    base = ats_ms.make_config("distill", t_ckpt=teacher, net_name="ResNet8", epoches=3, lr=0.2,
+    base = ats_ms.make_config("distill", t_ckpt=teacher, net_name="ResNet8", epoches=2, lr=0.2,
                               **dict(TINY_KW, max_train=128), ckpt_dir=str(folder), log_dir=str(folder), **extra)
     return [base.replace(kd_way=kd_way, ckpt_name=f"{kd_way}.ckpt", **values) for kd_way, values in PEERS.items()]
 
@@ -26,7 +26,7 @@ def _params(path):
     return {k: v.asnumpy() for k, v in ms.load_checkpoint(str(path)).items() if not isinstance(v, str)}
 
 
-@pytest.mark.parametrize("sink", [False, True])
+@pytest.mark.parametrize("sink", [False, pytest.param(True, marks=pytest.mark.slow)])
 def test_epoch_factors_change_each_epoch_and_resume_exactly(digits_teacher, tmp_path, monkeypatch, sink):
     _, teacher, _ = digits_teacher
     seen, original = [], EpochObjective.set_epoch
@@ -40,9 +40,9 @@ def test_epoch_factors_change_each_epoch_and_resume_exactly(digits_teacher, tmp_
     build = Trainer._build_cells
     monkeypatch.setattr(Trainer, "_build_cells", lambda self, members: (compiled.append(1), build(self, members)))
     whole = ats_ms.train_pack(_runs(teacher, tmp_path / "whole", dataset_sink_mode=sink), emit=lambda line: None)
-    assert seen == [(k, e) for e in (1, 2, 3) for k in PEERS] and len(compiled) == 1  # one graph for all epochs
+    assert seen == [(k, e) for e in (1, 2) for k in PEERS] and len(compiled) == 1  # one graph for all epochs
     temperatures = [r["temperature"] for r in whole[1]["history"]]
-    assert len(set(temperatures)) == 3  # CTKD's temperature is learned: it moves every epoch
+    assert len(set(temperatures)) == 2  # CTKD's temperature is learned: it moves every epoch
 
     seen.clear()
     save = Trainer._save_epoch
@@ -58,7 +58,7 @@ def test_epoch_factors_change_each_epoch_and_resume_exactly(digits_teacher, tmp_
         ats_ms.train_pack(runs, emit=lambda line: None)
     monkeypatch.setattr(Trainer, "_save_epoch", save)
     resumed = ats_ms.train_pack([r.replace(resume=True) for r in runs], emit=lambda line: None)
-    assert seen == [(k, e) for e in (1, 2, 3) for k in PEERS]  # epoch 1, then 2 and 3 after the resumption
+    assert seen == [(k, e) for e in (1, 2) for k in PEERS]  # epoch 1, then 2 after the resumption
     if sink:  # a resumed sink-mode run sees a pipeline seeded for its resume epoch (docs/troubleshooting.md)
         return
     for kd_way in PEERS:

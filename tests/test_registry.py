@@ -66,9 +66,9 @@ def test_everything_derives_from_the_registry():
     hyper = set(registry.hyper_parameters())
     assert hyper <= set(keys_where("per_student")) and hyper <= set(FLAGS)
     assert all(FLAGS[h].default is None and "the method's" in FLAGS[h].describe() for h in hyper)
-    from ats_ms.engine.pack import member_keys
     from ats_ms.engine.record import KD_FIELDS
-    assert set(registry.per_method_keys()) <= set(member_keys()) and set(registry.per_method_keys()) <= set(KD_FIELDS)
+    assert set(registry.per_method_keys()) <= set(keys_where("per_student")) and \
+        set(registry.per_method_keys()) <= set(KD_FIELDS)
     assert [kd_way for kd_way in dict.fromkeys(k for k, _ in grid_cases())] == list(KD_WAYS)  # check's rows
     assert set(ats_ms.flags.COMMANDS["distill"].flags) >= hyper
     assert registry.ignored_flags("none") == tuple(sorted(hyper | {"t_net_name"}))
@@ -165,3 +165,17 @@ def test_a_resume_file_written_before_a_flag_existed_resumes_at_its_default(tmp_
     with pytest.raises(ValueError, match=r"changed: lr\)"):  # a changed value is still refused
         state.read_state(str(tmp_path / "lr.resume.ckpt"), config)
     assert json.dumps(older)  # the stored config is plain JSON
+
+
+def test_a_sweep_cell_written_before_a_hyper_parameter_existed_is_not_changed(digits_teacher, tmp_path):
+    """A classic cell of an older version lacks logit_std (given per cell now): at the method's default it is the
+    same run; another value is a change."""
+    from ats_ms.analysis.grid import base_overrides, cell_config, sweep_cells
+    from ats_ms.engine.state import config_changes
+    _, teacher, _ = digits_teacher
+    sweep = ats_ms.make_config("sweep", t_ckpt=teacher, net_name="ResNet8", tp_taus="2", t_taus="1", **TINY_KW)
+    cell = sweep_cells(sweep)[0]
+    config = cell_config(base_overrides(sweep, str(tmp_path)), cell)
+    older = {k: v for k, v in config.to_dict().items() if k != "logit_std"}
+    assert config.sources["logit_std"] == "given" and config_changes(older, config) == []
+    assert config_changes(older, config.replace(logit_std=True)) == ["logit_std"]

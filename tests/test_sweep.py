@@ -173,11 +173,7 @@ def test_teacher_is_checked_once_before_anything_is_written(tmp_path, cli):
 
 
 def _fake_cell(out, tp, t, seed, accs):
-    name = f"sweep-tp{tp:g}-t{t:g}-seed{seed}"
-    (out / "ckpts").mkdir(parents=True, exist_ok=True)
-    (out / "logs").mkdir(parents=True, exist_ok=True)
-    (out / "ckpts" / f"{name}.ckpt").write_bytes(b"x")
-    (out / "logs" / f"{name}.metrics.jsonl").write_text("".join(json.dumps({"test_acc": a}) + "\n" for a in accs))
+    _fake_named_cell(out, f"sweep-tp{tp:g}-t{t:g}-seed{seed}", accs)
 
 
 def test_report_mean_sample_std_best_and_best_ts(tmp_path, cli):
@@ -318,6 +314,7 @@ def test_two_msrun_workers_share_one_grid_without_running_a_cell_twice(alone, tm
     shutil.rmtree(tmp_path / "msrun", ignore_errors=True)
 
 
+@pytest.mark.slow
 def test_every_method_trains_in_one_pack_as_alone_and_reports_per_method(digits_teacher, tmp_path, cli):
     """Every registered method at its defaults, 2 epochs (DKD's warm-up and CTKD's reversal change between them):
     one pack sharing the teacher forward ends as each cell alone; cell names show what differs."""
@@ -374,3 +371,27 @@ def test_ctrl_c_prints_the_resume_file_and_command_then_the_command_resumes(digi
     again = cli(*argv, "--resume", "True")
     assert again.returncode == 0, again.stderr
     assert "resumed from" in again.stdout.lower() and (tmp_path / "ckpts" / "s.ckpt").is_file()
+
+
+def test_report_ranks_methods_with_their_difference_to_kd(tmp_path):
+    out = tmp_path / "out"
+    groups = [("ATS", {"tp_tau": (4.0,), "t_tau": (2.0,)}), ("KD", {}), ("DIST", {})]
+    cells = make_cells(groups, {}, (0, 1))
+    accs = {"ATS": (0.60, 0.64), "KD": (0.55, 0.57), "DIST": (0.70, 0.70)}
+    for cell in cells:
+        _fake_named_cell(out, cell.name, [0.1, accs[cell.kd_way][cell.seed]])
+    lines, _ = sweep_report.report(str(out), cells)
+    ranked = [line.split()[:2] for line in lines if re.match(r"^\d\s", line)]
+    assert ranked == [["1", "DIST"], ["2", "ATS"], ["3", "KD"]]
+    ats = next(line for line in lines if line.startswith("2    ATS"))
+    assert "62.00 ± 2.83 % (2 seeds)" in ats and ats.split()[-2] == "+6.00"  # minus KD, in points
+    ranking = (out / "ranking.csv").read_text().splitlines()
+    assert ranking[0].startswith("rank,kd_way,cell,seeds,last_mean") and ranking[1].startswith("1,DIST,")
+    assert json.loads((out / "sweep.json").read_text())["ranking"][2]["minus_KD"] == 0.0
+
+
+def _fake_named_cell(out, name, accs):
+    (out / "ckpts").mkdir(parents=True, exist_ok=True)
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    (out / "ckpts" / f"{name}.ckpt").write_bytes(b"x")
+    (out / "logs" / f"{name}.metrics.jsonl").write_text("".join(json.dumps({"test_acc": a}) + "\n" for a in accs))

@@ -80,6 +80,17 @@ class SweepWorker:
                 raise UserError(f"{cell.name} in {self.out_dir} was trained with other settings (changed: "
                                 f"{', '.join(changed)}); expected the flags it was trained with, or a new --out_dir")
 
+    def _note_other_cells(self):
+        """Cell names depend on what differs in the grid: say so when the folder holds cells of another grid."""
+        folder = cell_dirs(self.out_dir)["ckpt_dir"]
+        known = {cell.name for cell in self.cells}
+        others = sorted(name[:-5] for name in (os.listdir(folder) if os.path.isdir(folder) else [])
+                        if name.startswith("sweep-") and name.endswith(".ckpt") and name[:-5] not in known
+                        and not name.endswith(("-best.ckpt", ".resume.ckpt")))
+        if others:
+            self.emit(f"[sweep] {len(others)} finished cells in {self.out_dir} are not in this grid (e.g. "
+                      f"{others[0]}; names show what differs between a grid's cells); the report covers this grid")
+
     def _next_pack(self, limit):
         pending = [cell for cell in self.cells if not _finished(self.configs[cell])
                    and not self.claims.is_failed(cell.name)]
@@ -109,10 +120,9 @@ class SweepWorker:
         from ats_ms.data.pipeline import check_labels
         from ats_ms.engine.pack import load_teacher, open_splits
         self.check_trained_cells()
-        needs_teacher = any(c.needs_teacher for c in self.configs.values())
         teacher_config = next((c for c in self.configs.values() if c.needs_teacher), None)
         # the teacher checkpoint is read, strictly, before any data or cell
-        teacher = load_teacher(teacher_config) if needs_teacher else None
+        teacher = load_teacher(teacher_config) if teacher_config is not None else None
         data = open_splits(self.base)  # once for every pack, and checked before anything is written
         for split in data:
             check_labels(split.labels, self.base.n_classes, f"{self.base.dataset} {split.split}")
@@ -123,6 +133,7 @@ class SweepWorker:
             f"{len(self.cells) // len(c.seeds)} settings of {methods}"
         self.emit(f"[sweep] {len(self.cells)} cells ({settings} x {len(c.seeds)} seeds), {done_before} already done; "
                   f"outputs in {self.out_dir}")
+        self._note_other_cells()
         limit = self.pack_limit(teacher)
         seconds_per_cell = []
         while True:
@@ -178,8 +189,11 @@ def run_sweep(config, emit=None):
         status = SweepWorker(config, emit).run()
     from ats_ms.analysis.sweep_report import report
     title = os.path.splitext(os.path.basename(config.config))[0] if config.config else ""
-    lines, figure = report(out_dir, sweep_cells(config), title, config.heatmap, classic=not config.grid)
+    cells = sweep_cells(config)
+    lines, figure = report(out_dir, cells, title, config.heatmap, classic=not config.grid)
+    from ats_ms.analysis.figures import pyplot
+    skipped = "no method has two axes with several values" if pyplot() else "matplotlib is not installed"
     for line in lines + [f"table: {os.path.join(out_dir, 'sweep.csv')} and sweep.json",
-                         f"figure: {figure}" if figure else "figure skipped: matplotlib is not installed"]:
+                         f"figure: {figure}" if figure else f"figure skipped: {skipped}"]:
         emit(line)
     return status

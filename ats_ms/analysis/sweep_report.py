@@ -130,7 +130,7 @@ def heatmap_grid(rows, kd_way, axes, key):
     """(row values, column values, grid of the best ``key`` over the other axes (NaN where missing), the rows
     behind each entry) of method ``kd_way`` on ``axes``."""
     mine = [r for r in rows if r["kd_way"] == kd_way]
-    ys, xs = sorted({r[axes[0]] for r in mine}), sorted({r[axes[1]] for r in mine})
+    ys, xs = list(dict.fromkeys(r[axes[0]] for r in mine)), list(dict.fromkeys(r[axes[1]] for r in mine))
     grid = np.full((len(ys), len(xs)), np.nan)
     picked = [[None] * len(xs) for _ in ys]
     for r in mine:
@@ -220,13 +220,15 @@ def ranking_lines(ranked, baseline="KD"):
 
 def report(out_dir, cells, title="", heatmap=None, classic=False):
     """Write sweep.csv, sweep.json and sweep.png for ``cells`` (``classic``: the ATS grid --tp_taus x --t_taus,
-    reported as before --grid existed); returns (lines, figure path or None)."""
+    reported as before --grid existed); returns (lines, figure path, or None: no heatmap, or no matplotlib)."""
     rows = collect(out_dir, cells)
     maps = [("ATS", ("tp_tau", "t_tau"), [])] if classic and not heatmap else heatmaps(rows, heatmap)
     found = best_cells(rows)
     ranked = ranking(rows) if len({r["kd_way"] for r in rows}) > 1 and found["best"] else []
+    axes = {"tp_taus": list(dict.fromkeys(r["tp_tau"] for r in rows)),
+            "t_taus": list(dict.fromkeys(r["t_tau"] for r in rows))} if classic else {}
     write_rows(rows, os.path.join(out_dir, "sweep.csv"), os.path.join(out_dir, "sweep.json"),
-               {"cells": [c.name for c in cells], "seeds": sorted({c.seed for c in cells}), **found,
+               {**axes, "cells": [c.name for c in cells], "seeds": sorted({c.seed for c in cells}), **found,
                 "ranking": ranked})
     if ranked:
         from ats_ms.analysis.io import write_csv
@@ -242,6 +244,8 @@ def report(out_dir, cells, title="", heatmap=None, classic=False):
     for key in KEYS:
         for kd_way, axes, others in maps:
             lines += table_lines(rows, kd_way, axes, key, others)
+        if not classic:
+            lines.append(f"{key.replace('_mean', '')}-epoch test accuracy, the best cell of each method:")
         lines += best_lines(rows, key, classic)
     if ranked:
         lines += ranking_lines(ranked) + [f"ranking: {os.path.join(out_dir, 'ranking.csv')} (and sweep.json)"]

@@ -17,15 +17,14 @@ class CheckedPack(list):
     """The configs of a pack that ``check_pack`` accepted (a Trainer given one does not check it again)."""
 
 
-def member_keys():
-    """The flags the runs of one pack may differ in (their rows are ``per_student``)."""
-    from ats_ms.flags import keys_where
-    return keys_where("per_student")
+def member_keys(config):
+    """The flags the runs of a pack of ``config`` may differ in (their rows are ``per_student``)."""
+    return config.facts["per_student"]
 
 
 def check_pack(configs):
     """``configs`` as a CheckedPack, or UserError unless they can train as one pack (same everything but
-    ``member_keys()``; distinct output files)."""
+    ``member_keys``; distinct output files)."""
     if isinstance(configs, CheckedPack):
         return configs
     if not configs:
@@ -34,7 +33,7 @@ def check_pack(configs):
     for config in configs:
         if not isinstance(config, RunConfig) or not config.trains:
             raise TypeError("a Trainer takes configs made by ats_ms.make_config('classify' or 'distill', ...)")
-    keys = member_keys()
+    keys = member_keys(first)
     for config in configs[1:]:
         differ = sorted(k for k, v in config.to_dict().items()
                         if k not in keys and (config.command != first.command or v != getattr(first, k)))

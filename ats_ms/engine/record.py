@@ -16,7 +16,7 @@ from ats_ms.utils.errors import UserError
 KEY = RECORD_KEY
 FORMAT = 1
 NETWORK_FIELDS = ("net_name", "net_style", "n_classes", "dataset", "normalize")
-KD_FIELDS = registry.record_fields() + ("t_net_name",)
+KD_FIELDS = registry.per_method_keys() + ("t_net_name",)
 # flag -> record field, for a checkpoint read as the network itself (eval, export, analyze) or as a teacher.
 AS_NETWORK = {name: name for name in NETWORK_FIELDS}
 AS_TEACHER = {"t_net_name": "net_name", "t_net_style": "net_style", "n_classes": "n_classes", "dataset": "dataset",

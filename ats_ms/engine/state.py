@@ -14,15 +14,10 @@ from ats_ms.models.checkpoint import STATE_KEY, is_optimizer_entry
 from ats_ms.utils.errors import UserError
 
 
-def _keys(attribute):
-    from ats_ms.flags import keys_where
-    return set(keys_where(attribute))
-
-
 def fingerprint(config):
     """Hash of every flag that determines the result (the rows that are not ``volatile``), kept in a resume file
     for reference; resumption compares the saved config itself (``config_changes``)."""
-    volatile = _keys("volatile")
+    volatile = config.facts["volatile"]
     items = {k: v for k, v in sorted(config.to_dict().items()) if k not in volatile}
     return hashlib.sha256(json.dumps(items, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -31,20 +26,25 @@ def config_changes(stored, config, ignore=()):
     """The flags whose value in ``config`` differs from ``stored``, the config dict a run saved (its effective YAML,
     or its resume state).
 
-    Not compared: ``volatile`` flags, ``ignore``, the flags the run's method ignores, and flags ``stored`` does not
-    hold (added since, or removed) while ``config`` leaves them at their default: an upgrade keeps runs resumable.
-    ``path`` flags compare as the files they name (``./ckpts/t.ckpt`` is ``ckpts/t.ckpt``).
+    Not compared: ``volatile`` flags, ``ignore``, the flags the run's method ignores, flags removed since, and flags
+    ``stored`` does not hold (added since) while ``config`` has their default (the flag's, or the method's for a
+    hyper-parameter): an upgrade keeps runs and sweep folders resumable. ``path`` flags compare as the files they
+    name (``./ckpts/t.ckpt`` is ``ckpts/t.ckpt``).
     """
     from ats_ms.losses import registry
     current = config.to_dict()
-    skip = _keys("volatile") | set(ignore)
+    skip = set(config.facts["volatile"]) | set(ignore)
+    defaults = dict(config.defaults)
     if "kd_way" in current:
         skip |= set(registry.ignored_flags(current["kd_way"]))
-    paths = _keys("path")
+        defaults.update(registry.get(current["kd_way"]).defaults())
+    paths = config.facts["path"]
 
     def same(key):
-        if key not in stored or key not in current:
-            return config.sources.get(key, "default") == "default"
+        if key not in current:
+            return True
+        if key not in stored:
+            return config.sources.get(key, "default") == "default" or current[key] == defaults.get(key)
         a, b = current[key], stored[key]
         if key in paths and a and b:
             return os.path.realpath(a) == os.path.realpath(b)

@@ -35,7 +35,7 @@ class Trainer:
 
     Args:
         configs (RunConfig | list[RunConfig]): validated classify/distill configs (``ats_ms.make_config``); several
-            form one pack and must differ only in ``pack.member_keys()``.
+            form one pack and must differ only in their ``per_student`` flags (``pack.member_keys``).
         emit (callable): receives each output line (default: the ``ats_ms`` logger).
         labels (list[str] | None): one label per run; given, each run's own lines start with ``[label] ``.
         arrays (tuple | None): ((train images, labels), (test images, labels)) instead of reading the dataset.
@@ -158,7 +158,14 @@ class Trainer:
 
     # ----- running -----
     def run(self):
-        """Train every run; returns the members (each with ``history``, ``status`` done/failed and ``error``)."""
+        """Train every run; returns the members (each with ``history``, ``status`` done/failed and ``error``).
+        Ctrl-C raises ``Interrupted``, which names the resume files written so far."""
+        try:
+            return self._run()
+        except KeyboardInterrupt:
+            raise Interrupted(self.members) from None
+
+    def _run(self):
         if not self.prepared:
             self.prepare()
         c = self.config
@@ -181,16 +188,13 @@ class Trainer:
                 save_effective(member.config, member.paths["config"])
                 outputs.write_metrics(member)
         epoch = start
-        try:
-            while epoch < c.epoches:
-                active = [m for m in self.members if m.status == "running"]
-                if not active:
-                    break
-                if active != self.built_for:
-                    self._build_cells(active)
-                epoch = self._train(epoch, active)
-        except KeyboardInterrupt:
-            raise Interrupted(self.members) from None
+        while epoch < c.epoches:
+            active = [m for m in self.members if m.status == "running"]
+            if not active:
+                break
+            if active != self.built_for:
+                self._build_cells(active)
+            epoch = self._train(epoch, active)
         for member in self.members:
             if member.status == "running":
                 self._finish(member)
@@ -229,17 +233,18 @@ class Trainer:
         for member, (loss, acc, _, skipped), result in zip(members, stats, results):
             if member.status != "running":
                 continue
+            learned = member.loss.state()
             record = {"epoch": epoch + 1, "lr": float(self.lrs[epoch * self.steps_per_epoch]), "loss": loss,
                       "train_acc": acc, "test_acc": result["acc"], "test_top1": result["top1"],
                       "test_top5": result["top5"], "seconds": seconds, "skipped_batches": skipped,
-                      "rss_mb": round(resident_mb(), 1), **member.loss.state()}
+                      "rss_mb": round(resident_mb(), 1), **learned}
             if skipped:
                 self._say(logs.skipped_line(skipped, epoch + 1), member)
             improved = record["test_acc"] > outputs.best_before(member)
             member.history.append(record)
             self._say(logs.epoch_line(record["epoch"], loss, acc, record["test_acc"]), member)
-            if member.loss.state():
-                self._say(logs.loss_state_line(member.loss.state()), member)
+            if learned:
+                self._say(logs.loss_state_line(learned), member)
             self._save_epoch(member, improved)
         return any(m.status != "running" for m in members)
 

@@ -59,6 +59,9 @@ class TSLoss(ATSLoss):
         super().__init__(tau, tau, s_tau)
 
 
+LENIENT = ("ATS", "TS", "none")  # DistillLoss has always accepted (and ignored) every argument for these
+
+
 class DistillLoss(nn.Cell):
     """Total distillation objective: (1 - lamb) * CE(s, y) + lamb * s_tau^2 * soft CE(s, q).
 
@@ -80,8 +83,11 @@ class DistillLoss(nn.Cell):
     Outputs:
         Tensor, scalar float32.
 
+    Attributes ``tp_tau``, ``t_tau``, ``s_tau``, ``lamb``: the values in use (None where the method has none).
+
     Raises:
-        ValueError: unknown kd_way, a temperature <= 0 or not finite, lamb outside [0, 1].
+        ValueError: unknown kd_way, a temperature <= 0 or not finite, lamb outside [0, 1], or (for a peer method)
+            an argument it does not use.
     """
 
     def __init__(self, kd_way="ATS", tp_tau=None, t_tau=None, s_tau=None, lamb=None):
@@ -91,9 +97,14 @@ class DistillLoss(nn.Cell):
                   "lamb": check_unit_interval}
         given = {name: checks[name](name, value) for name, value in
                  (("tp_tau", tp_tau), ("t_tau", t_tau), ("s_tau", s_tau), ("lamb", lamb)) if value is not None}
+        if method.name not in LENIENT:  # the demo's arguments that a peer method does not use are refused
+            given = method.check_hyper({k: v for k, v in given.items() if k not in method.tied}, str)
         self.kd_way = method.name
         self.objective = create_loss(method.name, **{k: v for k, v in given.items() if k in method.hyper_names})
         self.use_teacher = method.needs_teacher
+        values = self.objective.hyper
+        for name in ("tp_tau", "t_tau", "s_tau", "lamb"):
+            setattr(self, name, values.get(method.tied.get(name, name)))
 
     def construct(self, s_logits, t_logits, labels):
         return self.objective(s_logits, t_logits, labels)

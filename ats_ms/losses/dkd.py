@@ -14,17 +14,15 @@ Undefined with fewer than 3 classes.
 from mindspore import ops
 
 from ats_ms.losses.functional import _fp32, cross_entropy, label_mask
-from ats_ms.losses.kd import kl_batchmean, kl_from_logits
+from ats_ms.losses.kd import EXCLUDED, kl_batchmean, kl_from_logits
 from ats_ms.losses.standardize import standardize_both
-
-TARGET_MASK = 1e9  # subtracted from the target column: its probability among the others is exactly 0
 
 
 def _binary_log_probs(x, gt):
     """(N, 2) log-probabilities of (target, the rest) of logits ``x`` (N, C); ``gt`` the (N, C) target mask."""
     log_all = ops.logsumexp(x, -1, True)
     log_target = (x * gt).sum(axis=-1, keepdims=True) - log_all
-    log_rest = ops.logsumexp(x - TARGET_MASK * gt, -1, True) - log_all
+    log_rest = ops.logsumexp(x - EXCLUDED * gt, -1, True) - log_all
     return ops.concat((log_target, log_rest), -1)
 
 

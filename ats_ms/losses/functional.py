@@ -152,15 +152,6 @@ def ts_objective(s_logits, t_logits, labels, t_tau, s_tau, lamb, logit_std=False
     return ats_objective(s_logits, t_logits, labels, t_tau, t_tau, s_tau, lamb, logit_std)
 
 
-def ts_distill_loss(s_logits, t_logits, labels, t_tau, s_tau, lamb):
-    """``distill_loss`` with one teacher temperature ``t_tau`` on every class.
-
-    Returns:
-        Tensor: scalar float32.
-    """
-    return distill_loss(s_logits, t_logits, labels, t_tau, t_tau, s_tau, lamb)
-
-
 def ce_objective(s_logits, t_logits, labels):
     """kd_way none: the cross-entropy alone; ``t_logits`` is not read (any (N, C) tensor may stand in).
 

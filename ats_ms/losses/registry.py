@@ -231,11 +231,6 @@ def hyper_parameters():
     return out
 
 
-def tied_flags():
-    """Flags some method reads as another hyper-parameter (``tp_tau`` for TS)."""
-    return {flag for method in _METHODS.values() for flag in method.tied}
-
-
 def per_method_keys():
     """The keys that vary per method: ``kd_way`` and every hyper-parameter (what runs of one pack may differ in)."""
     return ("kd_way",) + tuple(hyper_parameters())
@@ -246,11 +241,6 @@ def ignored_flags(kd_way):
     method = get(kd_way)
     others = set(hyper_parameters()) - set(method.hyper_names) - set(method.tied)
     return tuple(sorted(others | set(method.ignores)))
-
-
-def record_fields():
-    """The per-method fields of a student's checkpoint record."""
-    return per_method_keys()
 
 
 def resolve_method(values, sources, label=lambda name: f"--{name}"):

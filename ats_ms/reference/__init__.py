@@ -14,10 +14,10 @@ from ats_ms.reference.losses import (
                                      log_softmax,
                                      soft_cross_entropy,
                                      softmax,
-                                     ts_distill_loss,
+                                     ts_objective,
 )
 from ats_ms.reference.stats import kd_decomposition, wrong_class_stats
 
 __all__ = ["label_mask", "softmax", "log_softmax", "asymmetric_teacher_probs", "soft_cross_entropy",
-           "cross_entropy", "ats_kd_loss", "distill_loss", "ts_distill_loss", "ce_objective", "distill_loss_grad",
+           "cross_entropy", "ats_kd_loss", "distill_loss", "ts_objective", "ce_objective", "distill_loss_grad",
            "wrong_class_stats", "kd_decomposition"]

@@ -98,11 +98,6 @@ def ts_objective(s_logits, t_logits, labels, t_tau, s_tau, lamb, logit_std=False
     return ats_objective(s_logits, t_logits, labels, t_tau, t_tau, s_tau, lamb, logit_std)
 
 
-def ts_distill_loss(s_logits, t_logits, labels, t_tau, s_tau, lamb):
-    """Scalar TS objective: ``distill_loss`` with ``t_tau`` on every class."""
-    return distill_loss(s_logits, t_logits, labels, t_tau, t_tau, s_tau, lamb)
-
-
 def ce_objective(s_logits, t_logits, labels):
     """Scalar objective of kd_way none: the cross-entropy alone (``t_logits`` unread)."""
     return cross_entropy(s_logits, labels)

@@ -4,7 +4,7 @@ import numpy as np
 
 from ats_ms.reference.losses import cross_entropy, label_mask, log_softmax, softmax, standardize_both
 
-TARGET_MASK = 1e9
+EXCLUDED = 1e9
 PEARSON_EPS = 1e-8
 NORM_FLOOR = 1e-24
 
@@ -37,7 +37,7 @@ def _logsumexp(x):
 
 def _binary_log_probs(x, gt):
     log_all = _logsumexp(x)
-    return np.concatenate(((x * gt).sum(-1, keepdims=True) - log_all, _logsumexp(x - TARGET_MASK * gt) - log_all), -1)
+    return np.concatenate(((x * gt).sum(-1, keepdims=True) - log_all, _logsumexp(x - EXCLUDED * gt) - log_all), -1)
 
 
 def dkd_term(s_logits, t_logits, labels, t_tau, dkd_alpha, dkd_beta):
@@ -45,7 +45,7 @@ def dkd_term(s_logits, t_logits, labels, t_tau, dkd_alpha, dkd_beta):
     x, z = np.asarray(s_logits, np.float64) / t_tau, np.asarray(t_logits, np.float64) / t_tau
     gt = label_mask(labels, x.shape[-1])
     tckd = kl_batchmean(_binary_log_probs(z, gt), _binary_log_probs(x, gt))
-    nckd = kl_batchmean(log_softmax(z - TARGET_MASK * gt), log_softmax(x - TARGET_MASK * gt))
+    nckd = kl_batchmean(log_softmax(z - EXCLUDED * gt), log_softmax(x - EXCLUDED * gt))
     return t_tau ** 2 * (dkd_alpha * tckd + dkd_beta * nckd)
 
 

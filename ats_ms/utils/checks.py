@@ -133,11 +133,13 @@ def name_limit(folder):
         return 255
 
 
-def check_names_fit(flag, value, folder, names, margin=TEMPORARY_MARGIN):
-    """``value`` if every folder name of ``folder`` and every file name in ``names`` (written there, through a
-    temporary name ``margin`` bytes longer) fits the file system's name limit; UserError naming the flag."""
+def check_names_fit(flag, value, folder, names, margin=TEMPORARY_MARGIN, components=True):
+    """``value`` if every file name in ``names`` (written in ``folder`` through a temporary name ``margin`` bytes
+    longer) and, with ``components``, every folder name of ``folder`` fit the file system's name limit; UserError
+    naming the flag."""
     limit = name_limit(folder)
-    parts = [(p, 0) for p in os.path.abspath(os.fspath(folder)).split(os.sep) if p] + [(n, margin) for n in names]
+    parts = [(p, 0) for p in os.path.abspath(os.fspath(folder)).split(os.sep) if p] if components else []
+    parts += [(n, margin) for n in names]
     for name, extra in parts:
         size = len(os.fsencode(name)) + extra
         if size > limit:

@@ -131,7 +131,7 @@ def coerce(flag, value, where):
             return None
         raise UserError(f"{label}=None is invalid; expected {_type_name(flag)}")
     if flag.many:
-        items = value.split(",") if isinstance(value, str) and flag.many != "repeat" else value
+        items = value.split(",") if isinstance(value, str) and not flag.mapping else value
         if not isinstance(items, (list, tuple)):
             items = [items]
         items = [v.strip() if isinstance(v, str) else v for v in items]
@@ -259,17 +259,21 @@ class RunConfig:
     Made only by ``ats_ms.make_config`` (so code that receives one knows every value was checked). Values are
     attributes (``config.lr``); ``sources[name]`` says where each came from (``default``, ``yaml``, ``given``,
     ``record``: taken from a checkpoint's record, or ``environment``: msrun's DEVICE_ID). ``trains`` says whether
-    ``ats_ms.train`` runs it and ``needs_teacher`` whether it reads a teacher. ``replace(**changes)`` returns a new,
+    ``ats_ms.train`` runs it and ``needs_teacher`` whether it reads a teacher; ``facts[attribute]`` are the flags
+    whose table rows have that attribute (``volatile``, ``path``, ``per_student``) and ``defaults`` the command's
+    defaults, so code below the flag table needs no import of it. ``replace(**changes)`` returns a new,
     re-validated config. A RunConfig can be copied, deep-copied and pickled (multiprocessing, external schedulers).
     """
 
-    __slots__ = ("command", "sources", "_values", "_remake", "trains", "needs_teacher")
+    __slots__ = ("command", "sources", "_values", "_remake", "trains", "needs_teacher", "facts", "defaults")
 
-    def __init__(self, command, values, sources, remake, token=None, trains=False, needs_teacher=False):
+    def __init__(self, command, values, sources, remake, token=None, trains=False, needs_teacher=False, facts=None,
+                 defaults=None):
         if token is not _TOKEN:
             raise TypeError("a RunConfig is made by ats_ms.make_config(command, config_file=None, **overrides)")
         for name, value in (("command", command), ("sources", dict(sources)), ("_values", dict(values)),
-                            ("_remake", remake), ("trains", bool(trains)), ("needs_teacher", bool(needs_teacher))):
+                            ("_remake", remake), ("trains", bool(trains)), ("needs_teacher", bool(needs_teacher)),
+                            ("facts", dict(facts or {})), ("defaults", dict(defaults or {}))):
             object.__setattr__(self, name, value)
 
     def __getattr__(self, name):
@@ -284,13 +288,15 @@ class RunConfig:
         raise AttributeError("a RunConfig is read-only; use config.replace(name=value)")
 
     def __reduce__(self):
-        return (_restore, (self.command, self._values, self.sources, self._remake, self.trains, self.needs_teacher))
+        return (_restore, (self.command, self._values, self.sources, self._remake, self.trains, self.needs_teacher,
+                           self.facts, self.defaults))
 
     def __eq__(self, other):
         return isinstance(other, RunConfig) and (self.command, self._values, self.sources) == \
             (other.command, other._values, other.sources)
 
-    __hash__ = None
+    def __hash__(self):
+        return hash((self.command, tuple(sorted((k, repr(v)) for k, v in self._values.items()))))
 
     def __repr__(self):
         return f"RunConfig({self.command!r}, " + ", ".join(f"{k}={v!r}" for k, v in self._values.items()) + ")"
@@ -308,13 +314,13 @@ class RunConfig:
         return self._remake(self, changes)
 
 
-def _restore(command, values, sources, remake, trains, needs_teacher):
-    return RunConfig(command, values, sources, remake, _TOKEN, trains, needs_teacher)
+def _restore(command, values, sources, remake, trains, needs_teacher, facts, defaults):
+    return RunConfig(command, values, sources, remake, _TOKEN, trains, needs_teacher, facts, defaults)
 
 
-def new_config(command, values, sources, remake, trains=False, needs_teacher=False):
+def new_config(command, values, sources, remake, trains=False, needs_teacher=False, facts=None, defaults=None):
     """Make a RunConfig (for ``ats_ms.api`` only, after every check passed)."""
-    return RunConfig(command, values, sources, remake, _TOKEN, trains, needs_teacher)
+    return RunConfig(command, values, sources, remake, _TOKEN, trains, needs_teacher, facts, defaults)
 
 
 def save_effective(config, path):

@@ -79,8 +79,8 @@ def startup_lines(train, test, steps, batch, student, teacher, members):
 
 
 def loss_state_line(state):
-    """What a loss learned by the end of an epoch, e.g. CTKD's ``  learned temperature: 4.1234``."""
-    return "  learned " + ", ".join(f"{name}: {value:.4f}" for name, value in state.items())
+    """What a loss learned by the end of an epoch, e.g. CTKD's ``learned temperature: 4.1234``."""
+    return "learned " + ", ".join(f"{name}: {value:.4f}" for name, value in state.items())
 
 
 def resumed_line(path, epoch):
