@@ -48,7 +48,7 @@ def _method_rows():
     """kd_way and one row per hyper-parameter of the registered methods (default: the method's)."""
     methods = registry.methods()
     rows = [F("kd_way", str, "ATS", "distillation method: " + "; ".join(f"{m.name}: {m.summary}" for m in methods),
-              "distillation", registry.names(), per_student=True)]
+              "distillation", registry.names(), per_student=True, per_cell=True)]
     for h in registry.hyper_parameters().values():
         defaults = ", ".join(f"{m.name} {format_value(m.defaults()[h.name])}" for m in methods
                              if h.name in m.hyper_names)
@@ -299,7 +299,7 @@ TRAIN = _names("config") + DEVICE + _names("mode seed dataset_sink_mode") + DATA
 KD = ("student_init",) + tuple(name for name, flag in FLAGS.items() if flag.group == "distillation")
 DEMO_STUDENT = {"net": "VGG", "n_layer": 8, "net_name": "VGG8"}
 WITHOUT_RECORD = "of a checkpoint without a record (a checkpoint's record sets it; a different value is an error)"
-SWEEP_SETS = ("kd_way",) + tuple(name for name, flag in FLAGS.items() if flag.per_cell)
+SWEEP_SETS = tuple(name for name, flag in FLAGS.items() if flag.per_cell)
 
 COMMANDS = {
     "classify": Command("train a teacher or a plain student with cross-entropy (demo run_classify.py flags)",

@@ -54,11 +54,14 @@ def test_create_loss_rules():
 
 def test_distill_loss_keeps_working_through_the_registry(ms_mode):
     s, z, y = (ms.Tensor(a.astype(np.float32)) if a.dtype != np.int32 else ms.Tensor(a) for a in _inputs())
-    for kd_way in KD_WAYS:
-        old = ats_ms.DistillLoss(kd_way, tp_tau=5.0, t_tau=2.0, s_tau=2.0, lamb=0.3)
-        own = {k: v for k, v in dict(tp_tau=5.0, t_tau=2.0, s_tau=2.0, lamb=0.3).items()
-               if k in registry.get(kd_way).hyper_names}
+    demo = dict(tp_tau=5.0, t_tau=2.0, s_tau=2.0, lamb=0.3)
+    for kd_way in ("ATS", "TS", "none", "KD"):  # ATS, TS and none accept (and ignore) every demo argument
+        own = {k: v for k, v in demo.items() if k in registry.get(kd_way).hyper_names}
+        old = ats_ms.DistillLoss(kd_way, **(own if kd_way == "KD" else demo))
         assert float(old(s, z, y).asnumpy()) == float(ats_ms.create_loss(kd_way, **own)(s, z, y).asnumpy())
+    assert (old.t_tau, old.lamb) == (2.0, None) and ats_ms.DistillLoss("TS", t_tau=2.0).tp_tau == 2.0
+    with pytest.raises(ValueError, match="lamb not used by kd_way KD; expected only its hyper-parameters: t_tau"):
+        ats_ms.DistillLoss("KD", lamb=0.3)
 
 
 def test_everything_derives_from_the_registry():

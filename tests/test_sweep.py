@@ -320,6 +320,8 @@ def test_every_method_trains_in_one_pack_as_alone_and_reports_per_method(digits_
     one pack sharing the teacher forward ends as each cell alone; cell names show what differs."""
     from ats_ms.losses import KD_WAYS
     config = _config(tmp_path, digits_teacher[0], epochs=2)
+    config.write_text(config.read_text().replace("max_train: 256", "max_train: 128").replace("max_test: 128",
+                                                                                          "max_test: 64"))
     grid = [arg for kd_way in KD_WAYS for arg in ("--grid", f"kd_way={kd_way}")]
     packed = cli("sweep", "--config", config, *grid, "--pack", str(len(KD_WAYS)), "--out_dir", tmp_path / "packed")
     assert packed.returncode == 0, packed.stderr

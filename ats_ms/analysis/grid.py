@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from ats_ms.losses import registry
 from ats_ms.utils.errors import UserError
 
-SHORT = {"tp_tau": "tp", "t_tau": "t", "s_tau": "s"}
-
 
 @dataclass(frozen=True)
 class Cell:
@@ -64,7 +62,8 @@ def _classic_name(kd_way, values, shown, seed):
 
 def _generic_name(kd_way, values, shown, seed):
     parts = ["sweep"] + ([kd_way] if "kd_way" in shown else [])
-    parts += [f"{SHORT.get(k, k)}{_format(v)}" for k, v in values.items() if k in shown]
+    hyper = registry.hyper_parameters()
+    parts += [f"{hyper[k].short or k}{_format(v)}" for k, v in values.items() if k in shown]
     return "-".join(parts + [f"seed{seed}"])
 
 

@@ -37,6 +37,7 @@ class HyperParameter:
         check (callable): ``check(label, value) -> value`` raising UserError (``ats_ms.utils.checks``).
         help (str): one line for ``--help`` and docs/flags.md.
         check_values (tuple): values ``python -m ats_ms check`` combines (default: the default alone).
+        short (str): its name in sweep cell names (default: ``name``).
     """
     name: str
     type: type
@@ -44,6 +45,7 @@ class HyperParameter:
     check: Callable
     help: str
     check_values: tuple = ()
+    short: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,17 +120,17 @@ def _resolve(ref):
     return getattr(importlib.import_module(module), name)
 
 
-def _temperature(name, default, help_, check_values):
-    return HyperParameter(name, float, default, check_temperature, help_, check_values)
+def _temperature(name, default, help_, check_values, short):
+    return HyperParameter(name, float, default, check_temperature, help_, check_values, short)
 
 
 def _weight(name, default, help_, check_values=()):
     return HyperParameter(name, float, default, NON_NEGATIVE, help_, check_values)
 
 
-TP_TAU = _temperature("tp_tau", 4.0, "teacher temperature of the correct class (ATS)", (1.0, 4.0, 6.0))
-T_TAU = _temperature("t_tau", 3.0, "temperature (ATS: of the teacher's wrong classes)", (1.0, 2.0, 5.0))
-S_TAU = _temperature("s_tau", 1.0, "student temperature (TS, ATS)", (1.0, 4.0))
+TP_TAU = _temperature("tp_tau", 4.0, "teacher temperature of the correct class (ATS)", (1.0, 4.0, 6.0), "tp")
+T_TAU = _temperature("t_tau", 3.0, "temperature (ATS: of the teacher's wrong classes)", (1.0, 2.0, 5.0), "t")
+S_TAU = _temperature("s_tau", 1.0, "student temperature (TS, ATS)", (1.0, 4.0), "s")
 LAMB = HyperParameter("lamb", float, 0.5, check_unit_interval, "weight of the KD term, (1 - lamb) of the "
                                                                  "cross-entropy (TS, ATS)", (0.0, 0.5, 1.0))
 LOGIT_STD = HyperParameter("logit_std", bool, False, check_bool, "logit standardisation (Sun et al., CVPR 2024) "
