@@ -95,7 +95,7 @@ def test_finite_differences_of_the_twin_match_the_analytic_gradient():
     got = fd_gradient(ref.distill_loss, s, z, y, args, entries)
     np.testing.assert_allclose(got, ref.distill_loss_grad(s, z, y, *args), rtol=1e-6, atol=1e-9)
     sampled = fd_entries((8, 1000), np.arange(8))
-    assert len(sampled) == 128 and all((i, i) in sampled for i in range(8))  # every label entry checked
+    assert len(sampled) == 64 and all((i, i) in sampled for i in range(8))  # every label entry checked
 
 
 def test_make_config_applies_each_methods_rules(digits_teacher):

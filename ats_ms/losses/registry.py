@@ -132,7 +132,7 @@ TP_TAU = _temperature("tp_tau", 4.0, "teacher temperature of the correct class (
 T_TAU = _temperature("t_tau", 3.0, "temperature (ATS: of the teacher's wrong classes)", (1.0, 2.0, 5.0), "t")
 S_TAU = _temperature("s_tau", 1.0, "student temperature (TS, ATS)", (1.0, 4.0), "s")
 LAMB = HyperParameter("lamb", float, 0.5, check_unit_interval, "weight of the KD term, (1 - lamb) of the "
-                                                                 "cross-entropy (TS, ATS)", (0.0, 0.5, 1.0))
+                                                                 "cross-entropy (TS, ATS)", (0.5, 1.0))
 LOGIT_STD = HyperParameter("logit_std", bool, False, check_bool, "logit standardisation (Sun et al., CVPR 2024) "
                                                                  "of both logits before the KD term",
                            (False, True))
