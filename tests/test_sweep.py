@@ -230,17 +230,18 @@ def test_claims_are_exclusive_and_stale_claims_are_taken_over_once(tmp_path):
     assert a.is_failed("cell")
 
 
-def _sweep_argv(config, out, *extra):
-    return [sys.executable, "-m", "ats_ms", "sweep", "--config", str(config), *GRID, "--out_dir", str(out),
+def _sweep_argv(config, out, *extra, grid=GRID):
+    return [sys.executable, "-m", "ats_ms", "sweep", "--config", str(config), *grid, "--out_dir", str(out),
             "--print_every", "1", *extra]
 
 
-def _check_resumed_grid(out, reference):
-    for cell in CELLS:
+def _check_resumed_grid(out, reference, cells=CELLS):
+    """The cells of ``out`` (named ``cells``) finished as the classic grid's cells of ``reference`` (same order)."""
+    for cell, same in zip(cells, CELLS):
         log = (out / "logs" / f"{cell}.log").read_text()
         assert log.count("[EPOCHS]: 1 2 3\n") == 1 and log.count("Namespace(") == 1, cell
         assert [m["epoch"] for m in _metrics(out, cell)] == [1, 2, 3], cell
-        got, want = _params(out / "ckpts" / f"{cell}.ckpt"), _params(reference / "ckpts" / f"{cell}.ckpt")
+        got, want = _params(out / "ckpts" / f"{cell}.ckpt"), _params(reference / "ckpts" / f"{same}.ckpt")
         for name in want:
             np.testing.assert_allclose(got[name], want[name], rtol=1e-5, atol=1e-7, err_msg=f"{cell} {name}")
         assert not (out / "ckpts" / f"{cell}.resume.ckpt").exists()
@@ -270,19 +271,21 @@ def test_kill_9_during_a_packed_epoch_then_the_same_command_resumes_every_cell(a
 
 @pytest.mark.slow
 def test_kill_9_between_the_resume_writes_of_a_pack_repacks_cells_by_progress(alone, tmp_path):
+    """On generic --grid cells (the classic grid's settings, named by what differs: sweep-tp2-seed0, ...)."""
     reference, config = alone
-    argv = _sweep_argv(config, tmp_path / "out", "--pack", "3")
+    cells = ["sweep-tp2-seed0", "sweep-tp3-seed0", "sweep-tp4-seed0"]
+    argv = _sweep_argv(config, tmp_path / "out", "--pack", "3", grid=["--grid", "kd_way=ATS tp_tau=2,3,4 t_tau=2"])
     killed = subprocess.run(argv, env=kill_hook(tmp_path / "hook", 5), capture_output=True, text=True, timeout=600)
     assert killed.returncode == -signal.SIGKILL
     epochs = [sweep._epochs_done(ats_ms.make_config("distill", t_ckpt=str(tmp_path), kd_way="none",
                                                     ckpt_dir=str(tmp_path / "out" / "ckpts"), ckpt_name=f"{c}.ckpt"))
-              for c in CELLS]
+              for c in cells]
     assert epochs == [2, 1, 1]
     done = subprocess.run(argv, env=subprocess_env(), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "pack of 2 (seed 0, from epoch 2): sweep-tp3-t2-seed0, sweep-tp4-t2-seed0" in done.stdout
-    assert "pack of 1 (seed 0, from epoch 3): sweep-tp2-t2-seed0" in done.stdout
-    _check_resumed_grid(tmp_path / "out", reference)
+    assert "pack of 2 (seed 0, from epoch 2): sweep-tp3-seed0, sweep-tp4-seed0" in done.stdout
+    assert "pack of 1 (seed 0, from epoch 3): sweep-tp2-seed0" in done.stdout
+    _check_resumed_grid(tmp_path / "out", reference, cells)
 
 
 def _free_port():

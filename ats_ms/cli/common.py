@@ -62,5 +62,11 @@ def command_main(command, action):
             again = f"; resume with: {resume_command(command, argv, config)}" if exc.resumable else ""
             print(f"error: {exc}{again}", file=sys.stderr)
             return 130
+        except KeyboardInterrupt:
+            if command != "sweep":
+                raise
+            print(f"error: interrupted between packs; finished cells and epochs are kept; resume with: "
+                  f"{resume_command(command, argv, config)}", file=sys.stderr)
+            return 130
     main.__doc__ = f"python -m ats_ms {command}: parse argv, run, return the exit status."
     return main
