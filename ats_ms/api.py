@@ -231,9 +231,8 @@ def _finish_sweep(values, sources):
         raise UserError(f"{', '.join('--' + n for n in unused)} not used by the grid's methods "
                         f"({', '.join(dict.fromkeys(k for k, _ in groups))}); expected only their hyper-parameters: "
                         f"{', '.join(sorted(used)) or 'none'}")
-    if values["heatmap"] and values["heatmap"].split(":")[0] not in {kd_way for kd_way, _ in groups}:
-        raise UserError(f"--heatmap {values['heatmap']} names a method the grid does not hold; expected one of "
-                        f"{', '.join(sorted({kd_way for kd_way, _ in groups}))}")
+    if values["heatmap"]:
+        _check_heatmap(values["heatmap"], groups)
     if values["report_only"]:  # gathering the table needs no teacher
         _fill_classes(values)
         return
@@ -242,6 +241,19 @@ def _finish_sweep(values, sources):
         _finish_teacher(values, sources)
     _fill_classes(values)
     _check_classes([kd_way for kd_way, _ in groups], values)
+
+
+def _check_heatmap(heatmap, groups):
+    """--heatmap METHOD:AXIS,AXIS must name a method of the grid and two axes its groups give several values."""
+    kd_way, axes = heatmap.split(":")
+    if kd_way not in {k for k, _ in groups}:
+        raise UserError(f"--heatmap {heatmap} names a method the grid does not hold; expected one of "
+                        f"{', '.join(sorted({k for k, _ in groups}))}")
+    varying = {axis for k, group in groups if k == kd_way for axis, values in group.items() if len(values) > 1}
+    flat = [axis for axis in axes.split(",") if axis not in varying]
+    if flat:
+        raise UserError(f"--heatmap {heatmap}: the grid gives {', '.join(flat)} one value; expected two axes with "
+                        f"several values in kd_way {kd_way}'s --grid groups ({', '.join(sorted(varying)) or 'none'})")
 
 
 def _finish_export(values, sources):

@@ -47,7 +47,8 @@ def F(name, type_, default, help_, group, choices=(), check=None, many="", **fac
 def _method_rows():
     """kd_way and one row per hyper-parameter of the registered methods (default: the method's)."""
     methods = registry.methods()
-    rows = [F("kd_way", str, "ATS", "distillation method: " + "; ".join(f"{m.name}: {m.summary}" for m in methods),
+    summaries = "; ".join(f"{m.name}: {m.summary}" for m in methods)
+    rows = [F("kd_way", str, "ATS", f"distillation method (any case): {summaries}",
               "distillation", registry.names(), per_student=True, per_cell=True)]
     for h in registry.hyper_parameters().values():
         defaults = ", ".join(f"{m.name} {format_value(m.defaults()[h.name])}" for m in methods
@@ -108,7 +109,7 @@ def check_grid(label, value):
     return grid_text(*parse_grid(label, value))
 
 
-check_grid.expected = f"kd_way=METHOD and value lists, e.g. {GRID_EXAMPLE}"
+check_grid.expected = ""  # the help says it
 
 
 def check_heatmap(label, value):

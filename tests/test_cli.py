@@ -142,6 +142,8 @@ CASES = {
     "grid value also a flag": (["sweep", "--grid", "kd_way=ATS tp_tau=2,3", "--tp_tau", "3"],
                                ["--tp_tau given, but the grid sets it"]),
     "heatmap of unknown axis": (["sweep", "--heatmap", "TS:tp_tau,t_tau"], ["tp_tau not a hyper-parameter"]),
+    "heatmap of an axis with one value": (["sweep", "--grid", "kd_way=ATS tp_tau=3,4 t_tau=2,3", "--heatmap",
+                                          "ATS:tp_tau,lamb"], ["the grid gives lamb one value"]),
     "export device disagrees": (["export", "--ckpt", "ckpts/vgg.ckpt", "--n_classes", "10", "--device", "GPU",
                                  "--device_target", "CPU"], ["--device GPU and --device_target CPU"]),
 }

@@ -3,12 +3,47 @@
 Epoch means are summed on the device by the training cell (``TrainStep.stats``); this callback only watches the
 outputs it is given: every step in normal mode, once per sink in dataset sink mode.
 """
+import signal
+import threading
 import time
 
 import numpy as np
 from mindspore.train import Callback
 
 from ats_ms.utils import logs
+
+
+class StopRequest:
+    """Ctrl-C and SIGTERM while a run trains, acted on at safe points (``check``: after a step, after an epoch's
+    files): the interrupted run keeps its last resume file whole. MindSpore's runtime turns a SIGINT that arrives
+    during a graph step into SIGTERM, hence both. A second signal interrupts at once. Handlers are set in the main
+    thread only and restored on exit."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self):
+        self.requested, self.previous = False, {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self.previous = {sig: signal.signal(sig, self._handle) for sig in self.SIGNALS}
+        return self
+
+    def __exit__(self, *exc):
+        defaults = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler if handler is not None else defaults[sig])
+        return False
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def check(self):
+        """Raise KeyboardInterrupt when a stop was requested."""
+        if self.requested:
+            raise KeyboardInterrupt
 
 
 class StepMonitor(Callback):
@@ -29,15 +64,17 @@ class StepMonitor(Callback):
         first_epoch (int): 0-based epoch of the run at which this ``Model.train`` call starts (its epoch 1).
         epoch_begin (callable | None): ``epoch_begin(1-based epoch)`` before each epoch's first step (it sets the
             losses' epoch-dependent factors: DKD's warm-up, CTKD's gradient reversal).
+        stop (StopRequest | None): checked after each step and after each epoch's bookkeeping.
     """
 
     def __init__(self, steps, images_per_step, print_every, emit, lrs, epoches, stop_on_nonfinite=False,
-                 epoch_end=None, first_epoch=0, epoch_begin=None):
+                 epoch_end=None, first_epoch=0, epoch_begin=None, stop=None):
         super().__init__()
         self.steps, self.images_per_step = steps, images_per_step
         self.print_every, self.emit = print_every, emit
         self.lrs, self.epoches = lrs, epoches
         self.stop_on_nonfinite, self.epoch_end, self.epoch_begin = stop_on_nonfinite, epoch_end, epoch_begin
+        self.stop = stop
         self.first_epoch = first_epoch
         self.epoch, self.first_nonfinite = first_epoch + 1, {}
         self.epochs_done = first_epoch  # the run's epochs finished when this call ends
@@ -53,6 +90,8 @@ class StepMonitor(Callback):
         self._tick_step = 0
 
     def on_train_step_end(self, run_context):
+        if self.stop is not None:
+            self.stop.check()
         params = run_context.original_args()
         losses, _, finite = (np.atleast_1d(x.asnumpy()) for x in params.net_outputs)
         step = (int(params.cur_step_num) - 1) % self.steps + 1
@@ -76,3 +115,5 @@ class StepMonitor(Callback):
         self.epochs_done = self.epoch
         if self.epoch_end is not None and self.epoch_end(self.epoch - 1, self):
             run_context.request_stop()
+        if self.stop is not None:
+            self.stop.check()

@@ -9,6 +9,7 @@ evaluated on the test split in one pass and its files are written (``ats_ms.engi
 import time
 
 from ats_ms.engine import outputs
+from ats_ms.engine.callbacks import StopRequest
 from ats_ms.engine.outputs import Interrupted, NonFiniteLoss  # noqa: F401 (raised here, imported from here)
 from ats_ms.engine.pack import Member, build_cells, check_pack, frozen_teacher, load_teacher, pack_data
 from ats_ms.utils import logs
@@ -159,11 +160,13 @@ class Trainer:
     # ----- running -----
     def run(self):
         """Train every run; returns the members (each with ``history``, ``status`` done/failed and ``error``).
-        Ctrl-C raises ``Interrupted``, which names the resume files written so far."""
-        try:
-            return self._run()
-        except KeyboardInterrupt:
-            raise Interrupted(self.members) from None
+        Ctrl-C (or SIGTERM) stops it after the current step, or after the epoch's files when it comes while they are
+        written, and raises ``Interrupted``, which names the resume files."""
+        with StopRequest() as self.stop:
+            try:
+                return self._run()
+            except KeyboardInterrupt:
+                raise Interrupted(self.members) from None
 
     def _run(self):
         if not self.prepared:
@@ -194,6 +197,7 @@ class Trainer:
                 break
             if active != self.built_for:
                 self._build_cells(active)
+            self.stop.check()
             epoch = self._train(epoch, active)
         for member in self.members:
             if member.status == "running":
@@ -214,7 +218,8 @@ class Trainer:
         monitor = StepMonitor(self.steps_per_epoch, c.batch_size * self.group_size, c.print_every, self._say,
                               self.lrs, c.epoches, stop_on_nonfinite=c.on_nan == "stop" and len(members) == 1,
                               epoch_end=lambda epoch, monitor: self._end_epoch(epoch, members, monitor),
-                              first_epoch=first, epoch_begin=lambda epoch: [m.loss.set_epoch(epoch) for m in members])
+                              first_epoch=first, epoch_begin=lambda epoch: [m.loss.set_epoch(epoch) for m in members],
+                              stop=self.stop)
         self.model.train(last - first, self._train_ds(first), callbacks=[monitor], dataset_sink_mode=self.sink)
         return monitor.epochs_done
 

@@ -38,7 +38,8 @@ class Objective(nn.Cell):
 
     def check_classes(self, s_logits):
         if s_logits.shape[-1] < self.min_classes:
-            raise ValueError(f"kd_way {self.kd_way} needs at least {self.min_classes} classes")
+            raise ValueError(f"kd_way {self.kd_way} needs at least {self.min_classes} classes, got "
+                             f"{s_logits.shape[-1]}")
 
     def construct(self, s_logits, t_logits, labels):
         self.check_classes(s_logits)
