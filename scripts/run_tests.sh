@@ -12,4 +12,4 @@ source "$ROOT/scripts/_venv.sh"
 if [ "${ATS_WITH_TORCH:-0}" = "1" ]; then
   "$PY" -c "import torch" 2>/dev/null || "$PY" -m pip install --quiet "torch==2.13.0"
 fi
-exec "$PY" -m pytest -q -n "${ATS_TEST_WORKERS:-2}" --dist worksteal "$@" tests
+exec "$PY" -m pytest -q -n "${ATS_TEST_WORKERS:-2}" "$@" tests
