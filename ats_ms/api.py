@@ -42,14 +42,15 @@ def make_config(command, config_file=None, **overrides):
         raise UserError(f"two YAML files given ({config_file} and config={given}); expected one")
     config_file = config_file if config_file is not None else given
     spec = COMMANDS[command]
-    values, sources = resolve(flags_of(command), config_file, overrides, ignored=yaml_ignored(command))
+    flags = flags_of(command)
+    values, sources = resolve(flags, config_file, overrides, ignored=yaml_ignored(command))
     _FINISH.get(command, lambda values, sources: None)(values, sources)
     if spec.trains:
         _finish_names(command, values)
     _check_outputs(command, values)
     needs_teacher = any(registry.get(kd_way).needs_teacher for kd_way in _methods_of(command, values))
     facts = {attribute: frozenset(keys_where(attribute, command)) for attribute in CONFIG_FACTS}
-    defaults = {name: flag.default for name, flag in flags_of(command).items()}
+    defaults = {name: flag.default for name, flag in flags.items()}
     return new_config(command, values, sources, _remake, trains=spec.trains, needs_teacher=needs_teacher,
                       facts=facts, defaults=defaults)
 

@@ -6,7 +6,8 @@ defaults, overridden by the sweep's own hyper-parameter flags and YAML keys, ove
 
 Names: the classic grid keeps ``sweep-tp{tp}-t{t}-seed{s}`` (existing sweep folders resume and report as before);
 any other grid names a cell by every value that differs between the grid's cells, ``sweep-{kd_way}-{key}{value}
-...-seed{s}`` (``kd_way`` only when several methods are swept; ``tp``, ``t`` and ``s`` abbreviate the temperatures).
+...-seed{s}`` (``kd_way`` when several methods are swept or nothing else differs; a hyper-parameter's ``short``
+name, e.g. ``tp``, ``t``, ``s`` for the temperatures).
 """
 import itertools
 import os
@@ -82,14 +83,14 @@ def make_cells(groups, base, seeds, classic=False):
     if len({kd_way for kd_way, _ in combos}) > 1 or not shown:
         shown.add("kd_way")
     naming = _classic_name if classic else _generic_name
-    cells, seen = [], {}
+    cells, seen = [], set()
     for kd_way, values in combos:
         for seed in seeds:
             cell = Cell(kd_way, tuple(values.items()), seed, naming(kd_way, values, shown, seed))
             if cell.name in seen:
                 raise UserError(f"the grid holds the cell {cell.name} twice; expected each combination of method "
                                 f"and values once")
-            seen[cell.name] = cell
+            seen.add(cell.name)
             cells.append(cell)
     return cells
 

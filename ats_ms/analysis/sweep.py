@@ -191,9 +191,12 @@ def run_sweep(config, emit=None):
     title = os.path.splitext(os.path.basename(config.config))[0] if config.config else ""
     cells = sweep_cells(config)
     lines, figure = report(out_dir, cells, title, config.heatmap, classic=not config.grid)
-    from ats_ms.analysis.figures import pyplot
-    skipped = "no method has two axes with several values" if pyplot() else "matplotlib is not installed"
-    for line in lines + [f"table: {os.path.join(out_dir, 'sweep.csv')} and sweep.json",
-                         f"figure: {figure}" if figure else f"figure skipped: {skipped}"]:
+    if figure is None:
+        from ats_ms.analysis.figures import pyplot
+        figure_line = "figure skipped: " + ("no method has two axes with several values" if pyplot() else
+                                            "matplotlib is not installed")
+    else:
+        figure_line = f"figure: {figure}"
+    for line in lines + [f"table: {os.path.join(out_dir, 'sweep.csv')} and sweep.json", figure_line]:
         emit(line)
     return status
