@@ -1,5 +1,7 @@
-"""Shared test set-up: quiet MindSpore logs, the CPU oneDNN setting, the execution-mode fixture, the command line run
-in this process (``cli``) or in a fresh one (``run_cli``), and one tiny digits teacher trained once per session."""
+"""Shared test set-up: garbage frozen between tests, quiet MindSpore logs, the CPU oneDNN setting, the execution-mode
+fixture, the command line run in this process (``cli``) or in a fresh one (``run_cli``), and one tiny digits teacher
+trained once per session."""
+import gc
 import os
 import subprocess
 import sys
@@ -17,6 +19,13 @@ TINY = ["--dataset", "digits", "--n_classes", "10", "--max_train", "256", "--max
         "--print_every", "0", "--download", "False"]
 TINY_KW = dict(dataset="digits", n_classes=10, max_train=256, max_test=128, batch_size=64, print_every=0,
                download=False)
+
+
+def pytest_runtest_setup(item):
+    """Collect the previous tests' garbage, then freeze what survives: MindSpore runs a full ``gc.collect()`` before
+    every graph compile, which would otherwise rescan the whole session's objects (hundreds of thousands) each time."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(params=["graph", "pynative"])

@@ -324,7 +324,7 @@ def test_every_method_trains_in_one_pack_as_alone_and_reports_per_method(digits_
     from ats_ms.losses import KD_WAYS
     config = _config(tmp_path, digits_teacher[0], epochs=2)
     config.write_text(config.read_text().replace("max_train: 256", "max_train: 128").replace("max_test: 128",
-                                                                                          "max_test: 64"))
+                                                                                          "max_test: 32"))
     grid = [arg for kd_way in KD_WAYS for arg in ("--grid", f"kd_way={kd_way}")]
     packed = cli("sweep", "--config", config, *grid, "--pack", str(len(KD_WAYS)), "--out_dir", tmp_path / "packed")
     assert packed.returncode == 0, packed.stderr
@@ -351,7 +351,7 @@ def test_every_method_trains_in_one_pack_as_alone_and_reports_per_method(digits_
 def test_ctrl_c_prints_the_resume_file_and_command_then_the_command_resumes(digits_teacher, tmp_path):
     """A real SIGINT during training (MindSpore turns one that arrives inside a graph step into SIGTERM)."""
     _, teacher, _ = digits_teacher
-    argv = ["distill", "--t_ckpt", teacher, "--net_name", "ResNet8", "--epoches", "4", "--dataset", "digits",
+    argv = ["distill", "--t_ckpt", teacher, "--net_name", "ResNet8", "--epoches", "3", "--dataset", "digits",
             "--max_train", "256", "--max_test", "128", "--batch_size", "64", "--print_every", "0", "--download",
             "False", "--ckpt_dir", tmp_path / "ckpts", "--log_dir", tmp_path / "logs", "--ckpt_name", "s.ckpt"]
     proc = subprocess.Popen([sys.executable, "-m", "ats_ms", *map(str, argv)], env=subprocess_env(),

