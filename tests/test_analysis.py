@@ -1,5 +1,6 @@
 """Analysis tools: statistics equal the closed forms; analyze (teachers and a student from their records, or from a
-training YAML) writes CSV/JSON/PNG; BN folding is exact; bench writes every row, packed and pipeline included."""
+training YAML) writes CSV/JSON/PNG; BN folding is exact; bench writes every row, packed, pipeline and
+methods (a pack of every method against as many ATS students) included."""
 import json
 import re
 from pathlib import Path

@@ -46,7 +46,12 @@ def _metrics(out, cell):
     return [json.loads(line) for line in (out / "logs" / f"{cell}.metrics.jsonl").open()]
 
 
-@pytest.fixture(scope="session")  # session: the slow tests that use it run first, the others later
+# The tests that compare with the cells run alone share one pytest-xdist worker (run_tests.sh passes --dist
+# loadgroup), so the session fixture below is computed once rather than once per worker.
+ALONE_GROUP = pytest.mark.xdist_group("alone")
+
+
+@pytest.fixture(scope="session")
 def alone(digits_teacher, tmp_path_factory):
     """The three cells run one at a time (--pack 1): the reference."""
     folder = tmp_path_factory.mktemp("alone")
@@ -56,6 +61,7 @@ def alone(digits_teacher, tmp_path_factory):
     return folder / "out", config
 
 
+@ALONE_GROUP
 def test_pack_of_three_ends_exactly_as_each_cell_alone(alone, tmp_path, cli):
     reference, config = alone
     result = cli("sweep", "--config", config, *GRID, "--pack", "3", "--out_dir", tmp_path / "out")
@@ -249,6 +255,7 @@ def _check_resumed_grid(out, reference, cells=CELLS):
 
 
 @pytest.mark.slow
+@ALONE_GROUP
 def test_kill_9_during_a_packed_epoch_then_the_same_command_resumes_every_cell(alone, tmp_path):
     reference, config = alone
     argv = _sweep_argv(config, tmp_path / "out", "--pack", "2")
@@ -270,6 +277,7 @@ def test_kill_9_during_a_packed_epoch_then_the_same_command_resumes_every_cell(a
 
 
 @pytest.mark.slow
+@ALONE_GROUP
 def test_kill_9_between_the_resume_writes_of_a_pack_repacks_cells_by_progress(alone, tmp_path):
     """On generic --grid cells (the classic grid's settings, named by what differs: sweep-tp2-seed0, ...)."""
     reference, config = alone
@@ -295,6 +303,7 @@ def _free_port():
 
 
 @pytest.mark.slow
+@ALONE_GROUP
 def test_two_msrun_workers_share_one_grid_without_running_a_cell_twice(alone, tmp_path):
     reference, config = alone
     out = tmp_path / "out"
@@ -348,7 +357,7 @@ def test_every_method_trains_in_one_pack_as_alone_and_reports_per_method(digits_
     assert changed.returncode == 2 and "changed: lamb" in changed.stderr  # ATS and TS cells take --lamb
 
 
-def test_ctrl_c_prints_the_resume_file_and_command_then_the_command_resumes(digits_teacher, tmp_path):
+def test_ctrl_c_prints_the_resume_file_and_command_then_the_command_resumes(digits_teacher, tmp_path, cli):
     """A real SIGINT during training (MindSpore turns one that arrives inside a graph step into SIGTERM)."""
     _, teacher, _ = digits_teacher
     argv = ["distill", "--t_ckpt", teacher, "--net_name", "ResNet8", "--epoches", "3", "--dataset", "digits",
@@ -365,8 +374,7 @@ def test_ctrl_c_prints_the_resume_file_and_command_then_the_command_resumes(digi
     assert proc.returncode == 130 and resume.is_file(), err[-2000:]
     assert re.search(rf"^error: interrupted during training; resume file: {re.escape(str(resume))} \(epoch [12]\); "
                      rf"resume with: python -m ats_ms distill --t_ckpt .* --ckpt_name s.ckpt --resume True$", err, re.M)
-    again = subprocess.run([sys.executable, "-m", "ats_ms", *map(str, argv), "--resume", "True"], env=subprocess_env(),
-                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    again = cli(*argv, "--resume", "True")  # the printed command, run in this process
     assert again.returncode == 0 and "resumed from" in again.stdout and (tmp_path / "ckpts" / "s.ckpt").is_file()
 
 

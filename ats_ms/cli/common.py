@@ -53,14 +53,15 @@ def command_main(command, action):
     """``main(argv)`` of a command: parse into a config, then ``action(config) -> exit status``; Ctrl-C during
     training prints where the resume files are and the command that resumes, and exits 130.
 
-    After parsing, the objects that exist (mostly imported modules, MindSpore's included) are frozen out of the
-    cyclic garbage collector: MindSpore runs a full collection before every graph compile, which then scans only
-    what the run itself creates (about 5 % faster for a sweep of small cells on CPU)."""
+    After parsing, garbage is collected and the objects that remain (mostly imported modules, MindSpore's included)
+    are frozen out of the cyclic garbage collector: MindSpore runs a full collection before every graph compile,
+    which then scans only what the run itself creates."""
     @guarded
     def main(argv=None):
         from ats_ms.engine.trainer import Interrupted
         argv = sys.argv[1:] if argv is None else list(argv)
         config = parse(command, argv)
+        gc.collect()
         gc.freeze()
         try:
             return action(config)
