@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 ms = pytest.importorskip("mindspore")
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("msrun")]  # one worker: the msrun run happens once
 
 from ats_ms.models import create_model  # noqa: E402
 from ats_ms.models.checkpoint import save_network  # noqa: E402

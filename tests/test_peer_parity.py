@@ -48,11 +48,22 @@ def _torch(kd_way, values, s, t, y, dtype=torch.float64):
     return float(loss), s64.grad.numpy(), (None if theta is None else float(theta.grad[0]))
 
 
+_COMPILED = {}
+
+
+def _value_and_grad(kd_way, values):
+    """One objective per case, kept for both logit scales: the second scale reuses its compiled graph."""
+    key = (kd_way, tuple(sorted(values.items())))
+    if key not in _COMPILED:
+        loss = ats_ms.create_loss(kd_way, **values)
+        loss.set_epoch(EPOCH)
+        weights = loss.trainable_params() or None
+        _COMPILED[key] = (ms.value_and_grad(loss, grad_position=0, weights=weights), weights)
+    return _COMPILED[key]
+
+
 def _mindspore(kd_way, values, s, t, y):
-    loss = ats_ms.create_loss(kd_way, **values)
-    loss.set_epoch(EPOCH)
-    weights = loss.trainable_params() or None
-    fn = ms.value_and_grad(loss, grad_position=0, weights=weights)
+    fn, weights = _value_and_grad(kd_way, values)
     value, grads = fn(ms.Tensor(s), ms.Tensor(t), ms.Tensor(y))
     grad_s, grad_w = grads if weights else (grads, None)
     return float(value.asnumpy()), grad_s.asnumpy(), (None if grad_w is None else float(grad_w[0].asnumpy()))

@@ -18,8 +18,8 @@ PEERS = {"DKD": {"dkd_warmup": 2}, "CTKD": {"ctkd_decay_epochs": 2}}
 
 def _runs(teacher, folder, **extra):
     base = ats_ms.make_config("distill", t_ckpt=teacher, net_name="ResNet8", epoches=2, lr=0.2,
-                              **dict(TINY_KW, max_train=128, max_test=32), ckpt_dir=str(folder), log_dir=str(folder),
-                              **extra)
+                              **dict(TINY_KW, max_train=64, max_test=32, batch_size=32), ckpt_dir=str(folder),
+                              log_dir=str(folder), **extra)
     return [base.replace(kd_way=kd_way, ckpt_name=f"{kd_way}.ckpt", **values) for kd_way, values in PEERS.items()]
 
 

@@ -64,6 +64,7 @@ def reference(tmp_path_factory):
     return _params(cwd / "ckpts" / "digits-ResNet8.ckpt")
 
 
+@pytest.mark.xdist_group("reference")  # one worker: the uninterrupted reference runs once
 def test_sigkill_mid_epoch_then_resume(tmp_path, reference):
     out = _kill_when(tmp_path, "epoch 2 step 4/")
     assert "[Epoch:1]" in out and "[Epoch:2]" not in out
@@ -79,6 +80,7 @@ def test_sigkill_mid_epoch_then_resume(tmp_path, reference):
     _check_complete(tmp_path, reference)
 
 
+@pytest.mark.xdist_group("reference")  # one worker: the uninterrupted reference runs once
 def test_sigkill_during_checkpoint_write_then_resume(tmp_path, reference):
     killed = _run(tmp_path, env=kill_hook(tmp_path / "hook", 2))
     assert killed.returncode == -signal.SIGKILL

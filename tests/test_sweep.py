@@ -29,10 +29,12 @@ CELLS = ["sweep-tp2-t2-seed0", "sweep-tp3-t2-seed0", "sweep-tp4-t2-seed0"]
 
 
 def _config(folder, teacher_folder, epochs=3):
-    """A paper-style distillation YAML: no t_ckpt; the teacher is {ckpt_dir}/{dataset}-{t_net_name}.ckpt."""
+    """A paper-style distillation YAML: no t_ckpt; the teacher is {ckpt_dir}/{dataset}-{t_net_name}.ckpt. 4 steps
+    of 32 images per epoch."""
     path = folder / "grid.yaml"
+    small = dict(TINY_KW, max_train=128, max_test=64, batch_size=32)
     lines = [f"ckpt_dir: {teacher_folder / 'ckpts'}", "t_net_name: ResNet8", "net_name: ResNet8",
-             f"epoches: {epochs}", "lr: 0.05", "kd_way: ATS"] + [f"{k}: {v}" for k, v in TINY_KW.items()]
+             f"epoches: {epochs}", "lr: 0.05", "kd_way: ATS"] + [f"{k}: {v}" for k, v in small.items()]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -332,8 +334,8 @@ def test_every_method_trains_in_one_pack_as_alone_and_reports_per_method(digits_
     one pack sharing the teacher forward ends as each cell alone; cell names show what differs."""
     from ats_ms.losses import KD_WAYS
     config = _config(tmp_path, digits_teacher[0], epochs=2)
-    config.write_text(config.read_text().replace("max_train: 256", "max_train: 128").replace("max_test: 128",
-                                                                                          "max_test: 32"))
+    config.write_text(config.read_text().replace("max_train: 128", "max_train: 64").replace("max_test: 64",
+                                                                                         "max_test: 32"))
     grid = [arg for kd_way in KD_WAYS for arg in ("--grid", f"kd_way={kd_way}")]
     packed = cli("sweep", "--config", config, *grid, "--pack", str(len(KD_WAYS)), "--out_dir", tmp_path / "packed")
     assert packed.returncode == 0, packed.stderr
