@@ -45,7 +45,7 @@ def _torch(kd_way, values, s, t, y, dtype=torch.float64):
     loss = torch_peers.OBJECTIVES[kd_way](s64, t64, y64, **values, **extra)
     loss.backward()
     theta = extra.get("theta")
-    return float(loss), s64.grad.numpy(), (None if theta is None else float(theta.grad[0]))
+    return float(loss.detach()), s64.grad.numpy(), (None if theta is None else float(theta.grad[0]))
 
 
 _COMPILED = {}
