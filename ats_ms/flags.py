@@ -95,8 +95,20 @@ def parse_grid(label, value):
         own = ", ".join(method.hyper_names) or "none"
         raise UserError(f"{label}={value!r}: {', '.join(unknown)} not a hyper-parameter of kd_way {method.name}; "
                         f"expected some of: {own}")
-    return method.name, {name: coerce(hyper_flag(name, "unique"), given[name], label)
+    return method.name, {name: _grid_values(label, value, name, given[name])
                          for name in method.hyper_names if name in given}
+
+
+def _grid_values(label, value, name, text):
+    """The checked values of one grid key; a value of the wrong type names the key (not the whole ``--grid``)."""
+    try:
+        return coerce(hyper_flag(name, "unique"), text, label)
+    except UserError as exc:
+        if "has the wrong type" not in str(exc):
+            raise
+        kind = registry.hyper_parameters()[name].type.__name__
+        raise UserError(f"{label}={value!r}: {name}={text!r} is not a list of {kind} values; expected e.g. "
+                        f"{GRID_EXAMPLE}") from None
 
 
 def grid_text(kd_way, values):

@@ -138,6 +138,7 @@ CASES = {
     "grid without a method": (["sweep", "--grid", "tp_tau=3"], ["--grid", "names no method"]),
     "grid key of another method": (["sweep", "--grid", "kd_way=TS tp_tau=3"], ["tp_tau not a hyper-parameter of "
                                                                               "kd_way TS", "t_tau, s_tau, lamb"]),
+    "grid value of the wrong type": (["sweep", "--grid", "kd_way=ATS tp_tau=a"], ["tp_tau='a'", "float values"]),
     "grid and classic grid": (["sweep", "--grid", "kd_way=TS t_tau=2", "--tp_taus", "2"], ["--grid and --tp_taus"]),
     "grid value also a flag": (["sweep", "--grid", "kd_way=ATS tp_tau=2,3", "--tp_tau", "3"],
                                ["--tp_tau given, but the grid sets it"]),
