@@ -13,7 +13,6 @@ read but the teacher's record, nothing is written.
 import argparse
 import os
 
-from ats_ms.data.pipeline import N_CLASSES
 from ats_ms.flags import COMMANDS, FLAGS, flags_of, keys_where, parse_grid, yaml_ignored
 from ats_ms.losses import registry
 from ats_ms.utils import logs, naming
@@ -106,9 +105,18 @@ def _check_style(values, name_flag, style_flag):
 
 
 def _fill_classes(values, sources=None):
-    """``n_classes`` left unset (and not recorded): the dataset's class count."""
-    if values["n_classes"] is None and values.get("dataset"):
-        values["n_classes"] = N_CLASSES[values["dataset"]]
+    """What is left unset (and not recorded) from the dataset's entry: ``n_classes`` (its class count, read from
+    the files where it is not fixed), ``image_size``, ``normalize`` and ``transform``."""
+    if not values.get("dataset"):
+        return
+    from ats_ms.data.registry import get_dataset
+    entry = get_dataset(values["dataset"])
+    if values.get("n_classes", 0) is None:
+        values["n_classes"] = entry.class_count(values["data_dir"])
+    for name, default in (("image_size", entry.image_size), ("normalize", entry.normalize),
+                          ("transform", entry.recipe)):
+        if name in values and values[name] is None:
+            values[name] = default
 
 
 def _msrun_device(values, sources):
@@ -162,13 +170,15 @@ def _finish_teacher(values, sources):
 def adopt_teacher_record(values, sources):
     """Find the teacher checkpoint (``t_ckpt``, else ``{ckpt_dir}/{dataset}-{t_net_name}.ckpt``) and adopt its
     record: t_net_name, t_net_style, n_classes, dataset and normalize; ``t_ckpt`` is set to the path found."""
-    from ats_ms.engine.record import AS_TEACHER, adopt, read_record
+    from ats_ms.engine.record import AS_TEACHER, adopt, check_class_names, read_record
     path = naming.teacher_ckpt_path(argparse.Namespace(**values))
     if not os.path.isfile(path):
         raise UserError(f"teacher checkpoint {path} not found; expected --t_ckpt FILE or "
                         f"{{ckpt_dir}}/{{dataset}}-{{t_net_name}}.ckpt (train it with classify, or convert the "
                         f"published .pth with 'python -m ats_ms convert')")
-    adopt(values, sources, read_record(path), AS_TEACHER, f"teacher checkpoint {path}")
+    record = read_record(path)
+    adopt(values, sources, record, AS_TEACHER, f"teacher checkpoint {path}")
+    check_class_names(record, values["dataset"], values["data_dir"], f"teacher checkpoint {path}")
     values["t_ckpt"] = path
 
 
@@ -190,7 +200,7 @@ def _finish_names(command, values):
 
 def _finish_checkpoint_reader(values, sources):
     """eval and export: find the checkpoint and adopt its record (network, style, classes, data, normalisation)."""
-    from ats_ms.engine.record import AS_NETWORK, adopt, read_record
+    from ats_ms.engine.record import AS_NETWORK, adopt, check_class_names, read_record
     if values.get("device"):
         if sources.get("device_target", "default") != "default" and values["device_target"] != values["device"]:
             raise UserError(f"--device {values['device']} and --device_target {values['device_target']} disagree "
@@ -199,9 +209,15 @@ def _finish_checkpoint_reader(values, sources):
     path = values["ckpt"] or (os.path.join(values["ckpt_dir"], values["ckpt_name"]) if values["ckpt_name"] else None)
     if not path:
         raise UserError("no checkpoint given; expected --ckpt PATH or --ckpt_name NAME (in --ckpt_dir)")
-    adopt(values, sources, read_record(path), AS_NETWORK, f"checkpoint {path}")
+    record = read_record(path)
+    adopt(values, sources, record, AS_NETWORK, f"checkpoint {path}")
     _check_style(values, "net_name", "net_style")
+    if "data_dir" in values:
+        check_class_names(record, values["dataset"], values["data_dir"], f"checkpoint {path}")
     _fill_classes(values)
+    if values.get("image_size", 0) is None:
+        from ats_ms.models.registry import image_size_of
+        values["image_size"] = image_size_of(values["net_name"])
     values["ckpt"] = path
 
 

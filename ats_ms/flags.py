@@ -1,13 +1,15 @@
 """The one table of flags (= YAML keys) of every command: type, default, group, allowed values and range.
 
-Allowed values are imported from the code that uses them (``DATASETS`` from the data pipeline, ``SCHEDULES`` from the
+Allowed values are imported from the code that uses them (the dataset registry's names, ``SCHEDULES`` from the
 learning-rate recipes, ``KD_WAYS`` from the losses, ...), so each set is defined once. Every command takes a subset
 of ``FLAGS`` (``COMMANDS``), a few with a command-specific default (the demo's distill student is VGG8). ``python -m
 ats_ms.flags`` prints docs/flags.md.
 """
 from dataclasses import dataclass, field, replace
 
-from ats_ms.data.pipeline import DATASETS, NORMALIZATIONS, SPLITS
+from ats_ms.data.pipeline import IMAGE_SIZE_RANGE
+from ats_ms.data.registry import RECIPES, SPLITS, check_dataset
+from ats_ms.data.transforms import NORMALIZATIONS
 from ats_ms.data.plans import PLANS
 from ats_ms.engine.evaluation import EXPORT_FORMATS
 from ats_ms.engine.lr import LR_SCALES, SCHEDULES
@@ -154,15 +156,22 @@ FLAGS = _flags(
     F("dataset_sink_mode", bool, None, "feed the device through a data sink (none: True on GPU/Ascend, False on "
                                        "CPU); the non-finite check then runs once per epoch", "device"),
     # data
-    F("dataset", str, "cifar100", "dataset", "data", DATASETS, chooses=("teacher",)),
-    F("data_dir", str, "./data/", "folder holding the CIFAR layout folder", "data", volatile=True),
+    F("dataset", str, "cifar100", "dataset", "data", check=check_dataset, chooses=("teacher",)),
+    F("data_dir", str, "./data/", "folder holding the dataset (its top folder, or the folder that holds it)", "data",
+      volatile=True),
     F("download", bool, True, "download CIFAR when missing", "data", volatile=True),
-    F("n_classes", int, None, "number of classes (none: the checkpoint's record, else the dataset's: cifar100 100, "
-                              "cifar10 and digits 10)", "data", check=CLASS_RANGE),
+    F("n_classes", int, None, "number of classes (none: the checkpoint's record, else the dataset's, read from its "
+                              "files for folder)", "data", check=CLASS_RANGE),
+    F("image_size", int, None, "height and width of the network's input (none: the checkpoint's record, else the "
+                               "dataset's: 32 for CIFAR and digits, 64 for tiny-imagenet, 224 for the others)", "data",
+      check=IMAGE_SIZE_RANGE),
+    F("transform", str, None, "transform recipe (none: the dataset's): crop (resize if needed, RandomCrop with "
+                              "padding size/8, flip) or resized-crop (RandomResizedCrop and flip; evaluation "
+                              "Resize(size*8/7) and CenterCrop, torchvision's ImageNet recipe)", "data", RECIPES),
     F("batch_size", int, 128, "batch size (per device with --distribute)", "data", check=BATCH_RANGE),
-    F("normalize", str, "cifar", "input normalisation: cifar (the demo) or imagenet (the paper's code and its "
-                                 "published teachers); taken from a checkpoint's record when not given", "data",
-      tuple(NORMALIZATIONS)),
+    F("normalize", str, None, "input normalisation: cifar (the demo) or imagenet (the paper's code, its published "
+                              "teachers and torchvision's); none: the checkpoint's record, else the dataset's (cifar "
+                              "for CIFAR and digits, imagenet for the others)", "data", tuple(NORMALIZATIONS)),
     F("drop_last", bool, None, "drop the last partial training batch (none: True with --net_style demo, as the "
                                "demo's loader; False otherwise, as the official PyTorch code)", "data"),
     F("num_workers", int, 0, "data pipeline workers (0: one per CPU core, at most 8)", "data",
@@ -181,6 +190,9 @@ FLAGS = _flags(
     F("student_init", str, "auto", "student initialisation: network (its own), weights_init (the official "
                                    "distillation script's), auto (weights_init for distill with --lr_schedule "
                                    "paper, else network)", "networks", STUDENT_INITS),
+    F("init_ckpt", str, None, "start from this checkpoint (ours, or converted from PyTorch/torchvision); with another "
+                              "class count the classifier is re-initialised and the record says so", "networks",
+      path=True),
     # training
     F("epoches", int, 240, "number of training epochs (demo spelling)", "training", check=EPOCH_RANGE),
     F("lr", float, 0.03, "base learning rate", "training", check=POSITIVE),
@@ -266,6 +278,10 @@ FLAGS = _flags(
     F("torch", bool, False, "also time a PyTorch twin step (needs torch)", "bench"),
     F("methods", bool, False, "also time a pack of one student per distillation method against a pack of as many "
                               "ATS students (the peers' losses' cost per cell)", "bench"),
+    F("pipelines", bool, False, "time only the image-file pipeline (decode, transform recipe, batch) at 64x64 and "
+                                "224x224 against a torch DataLoader doing torchvision's work on the same files with "
+                                "as many workers (needs torch; --data_dir: an ImageFolder, else synthetic JPEGs)",
+      "bench"),
     F("profile", bool, False, "also time each part of the step and its oneDNN kernels (child process)", "bench"),
     F("threads", int, 0, "CPU kernel threads (0: MindSpore's default)", "bench", check=NON_NEGATIVE_INT),
     # check
@@ -305,7 +321,7 @@ def _names(text):
 
 
 DEVICE = _names("device_target device_id")
-DATA = _names("dataset data_dir download n_classes batch_size normalize num_workers")
+DATA = _names("dataset data_dir download n_classes image_size transform batch_size normalize num_workers")
 TRAIN = _names("config") + DEVICE + _names("mode seed dataset_sink_mode") + DATA + _names("drop_last") + _names(
     "max_train max_test net n_layer net_name net_style epoches lr momentum weight_decay lr_schedule amp_level "
     "resume on_nan distribute lr_scale sync_bn log_dir log_name ckpt_dir ckpt_name overwrite print_every")
@@ -317,7 +333,8 @@ SWEEP_SETS = tuple(name for name, flag in FLAGS.items() if flag.per_cell)
 COMMANDS = {
     "classify": Command("train a teacher or a plain student with cross-entropy (demo run_classify.py flags)",
                         "Train a network with cross-entropy (a teacher, or a student without KD). Accepts every "
-                        "flag of the official demo's run_classify.py.", TRAIN, trains=True),
+                        "flag of the official demo's run_classify.py. --init_ckpt fine-tunes a checkpoint (e.g. an "
+                        "ImageNet teacher converted from torchvision).", TRAIN + ("init_ckpt",), trains=True),
     "distill": Command("distill a frozen teacher into a student with ATS or a peer method (demo run_distill.py flags)",
                        f"Distill a frozen teacher into a student with one of the methods {', '.join(registry.names())}"
                        f" (--kd_way; a method's hyper-parameters default to its authors' values). Accepts every flag "
@@ -346,8 +363,8 @@ COMMANDS = {
     "export": Command("export a checkpoint to MINDIR (AIR on Ascend) with the demo's file name",
                       "Export a checkpoint to MINDIR (AIR on Ascend) with the demo's file name "
                       "{ckpt_dir}/{ckpt_name stem}_mindir.mindir.",
-                      _names("config") + DEVICE + _names("device n_classes t_net_name net_name net_style ckpt_dir "
-                                                         "ckpt_name ckpt file_format overwrite"),
+                      _names("config") + DEVICE + _names("device n_classes image_size t_net_name net_name net_style "
+                                                         "ckpt_dir ckpt_name ckpt file_format overwrite"),
                       {"net_name": "VGG8", "ckpt_name": "cifar100-ResNet14.ckpt", "n_classes": 100},
                       {"n_classes": {"help": f"number of classes {WITHOUT_RECORD}"},
                        "net_name": {"help": f"network {WITHOUT_RECORD}"},
@@ -364,9 +381,9 @@ COMMANDS = {
     "bench": Command("time the fused step, a demo-style step, an epoch, packed students, the pipeline, PyTorch",
                      "Time our fused distillation step, a demo-style step, an epoch, the data pipeline, K students "
                      "sharing a teacher (--pack) and PyTorch (--torch), in alternating rounds.",
-                     DEVICE + _names("t_net_name net_name batch_size n_classes data_dir num_workers steps rounds pack "
-                                     "methods torch profile threads fold_teacher_bn json"),
-                     {"t_net_name": "ResNet110", "net_name": "VGG8", "n_classes": 100},
+                     DEVICE + _names("t_net_name net_name batch_size n_classes image_size data_dir num_workers steps "
+                                     "rounds pack methods pipelines torch profile threads fold_teacher_bn json"),
+                     {"t_net_name": "ResNet110", "net_name": "VGG8", "n_classes": 100, "image_size": 32},
                      {"pack": {"help": "also time K students sharing one teacher forward, and the data pipeline "
                                        "(0: neither)"}}),
     "demo": Command("the main job: small and large teacher, students without KD / TS / ATS over seeds",
@@ -380,12 +397,13 @@ COMMANDS = {
                      "max_test": {"help": "use only the first N test images (none: the plan's, 0: all)"}}),
     "check": Command("numerical check of the losses (and --models: the networks) against the numpy reference",
                      "Check the loss Cells (and with --models the networks) on a device against the float64 numpy "
-                     "reference; exits 0 only if every row passes.", DEVICE + _names("mode dtype models jobs")),
+                     "reference; exits 0 only if every row passes.", DEVICE + _names("mode dtype models image_size jobs"),
+                     {"image_size": 32}),
     "convert": Command("PyTorch .pth state_dict (published teachers) to a MindSpore checkpoint with its record",
                        "Convert a PyTorch state_dict (e.g. the published cifar100-WRN28-8-E240.pth) into a "
                        "MindSpore checkpoint that records its network and normalisation. Read with "
                        "weights_only=True (no code from the file runs).",
-                       _names("net_name n_classes dataset normalize src dst overwrite"),
+                       _names("net_name n_classes image_size dataset normalize src dst overwrite"),
                        {"net_name": None, "n_classes": None, "normalize": "imagenet"}),
 }
 GROUP_ORDER = ("general", "data", "networks", "training", "distillation", "outputs", "device")

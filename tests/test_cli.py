@@ -187,7 +187,8 @@ def test_help_of_every_command_shows_groups_defaults_and_choices(cli, command):
     if command in ("classify", "distill", "sweep"):
         groups = [g for g in GROUPS if command != "classify" or g != "distillation:"]
         assert all(f"\n{group}" in result.stdout for group in groups)
-        assert "one of: cifar100, cifar10, digits" in text
+        from ats_ms.data import dataset_names
+        assert all(f"{name} (" in text for name in dataset_names()) and "tiny-imagenet (" in text
     if command == "distill":
         assert "--kd_way" in text and "one of: ATS, TS, none" in text and "(default: VGG8" in text
 

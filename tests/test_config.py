@@ -113,13 +113,13 @@ OUT_OF_RANGE = {"device_id": -1, "seed": -5, "n_classes": 0, "batch_size": 0, "n
                 "claim_timeout": 0, "steps": 0, "rounds": 0, "threads": -1, "jobs": -1, "teacher_epochs": 0,
                 "student_epochs": -1, "taus": "0.5,0", "ce_weight": -0.1, "kd_weight": float("inf"), "dkd_alpha": -1,
                 "dkd_beta": float("nan"), "dkd_warmup": -1, "dist_beta": -2, "dist_gamma": -0.5, "ctkd_t_start": 0,
-                "ctkd_t_end": -1, "ctkd_decay_epochs": 0}
+                "ctkd_t_end": -1, "ctkd_decay_epochs": 0, "image_size": 7}
 
 
 # Flags with an upper bound: a value above it (huge values used to end in MindSpore's or numpy's traceback).
 ABOVE_RANGE = {"batch_size": 2**31, "epoches": 10**13, "n_classes": 10**11, "teacher_epochs": 10**6,
                "student_epochs": 10**6, "s_tau": 1e300, "t_tau": 1e5, "tp_tau": 2e4, "seed": 2**32, "lamb": 1.01,
-               "tp_taus": "1,1e9", "t_taus": "1e-300", "taus": "0.5,1e-9"}
+               "tp_taus": "1,1e9", "t_taus": "1e-300", "taus": "0.5,1e-9", "image_size": 100000}
 
 
 def test_every_numeric_flag_has_a_range_check():
@@ -139,19 +139,24 @@ def test_numeric_flag_out_of_range_is_one_clear_error(name, value, bound):
 
 
 def test_allowed_values_come_from_the_code_that_uses_them():
-    from ats_ms.data.pipeline import DATASETS, NORMALIZATIONS
+    from ats_ms.data import NORMALIZATIONS, dataset_names
+    from ats_ms.data.registry import check_dataset
     from ats_ms.engine.lr import SCHEDULES
     from ats_ms.losses import KD_WAYS
     from ats_ms.models import NET_STYLES
     from ats_ms.utils.device import DEVICES, MODES
-    assert FLAGS["dataset"].choices == DATASETS and FLAGS["normalize"].choices == tuple(NORMALIZATIONS)
+    assert FLAGS["dataset"].check is check_dataset and FLAGS["normalize"].choices == tuple(NORMALIZATIONS)
+    assert all(name in check_dataset.expected for name in dataset_names())
     assert FLAGS["lr_schedule"].choices == SCHEDULES and FLAGS["kd_way"].choices == KD_WAYS
     assert FLAGS["device_target"].choices == DEVICES and FLAGS["mode"].choices == MODES
     assert FLAGS["net_style"].choices == NET_STYLES == FLAGS["t_net_style"].choices
 
 
 def test_one_table_of_defaults_for_every_command():
-    assert flags_of("analyze")["normalize"].default == flags_of("classify")["normalize"].default == "cifar"
+    assert flags_of("analyze")["normalize"].default == flags_of("classify")["normalize"].default is None
+    for command in ("classify", "analyze"):  # none: the record's, else the dataset's
+        assert ats_ms.make_config(command, dataset="digits").normalize == "cifar"
+        assert ats_ms.make_config(command, dataset="tiny-imagenet").normalize == "imagenet"
     for command in COMMANDS:
         for name, flag in flags_of(command).items():
             if name not in COMMANDS[command].defaults:

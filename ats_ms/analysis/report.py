@@ -32,13 +32,15 @@ def _checkpoint_paths(config):
 def resolve_network(config, path, name, name_flag, role):
     """Network name, style, classes, dataset and normalisation of checkpoint ``path``: its record, the flags for
     what it lacks; a given flag that contradicts the record raises UserError."""
-    from ats_ms.engine.record import adopt, read_record
+    from ats_ms.engine.record import adopt, check_class_names, read_record
     values = {name_flag: name, "net_style": "paper", "n_classes": config.n_classes, "dataset": config.dataset,
-              "normalize": config.normalize}
+              "normalize": config.normalize, "image_size": config.image_size}
     sources = {name_flag: "given" if name else "default", "net_style": "default"}
-    sources.update({k: config.sources[k] for k in ("n_classes", "dataset", "normalize")})
+    sources.update({k: config.sources[k] for k in ("n_classes", "dataset", "normalize", "image_size")})
     mapping = {k: k for k in values} | {name_flag: "net_name"}
-    adopt(values, sources, read_record(path), mapping, f"{role} checkpoint {path}")
+    record = read_record(path)
+    adopt(values, sources, record, mapping, f"{role} checkpoint {path}")
+    check_class_names(record, values["dataset"], config.data_dir, f"{role} checkpoint {path}")
     values["net_name"] = values.pop(name_flag)
     if values["net_name"] is None:
         raise UserError(f"{role} checkpoint {path} has no record of its network; expected --{name_flag} NAME")
@@ -49,8 +51,7 @@ def resolve_network(config, path, name, name_flag, role):
 
 def analyze_teachers(config):
     """Statistics for every teacher of ``config`` (an analyze RunConfig); returns paths and printable lines."""
-    from ats_ms.data import load_arrays
-    from ats_ms.data.pipeline import check_labels
+    from ats_ms.data.pipeline import check_labels, open_split
     from ats_ms.models import create_model
     from ats_ms.models.checkpoint import load_strict
 
@@ -65,21 +66,23 @@ def analyze_teachers(config):
         raise UserError(f"the checkpoints were trained on different data ({sorted(shared)}); expected one dataset and "
                         f"class count for all")
     dataset, n_classes = shared.pop()
-    images, labels = load_arrays(dataset, config.data_dir, config.split, config.download)
-    if config.max_images:
-        images, labels = images[:config.max_images], labels[:config.max_images]
+    data = open_split(dataset, config.data_dir, config.split, config.download, config.max_images)
+    labels = data.labels
     check_labels(labels, n_classes, f"{dataset} {config.split}")
+
+    def logits_of(net, network):
+        return temperature.split_logits(net, data, config, network["normalize"], network["image_size"])
     student_probs = None
     if student:
         from ats_ms.reference import softmax
         net = create_model(student["net_name"], n_classes, style=student["net_style"])
         load_strict(net, config.student_ckpt, n_classes_flag=True)
-        student_probs = softmax(temperature.teacher_logits(net, images, config.batch_size, student["normalize"]))
+        student_probs = softmax(logits_of(net, student))
     per_teacher, rows, lines = {}, [], []
     for path, teacher in zip(paths, teachers):
         net = create_model(teacher["net_name"], n_classes, style=teacher["net_style"])
         load_strict(net, path, source=f"teacher checkpoint {path}", n_classes_flag=True)
-        logits = temperature.teacher_logits(net, images, config.batch_size, teacher["normalize"])
+        logits = logits_of(net, teacher)
         stats = temperature.statistics(logits, labels, config.taus or temperature.PAPER_TAUS,
                                        config.pairs or (), student_probs)
         label = f"{net.model_name} ({os.path.basename(path)})"

@@ -62,7 +62,7 @@ class SweepWorker:
         from ats_ms.models import create_model
         c = self.base
         student = create_model(c.net_name, c.n_classes, style=c.net_style)
-        k, line = pack_size(student, teacher, c.batch_size, c.device_target, c.device_id, per_seed)
+        k, line = pack_size(student, teacher, c.batch_size, c.device_target, c.device_id, per_seed, c.image_size)
         self.emit(f"[sweep] {line}")
         return k
 

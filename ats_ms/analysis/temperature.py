@@ -54,11 +54,23 @@ def teacher_logits(net, images, batch_size=256, normalize="cifar"):
     """Inference-mode logits (N, C) float64 of ``net`` on uint8 NHWC ``images`` with the test-time transform."""
     import mindspore as ms
 
-    from ats_ms.data.pipeline import NORMALIZATIONS
+    from ats_ms.data.transforms import NORMALIZATIONS
     mean, std = (np.array(v, dtype=np.float32)[None, :, None, None] for v in NORMALIZATIONS[normalize])
     net.set_train(False)
     out = []
     for start in range(0, len(images), batch_size):
         x = images[start:start + batch_size].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
         out.append(net(ms.Tensor((x - mean) / std)).asnumpy())
+    return np.concatenate(out).astype(np.float64)
+
+
+def split_logits(net, data, config, normalize, image_size):
+    """Inference-mode logits (N, C) float64 of ``net`` on an opened split (``DataSplit``), in its order, through
+    the pipeline's evaluation transform (the recipe of ``config.transform``, at ``image_size``)."""
+    from ats_ms.data.pipeline import create_dataset
+    dataset = create_dataset(data.name, config.data_dir, data.split, config.batch_size, n_classes=None,
+                             normalize=normalize, augment=False, shuffle=False, num_workers=config.num_workers,
+                             data=data, image_size=image_size, transform=config.transform)
+    net.set_train(False)
+    out = [net(images).asnumpy() for images, _ in dataset.create_tuple_iterator(num_epochs=1)]
     return np.concatenate(out).astype(np.float64)

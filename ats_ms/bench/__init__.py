@@ -9,36 +9,37 @@ import os
 
 def run_bench(t_net, s_net, batch_size=128, n_classes=100, steps=10, with_torch=False, fold_bn=True, rounds=3,
               profile=False, device_target="CPU", device_id=0, threads=0, emit=None, pack=0, num_workers=0,
-              data_dir=None, methods=False):
+              data_dir=None, methods=False, image_size=32):
     """All measurements; returns the result dict (rows a-d, packed and pipeline, breakdown, profile, ratios).
 
     The rows are built first, then timed in ``rounds`` alternating rounds (medians reported); (b) runs
     ``max(2, steps // 3)`` steps per round because one demo-style step costs about two of ours. ``pack`` > 0 adds
     the ``packed`` row (that many students sharing the teacher) and the ``pipeline`` row; ``methods`` the
     ``pack_methods`` row (one student per registered method, at its defaults) and ``pack_ats`` (as many ATS
-    students): the peers' losses' cost per cell.
+    students): the peers' losses' cost per cell. Every row runs on image_size x image_size inputs.
     """
     from ats_ms.bench import steps as bench_steps
     from ats_ms.engine.trainer import resident_mb
     from ats_ms.utils import logs
     emit = emit or logs.log_line
     result = {"t_net_name": t_net, "net_name": s_net, "batch_size": batch_size, "n_classes": n_classes,
-              "steps": steps, "rounds": rounds, "fold_teacher_bn": fold_bn, "cpu_count": os.cpu_count(),
+              "image_size": image_size, "steps": steps, "rounds": rounds, "fold_teacher_bn": fold_bn, "cpu_count": os.cpu_count(),
               "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA"), "device_target": device_target}
     emit("[bench] building and compiling: a. ours (fused graph step), c. epoch via Model.train, b. demo-style"
          + (", d. PyTorch twin" if with_torch else ""))
     ours_facts, step_timer, epoch_timer = bench_steps.setup_ours_and_epoch(t_net, s_net, batch_size, n_classes,
-                                                                           steps, fold_bn)
+                                                                           steps, fold_bn, image_size)
     timers = {"ours": step_timer, "epoch": epoch_timer}
     facts = {"ours": ours_facts}
     facts["demo_style"], timers["demo_style"] = bench_steps.setup_demo_style(t_net, s_net, batch_size, n_classes,
-                                                                             max(2, steps // 3))
+                                                                             max(2, steps // 3), image_size)
     if with_torch:
-        facts["torch"], timers["torch"] = bench_steps.setup_torch(t_net, s_net, batch_size, n_classes, steps)
+        facts["torch"], timers["torch"] = bench_steps.setup_torch(t_net, s_net, batch_size, n_classes, steps,
+                                                                  image_size=image_size)
     if pack:
         emit(f"[bench] building and compiling: packed ({pack} students sharing the teacher), pipeline")
         facts["packed"], timers["packed"] = bench_steps.setup_packed(t_net, s_net, batch_size, n_classes, steps,
-                                                                     fold_bn, pack)
+                                                                     fold_bn, pack, image_size=image_size)
         facts["pipeline"], timers["pipeline"] = bench_steps.setup_pipeline(batch_size, n_classes, num_workers,
                                                                            data_dir)
     if methods:
@@ -47,13 +48,14 @@ def run_bench(t_net, s_net, batch_size=128, n_classes=100, steps=10, with_torch=
              f"{len(KD_WAYS)} ATS students")
         for name, kd_ways in (("pack_methods", KD_WAYS), ("pack_ats", ("ATS",) * len(KD_WAYS))):
             facts[name], timers[name] = bench_steps.setup_packed(t_net, s_net, batch_size, n_classes, steps,
-                                                                 fold_bn, 0, kd_ways)
+                                                                 fold_bn, 0, kd_ways, image_size)
     measured = bench_steps.measure_rounds(timers, rounds, emit)
     for name, row in measured.items():
         result[name] = {**facts.get(name, {}), **row}
     result["ours"]["step_s"] = round(result["ours"]["seconds"] / steps, 4)
     emit("[bench] breakdown: teacher forward, student forward, forward+backward, step, each compiled alone")
-    result["breakdown"] = bench_steps.bench_breakdown(t_net, s_net, batch_size, n_classes, steps, fold_bn)
+    result["breakdown"] = bench_steps.bench_breakdown(t_net, s_net, batch_size, n_classes, steps, fold_bn,
+                                                      image_size)
     ours = result["ours"]["img_per_s"]
     result["ratios"] = {"a_over_b": round(ours / result["demo_style"]["img_per_s"], 2),
                         "epoch_overhead_c_vs_a": round(1 - result["epoch"]["img_per_s"] / ours, 3)}
@@ -68,7 +70,7 @@ def run_bench(t_net, s_net, batch_size=128, n_classes=100, steps=10, with_torch=
         from ats_ms.bench.profile import run_profile
         emit("[bench] profile: oneDNN kernels of each part (child process with ONEDNN_VERBOSE=1)")
         result["profile"] = run_profile(t_net, s_net, batch_size, n_classes, steps, fold_bn, device_target,
-                                        device_id, threads)
+                                        device_id, threads, image_size)
     result["resident_mb"] = round(resident_mb(), 1)
     return result
 
@@ -95,6 +97,7 @@ def table_lines(result):
         rows.append((f"pack of {result['pack_ats']['k']} ATS students, per cell", result["pack_ats"]["img_per_s"],
                      f"compile {result['pack_ats']['compile_s']} s"))
     lines = [f"bench {result['t_net_name']} -> {result['net_name']}, batch {result['batch_size']}, "
+             f"{result['image_size']}x{result['image_size']} inputs, "
              f"{result['n_classes']} classes, {result['steps']} steps, median of {result['rounds']} alternating rounds",
              f"{'measurement':38s} {'img/s':>8s}  notes"]
     lines += [f"{name:38s} {ips:8.1f}  {note}" for name, ips, note in rows]

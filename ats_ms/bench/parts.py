@@ -13,10 +13,10 @@ import numpy as np
 PARTS = ("teacher_forward", "student_forward", "student_forward_backward", "student_step", "fused_step")
 
 
-def synthetic_batch(batch_size, n_classes, seed=0):
-    """A fixed random batch: images (N, 3, 32, 32) float32, labels (N,) int32."""
+def synthetic_batch(batch_size, n_classes, seed=0, image_size=32):
+    """A fixed random batch: images (N, 3, S, S) float32 with S = ``image_size``, labels (N,) int32."""
     rng = np.random.default_rng(seed)
-    x = rng.normal(size=(batch_size, 3, 32, 32)).astype(np.float32)
+    x = rng.normal(size=(batch_size, 3, image_size, image_size)).astype(np.float32)
     y = rng.integers(0, n_classes, batch_size).astype(np.int32)
     return x, y
 
@@ -98,14 +98,14 @@ def build_part(name, t_net, s_net, n_classes, fold_bn=True):
     return cell
 
 
-def time_part(name, t_net, s_net, batch_size, n_classes, steps, fold_bn=True, before=None):
+def time_part(name, t_net, s_net, batch_size, n_classes, steps, fold_bn=True, before=None, image_size=32):
     """Build, compile (two warm calls) and time one part; returns seconds per step.
 
     ``before`` (callable | None) runs right before the timed calls (the profiler's marker).
     """
     import mindspore as ms
     cell = build_part(name, t_net, s_net, n_classes, fold_bn)
-    x, y = (ms.Tensor(a) for a in synthetic_batch(batch_size, n_classes))
+    x, y = (ms.Tensor(a) for a in synthetic_batch(batch_size, n_classes, image_size=image_size))
 
     def run():
         return cell(x, y)[0].asnumpy()

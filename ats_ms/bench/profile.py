@@ -104,7 +104,8 @@ def child_main(spec):
     walls = {}
     for name in PARTS:
         walls[name] = time_part(name, spec["t_net"], spec["s_net"], spec["batch_size"], spec["n_classes"],
-                                   spec["steps"], spec["fold_bn"], before=lambda n=name: _mark(n))
+                                   spec["steps"], spec["fold_bn"], before=lambda n=name: _mark(n),
+                                   image_size=spec.get("image_size", 32))
         _mark("done")
     print(MARK + "_walls " + json.dumps(walls), flush=True)
 
@@ -115,10 +116,11 @@ def _mark(name):
 
 
 def run_profile(t_net, s_net, batch_size, n_classes, steps, fold_bn=True, device_target="CPU", device_id=0,
-                threads=0):
+                threads=0, image_size=32):
     """Profile every part in a child process; returns part -> {wall_s, onednn_s, other_s, convs}."""
     spec = {"t_net": t_net, "s_net": s_net, "batch_size": batch_size, "n_classes": n_classes, "steps": steps,
-            "fold_bn": fold_bn, "device_target": device_target, "device_id": device_id, "threads": threads}
+            "fold_bn": fold_bn, "device_target": device_target, "device_id": device_id, "threads": threads,
+            "image_size": image_size}
     env = dict(os.environ, ONEDNN_VERBOSE="1", DNNL_VERBOSE="1")
     proc = subprocess.run([sys.executable, "-m", "ats_ms.bench.profile", json.dumps(spec)], env=env,
                           capture_output=True, text=True)

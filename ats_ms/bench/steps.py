@@ -57,7 +57,7 @@ def measure_rounds(timers, rounds, emit=None):
     return result
 
 
-def setup_ours_and_epoch(t_net, s_net, batch_size, n_classes, steps, fold_bn=True):
+def setup_ours_and_epoch(t_net, s_net, batch_size, n_classes, steps, fold_bn=True, image_size=32):
     """(a) and (c) on one compiled cell.
 
     Returns:
@@ -72,16 +72,17 @@ def setup_ours_and_epoch(t_net, s_net, batch_size, n_classes, steps, fold_bn=Tru
     from ats_ms.engine.callbacks import StepMonitor
     ms.set_context(mode=ms.GRAPH_MODE)
     step_cell = build_fused_step(t_net, s_net, n_classes, fold_bn)
-    x, y = (ms.Tensor(a) for a in synthetic_batch(batch_size, n_classes))
+    x, y = (ms.Tensor(a) for a in synthetic_batch(batch_size, n_classes, image_size=image_size))
     start = time.perf_counter()
     step_cell(x, y)[0].asnumpy()
     compile_s = time.perf_counter() - start
 
     rng = np.random.default_rng(0)
     n = batch_size * steps
-    arrays = (rng.integers(0, 256, size=(n, 32, 32, 3), dtype=np.uint8), (np.arange(n) % n_classes).astype(np.int32))
+    arrays = (rng.integers(0, 256, size=(n, image_size, image_size, 3), dtype=np.uint8),
+              (np.arange(n) % n_classes).astype(np.int32))
     model = Model(step_cell)
-    warm = create_dataset("cifar100", "", "train", batch_size, n_classes=n_classes,
+    warm = create_dataset("cifar100", "", "train", batch_size, n_classes=n_classes, image_size=image_size,
                           arrays=(arrays[0][:batch_size], arrays[1][:batch_size]), drop_remainder=True)
     model.train(1, warm, dataset_sink_mode=False)
     facts = {"compile_s": round(compile_s, 2), "peak_rss_mb": round(peak_rss_mb(), 1)}
@@ -91,7 +92,7 @@ def setup_ours_and_epoch(t_net, s_net, batch_size, n_classes, steps, fold_bn=Tru
 
     def epoch_timer():
         data = create_dataset("cifar100", "", "train", batch_size, n_classes=n_classes, arrays=arrays,
-                              num_workers=os.cpu_count() or 1, drop_remainder=True)
+                              num_workers=os.cpu_count() or 1, drop_remainder=True, image_size=image_size)
         monitor = StepMonitor(steps, batch_size, 0, lambda line: None, np.zeros(steps), 1)
         start = time.perf_counter()
         model.train(1, data, callbacks=[monitor], dataset_sink_mode=False)
@@ -100,18 +101,19 @@ def setup_ours_and_epoch(t_net, s_net, batch_size, n_classes, steps, fold_bn=Tru
     return facts, step_timer, epoch_timer
 
 
-def bench_breakdown(t_net, s_net, batch_size, n_classes, steps, fold_bn=True):
+def bench_breakdown(t_net, s_net, batch_size, n_classes, steps, fold_bn=True, image_size=32):
     """Where a fused step's time goes: each part of ``ats_ms.bench.parts`` but the fused step, compiled alone.
 
     Returns:
         dict: ``<part>_s`` seconds per step for teacher_forward, student_forward, student_forward_backward,
         student_step.
     """
-    return {f"{name}_s": round(time_part(name, t_net, s_net, batch_size, n_classes, steps, fold_bn), 4)
+    return {f"{name}_s": round(time_part(name, t_net, s_net, batch_size, n_classes, steps, fold_bn,
+                                         image_size=image_size), 4)
             for name in PARTS if name != "fused_step"}
 
 
-def setup_demo_style(t_net, s_net, batch_size, n_classes, steps):
+def setup_demo_style(t_net, s_net, batch_size, n_classes, steps, image_size=32):
     """(b): the demo's PyNative loop: teacher forward, GradOperation step, and two logging forwards per batch.
     Returns ({}, timer of ``steps`` steps)."""
     import mindspore as ms
@@ -135,7 +137,7 @@ def setup_demo_style(t_net, s_net, batch_size, n_classes, steps):
     optimizer = nn.Momentum(student.trainable_params(), learning_rate=0.01, momentum=0.9)
     weights = optimizer.parameters
     grad = ops.GradOperation(get_by_list=True)
-    x, y = (ms.Tensor(a) for a in synthetic_batch(batch_size, n_classes))
+    x, y = (ms.Tensor(a) for a in synthetic_batch(batch_size, n_classes, image_size=image_size))
 
     def step():
         student.set_train(True)
@@ -156,7 +158,7 @@ def setup_demo_style(t_net, s_net, batch_size, n_classes, steps):
     return {}, timer
 
 
-def setup_torch(t_net, s_net, batch_size, n_classes, steps, threads=2):
+def setup_torch(t_net, s_net, batch_size, n_classes, steps, threads=2, image_size=32):
     """(d): PyTorch step with the same architectures, teacher forward under no_grad.
     Returns ({threads, torch version}, timer of ``steps`` steps)."""
     import torch
@@ -167,7 +169,7 @@ def setup_torch(t_net, s_net, batch_size, n_classes, steps, threads=2):
     torch.manual_seed(0)
     teacher, student = TWINS[t_net](n_classes).eval(), TWINS[s_net](n_classes).train()
     optimizer = torch.optim.SGD(student.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
-    x, y = (torch.from_numpy(a) for a in synthetic_batch(batch_size, n_classes))
+    x, y = (torch.from_numpy(a) for a in synthetic_batch(batch_size, n_classes, image_size=image_size))
     y = y.long()
     taus = torch.full((batch_size, n_classes), 2.0)
     taus[torch.arange(batch_size), y] = 4.0
@@ -187,13 +189,13 @@ def setup_torch(t_net, s_net, batch_size, n_classes, steps, threads=2):
             lambda: (steps * seconds_per_call(step, steps, warmup=1), steps * batch_size))
 
 
-def setup_packed(t_net, s_net, batch_size, n_classes, steps, fold_bn, pack, kd_ways=None):
+def setup_packed(t_net, s_net, batch_size, n_classes, steps, fold_bn, pack, kd_ways=None, image_size=32):
     """(packed): ``pack`` students sharing one teacher forward (with ``kd_ways``: one per method). Returns ({k,
     compile_s}, timer of ``steps`` steps counting ``pack x batch`` images per step)."""
     import mindspore as ms
     pack = len(kd_ways) if kd_ways else pack
     step_cell = build_fused_step(t_net, s_net, n_classes, fold_bn, pack=pack, kd_ways=kd_ways)
-    x, y = (ms.Tensor(a) for a in synthetic_batch(batch_size, n_classes))
+    x, y = (ms.Tensor(a) for a in synthetic_batch(batch_size, n_classes, image_size=image_size))
     start = time.perf_counter()
     step_cell(x, y)[0].asnumpy()
     facts = {"k": pack, "compile_s": round(time.perf_counter() - start, 2)}

@@ -27,8 +27,9 @@ def _check(config):
     ok = all(r.passed for r in results)
     if config.models:
         from ats_ms.verify.models import run_model_check
-        print("model check (inference mode, tolerance 1e-4 absolute on logits)")
-        for row in run_model_check():
+        print(f"model check (inference mode, {config.image_size}x{config.image_size} inputs, tolerance 1e-4 absolute "
+              f"on logits)")
+        for row in run_model_check(image_size=config.image_size):
             print(row.line(), flush=True)
             ok &= row.passed
     print(f"{'ALL PASS' if ok else 'FAILED'} in {time.time() - start:.1f} s")

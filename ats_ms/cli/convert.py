@@ -12,7 +12,8 @@ def _convert(config):
     device.configure("CPU", 0, "pynative")
     net, record = convert_file(config)
     print(f"converted {config.src} -> {config.dst} ({record['net_name']}, {record['n_classes']} classes, "
-          f"{param_count(net):,} parameters; recorded dataset {record['dataset']}, normalize {record['normalize']})")
+          f"{param_count(net):,} parameters; recorded dataset {record['dataset']}, normalize {record['normalize']}, "
+          f"image size {record['image_size']})")
     return 0
 
 

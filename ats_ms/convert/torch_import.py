@@ -1,8 +1,10 @@
 """PyTorch state_dict -> MindSpore checkpoint of the same registry network.
 
-The networks mirror the reference's state_dict names, so the only renaming is BatchNorm's: weight -> gamma,
-bias -> beta, running_mean -> moving_mean, running_var -> moving_variance (num_batches_tracked is dropped). Files are
-read with ``torch.load(weights_only=True)``, which never executes code from the file. torch is optional.
+The networks mirror the reference's state_dict names (torchvision's for ResNet18/34/50 and MobileNetV2-ImageNet, so
+the files torchvision caches, e.g. ``resnet34-b627a593.pth``, convert as they are), so the only renaming is
+BatchNorm's: weight -> gamma, bias -> beta, running_mean -> moving_mean, running_var -> moving_variance
+(num_batches_tracked is dropped). Files are read with ``torch.load(weights_only=True)``, which never executes code from
+the file. torch is optional.
 """
 import os
 
@@ -67,8 +69,11 @@ def convert_file(config):
     """Convert ``config.src`` (.pth) into ``config.dst`` (.ckpt) for network ``config.net_name``.
 
     The network is built (``config.n_classes``, or the class count found in the file), loaded strictly (every name
-    and shape must match) and saved atomically with a record (network, classes, ``config.dataset``,
-    ``config.normalize``). An existing ``dst`` is never replaced unless ``config.overwrite``.
+    and shape must match) and saved atomically with a record: network, classes, ``config.dataset``,
+    ``config.normalize`` (default ``imagenet``, the published teachers' and torchvision's) and ``image_size``
+    (``config.image_size`` when given, else the network's design size: 224 for the ImageNet networks of torchvision's
+    files such as ``resnet18-f37072fd.pth``, 32 for the CIFAR ones). An existing ``dst`` is never replaced unless
+    ``config.overwrite``.
 
     Returns:
         tuple: (the loaded network, its record).
@@ -76,6 +81,7 @@ def convert_file(config):
     from ats_ms.engine.record import encode, network_record
     from ats_ms.models import create_model
     from ats_ms.models.checkpoint import load_strict, save_network
+    from ats_ms.models.registry import default_image_size
 
     src, dst = config.src, config.dst
     if os.path.exists(dst) and not config.overwrite:
@@ -86,7 +92,9 @@ def convert_file(config):
     n_classes = config.n_classes or classes_in(config.net_name, params)
     net = create_model(config.net_name, n_classes)
     load_strict(net, params, source=src, n_classes_flag=True)
+    image_size = getattr(config, "image_size", None) or default_image_size(net.model_name)
     record = network_record("convert", source=os.path.basename(src), net_name=net.model_name, net_style="paper",
-                            n_classes=n_classes, dataset=config.dataset, normalize=config.normalize)
+                            n_classes=n_classes, dataset=config.dataset, normalize=config.normalize or "imagenet",
+                            image_size=image_size)
     save_network(net, dst, encode(record))
     return net, record

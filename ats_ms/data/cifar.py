@@ -112,3 +112,26 @@ def binary_labels(name, data_dir, split):
         raise UserError(f"{name} {split} labels span [{labels.min()}, {labels.max()}]; expected [0, "
                         f"{N_CLASSES[name] - 1}]")
     return labels
+
+
+CLASS_NAMES = {
+    "cifar10": ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
+    "cifar100": tuple(
+        "apple aquarium_fish baby bear beaver bed bee beetle bicycle bottle bowl boy bridge bus butterfly camel can "
+        "castle caterpillar cattle chair chimpanzee clock cloud cockroach couch crab crocodile cup dinosaur dolphin "
+        "elephant flatfish forest fox girl hamster house kangaroo keyboard lamp lawn_mower leopard lion lizard lobster "
+        "man maple_tree motorcycle mountain mouse mushroom oak_tree orange orchid otter palm_tree pear pickup_truck "
+        "pine_tree plain plate poppy porcupine possum rabbit raccoon ray road rocket rose sea seal shark shrew skunk "
+        "skyscraper snail snake spider squirrel streetcar sunflower sweet_pepper table tank telephone television "
+        "tiger tractor train trout tulip turtle wardrobe whale willow_tree wolf woman worm".split()),
+}  # the official meta files' label_names / fine_label_names, in label order
+
+
+def cpp_reader(name, folder, split, **options):
+    """MindSpore's C++ reader of an official binary-layout ``folder`` (``Cifar100Dataset``/``Cifar10Dataset``) with
+    columns ``image`` (uint8 (32, 32, 3)) and ``label``; ``options`` are the reader's (shuffle, workers, shards)."""
+    import mindspore.dataset as ds
+    if name == "cifar100":
+        source = ds.Cifar100Dataset(folder, usage=split, **options)
+        return source.project(["image", "fine_label"]).rename(["fine_label"], ["label"])
+    return ds.Cifar10Dataset(folder, usage=split, **options)

@@ -1,44 +1,40 @@
-"""CIFAR-10/100 or the embedded digits as a mindspore.dataset pipeline with C++ vision ops.
+"""Any registered dataset as a mindspore.dataset pipeline with C++ vision ops.
 
-``open_split`` finds a split and its size and labels; ``create_dataset`` builds the batched pipeline. When the CIFAR
-binary layout holds the official record counts (50,000 train / 10,000 test), the images are read by MindSpore's C++
-reader (``Cifar100Dataset``/``Cifar10Dataset``), which keeps up with more workers; otherwise (the python layout,
-subsets, ``--max_train``, the digits) the arrays are read into memory and fed by ``NumpySlicesDataset``.
-Output columns: ``image`` float32 (3, 32, 32) and ``label`` int32. Training: RandomCrop 32 with padding 4 and a
-horizontal flip; both splits: normalisation (``imagenet`` as the paper's code, ``cifar`` as the demo) and HWC->CHW.
+``open_split`` finds a split and its size and labels (``ats_ms.data.registry`` says how); ``create_dataset`` builds
+the batched pipeline. Three sources:
+- image files (folder, tiny-imagenet, cub200, stanford-dogs): a random-access source reads each file's bytes when
+  the sampler asks for it, and the map workers decode them (C++ ``Decode``; formats only Pillow knows, such as GIF
+  and WebP, are converted by Pillow in the reader). Memory does not grow with the number of images.
+- CIFAR's binary layout with the official record counts (50,000 train / 10,000 test): MindSpore's C++ reader
+  (``Cifar100Dataset``/``Cifar10Dataset``).
+- arrays in memory (the python layout, subsets, ``--max_train``, the digits) fed by ``NumpySlicesDataset``.
+Output columns: ``image`` float32 (3, S, S) with S = ``image_size`` and ``label`` int32; the transform recipe
+(``crop`` or ``resized-crop``, ``ats_ms.data.transforms``) defaults from the dataset.
 """
 import os
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 
-from ats_ms.data.cifar import N_CLASSES as CIFAR_CLASSES
-from ats_ms.data.digits import N_CLASSES as DIGITS_CLASSES
-from ats_ms.utils.checks import BATCH_RANGE, check_choice
+from ats_ms.data.registry import RECIPES, SPLITS, dataset_names, get_dataset
+from ats_ms.data.transforms import NORMALIZATIONS
+from ats_ms.utils.checks import BATCH_RANGE, check_choice, range_check
 from ats_ms.utils.errors import UserError
 
-NORMALIZATIONS = {
-    "imagenet": ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
-    "cifar": ((0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010)),
-}
-N_CLASSES = {**CIFAR_CLASSES, "digits": DIGITS_CLASSES}
-DATASETS = tuple(N_CLASSES)
-SPLITS = ("train", "test")
 MAX_AUTO_WORKERS = 8
+IMAGE_SIZE_RANGE = range_check(16, 1024, integer=True)
+SUBSET_SEED = 0
 
 
 def load_arrays(name, data_dir, split, download=False):
-    """Images (N, 32, 32, 3) uint8 and labels (N,) int32 of dataset ``name``; downloads CIFAR when asked."""
-    name, split = check_choice("--dataset", name, DATASETS), check_choice("split", split, SPLITS)
-    if name == "digits":
-        from ats_ms.data.digits import load_digits
-        return load_digits(split)
-    from ats_ms.data.cifar import find_layout, load_cifar
-    if download and find_layout(name, data_dir) is None:
-        from ats_ms.data.download import download_cifar
-        download_cifar(name, data_dir)
-    return load_cifar(name, data_dir, split)
+    """Images (N, H, W, 3) uint8 and labels (N,) int32 of in-memory dataset ``name``; downloads CIFAR when asked."""
+    entry = get_dataset(name)
+    split = check_choice("split", split, SPLITS)
+    if entry.from_files:
+        raise UserError(f"dataset {entry.name} is read from image files, not arrays; expected an in-memory dataset "
+                        f"({', '.join(n for n in dataset_names() if not get_dataset(n).from_files)})")
+    return entry.open_arrays(data_dir, split, download)
 
 
 def check_labels(labels, n_classes, source):
@@ -55,14 +51,25 @@ class DataSplit:
     Attributes:
         name (str), split (str): dataset and split.
         labels (ndarray): (N,) int32 labels.
-        images (ndarray | None): (N, 32, 32, 3) uint8, or None when ``reader_dir`` is read by the C++ reader.
-        reader_dir (str | None): the binary-layout folder read by ``Cifar100Dataset``/``Cifar10Dataset``.
+        images (ndarray | None): (N, H, W, 3) uint8 in memory, or None.
+        reader_dir (str | None): the folder a C++ reader of MindSpore reads (``native`` makes that source).
+        files (ImageFiles | None): the image files, decoded by the pipeline.
+        native (callable | None): ``native(shuffle, num_parallel_workers, num_shards, shard_id)`` -> a MindSpore
+            source with ``image`` (uint8 HWC, ``stored_size`` square) and ``label`` columns.
+        stored_size (int | None): height = width of the stored images when all share it (None: they vary).
     """
     name: str
     split: str
     labels: np.ndarray
     images: Optional[np.ndarray] = None
     reader_dir: Optional[str] = None
+    files: Optional[object] = None
+    native: Optional[Callable] = None
+    stored_size: Optional[int] = None
+
+    def __post_init__(self):
+        if self.images is not None and self.stored_size is None and self.images.shape[1] == self.images.shape[2]:
+            self.stored_size = int(self.images.shape[1])
 
     @property
     def size(self):
@@ -70,30 +77,42 @@ class DataSplit:
 
     @property
     def reader(self):
-        """``C++ reader`` or ``in memory``, for the start-up lines."""
-        return "C++ reader" if self.reader_dir else "in memory"
+        """``C++ reader``, ``image files`` or ``in memory``, for the start-up lines."""
+        return "C++ reader" if self.reader_dir else ("image files" if self.files is not None else "in memory")
+
+
+def _subset(files, limit):
+    """The first ``limit`` images of a fixed random order (seed 0), in file order: every class is represented."""
+    from ats_ms.data.image_files import ImageFiles
+    keep = np.sort(np.random.default_rng(SUBSET_SEED).permutation(files.size)[:limit])
+    return ImageFiles([files.paths[i] for i in keep], files.labels[keep], files.class_names)
 
 
 def open_split(name, data_dir, split, download=False, limit=0):
-    """The ``split`` of dataset ``name``: the C++ reader where the files allow it, else arrays in memory.
+    """The ``split`` of dataset ``name``: image files, the C++ reader where the files allow it, else arrays.
 
     Args:
-        limit (int): use only the first ``limit`` images (0: all); always read into memory.
+        limit (int): use only ``limit`` images (0: all): the first ones of an in-memory set, a fixed random subset
+            (in file order) of image files.
     """
-    name = check_choice("--dataset", name, DATASETS)
-    if name != "digits" and not limit:
-        from ats_ms.data.cifar import official_binary
-        if download:
-            from ats_ms.data.download import download_cifar
-            download_cifar(name, data_dir)
-        folder = official_binary(name, data_dir)
-        if folder:
-            from ats_ms.data.cifar import binary_labels
-            return DataSplit(name, split, binary_labels(name, data_dir, split), reader_dir=folder)
-    images, labels = load_arrays(name, data_dir, split, download)
+    entry = get_dataset(name)
+    split = check_choice("split", split, SPLITS)
+    if entry.from_files:
+        from ats_ms.data.image_files import check_images
+        files = entry.open_files(data_dir, split)
+        if not files.size:
+            raise UserError(f"{entry.name} {split} split under {data_dir} holds no image; expected image files")
+        files = _subset(files, limit) if limit and limit < files.size else files
+        check_images(files, f"{entry.name} {split}")
+        return DataSplit(entry.name, split, np.asarray(files.labels, np.int32), files=files)
+    if entry.open_native is not None and not limit:
+        native = entry.open_native(data_dir, split, download)
+        if native is not None:
+            return native
+    images, labels = entry.open_arrays(data_dir, split, download)
     if limit:
         images, labels = images[:limit], labels[:limit]
-    return DataSplit(name, split, labels, images=images)
+    return DataSplit(entry.name, split, labels, images=images)
 
 
 def worker_count(num_workers):
@@ -102,59 +121,100 @@ def worker_count(num_workers):
     return max(1, min(int(num_workers) or MAX_AUTO_WORKERS, cores))
 
 
-def create_dataset(name, data_dir, split, batch_size, n_classes=None, normalize="cifar", augment=None,
+DECODED_BY_MINDSPORE = ("jpeg", "png", "bmp", "tiff")
+
+
+def readable_bytes(path):
+    """The bytes of image file ``path`` as MindSpore's ``Decode`` reads them: the file itself for JPEG, PNG, BMP and
+    TIFF (whatever its name says), else (GIF, WebP and the other formats only Pillow opens) the image decoded by
+    Pillow, converted to RGB and encoded as BMP. Returns a (K,) uint8 array."""
+    from ats_ms.data.image_files import format_of_bytes
+    data = np.fromfile(path, np.uint8)
+    if format_of_bytes(data[:32].tobytes()) in DECODED_BY_MINDSPORE:
+        return data
+    import io
+
+    from PIL import Image
+    with Image.open(io.BytesIO(data.tobytes())) as image:
+        out = io.BytesIO()
+        image.convert("RGB").save(out, "BMP")
+    return np.frombuffer(out.getvalue(), np.uint8)
+
+
+class FileSource:
+    """Random-access source of (encoded image bytes (K,) uint8, label int32) read from disk when asked for.
+
+    Formats MindSpore's ``Decode`` does not read (GIF, WebP, ...) are decoded by Pillow here and handed on as BMP.
+    """
+
+    def __init__(self, files):
+        self.paths, self.labels = files.paths, np.asarray(files.labels, np.int32)
+
+    def __len__(self):
+        return len(self.paths)
+
+    def __getitem__(self, index):
+        return readable_bytes(self.paths[index]), self.labels[index]
+
+
+def create_dataset(name, data_dir, split, batch_size, n_classes=None, normalize=None, augment=None,
                    shuffle=None, num_workers=2, num_shards=None, shard_id=None, download=False,
-                   drop_remainder=False, arrays=None, data=None):
+                   drop_remainder=False, arrays=None, data=None, image_size=None, transform=None):
     """Build the batched pipeline.
 
     Args:
-        name (str): ``cifar100``, ``cifar10`` or ``digits``.
-        data_dir (str): folder holding the CIFAR layout folder (unused for digits).
+        name (str): a registered dataset (``ats_ms.data.registry.dataset_names()``).
+        data_dir (str): folder holding the dataset (unused for digits).
         split (str): ``train`` or ``test``.
         batch_size (int): images per batch (per device with sharding).
         n_classes (int | None): labels are checked against it (default: the dataset's class count).
-        normalize (str): ``imagenet`` or ``cifar``.
-        augment (bool | None): random crop + flip (default: True for train).
+        normalize (str | None): ``imagenet`` or ``cifar`` (default: the dataset's).
+        augment (bool | None): the recipe's random crop + flip (default: True for train).
         shuffle (bool | None): shuffle each epoch, seeded by mindspore.dataset's seed (default: True for train).
         num_workers (int): parallel workers (see ``worker_count``).
-        num_shards, shard_id (int | None): data-parallel sharding.
+        num_shards, shard_id (int | None): data-parallel sharding (each image read once per epoch over the shards).
         download (bool): fetch CIFAR if missing.
         drop_remainder (bool): drop the last partial batch.
         arrays (tuple | None): (images uint8 NHWC, labels) to use instead of loading ``name``.
         data (DataSplit | None): an opened split to use instead of loading ``name``.
+        image_size (int | None): output height and width (default: the dataset's).
+        transform (str | None): ``crop`` or ``resized-crop`` (default: the dataset's).
 
     Returns:
-        mindspore.dataset.Dataset yielding (image float32 (B, 3, 32, 32), label int32 (B,)).
+        mindspore.dataset.Dataset yielding (image float32 (B, 3, S, S), label int32 (B,)).
     """
     import mindspore as ms
     import mindspore.dataset as ds
     import mindspore.dataset.transforms as T
-    import mindspore.dataset.vision as V
 
-    name, split = check_choice("--dataset", name, DATASETS), check_choice("split", split, SPLITS)
-    normalize = check_choice("--normalize", normalize, tuple(NORMALIZATIONS))
+    from ats_ms.data.transforms import image_ops
+
+    entry = get_dataset(name)
+    split = check_choice("split", split, SPLITS)
+    normalize = check_choice("--normalize", normalize or entry.normalize, tuple(NORMALIZATIONS))
+    transform = check_choice("--transform", transform or entry.recipe, RECIPES)
+    size = IMAGE_SIZE_RANGE("--image_size", image_size or entry.image_size)
     batch_size = BATCH_RANGE("--batch_size", batch_size)
     if data is None:
-        data = DataSplit(name, split, arrays[1], images=arrays[0]) if arrays is not None else \
-            open_split(name, data_dir, split, download)
-    n_classes = n_classes or N_CLASSES.get(name, int(data.labels.max()) + 1)
-    check_labels(data.labels, n_classes, f"{name} {split}")
+        data = DataSplit(entry.name, split, arrays[1], images=arrays[0]) if arrays is not None else \
+            open_split(entry.name, data_dir, split, download)
+    n_classes = n_classes or (entry.n_classes or int(data.labels.max()) + 1)
+    check_labels(data.labels, n_classes, f"{entry.name} {split}")
     train = split == "train"
     augment = train if augment is None else augment
     shuffle = train if shuffle is None else shuffle
     workers = worker_count(num_workers)
     shard = {"num_shards": num_shards, "shard_id": shard_id}
-    if data.reader_dir:
-        reader = ds.Cifar100Dataset if name == "cifar100" else ds.Cifar10Dataset
-        source = reader(data.reader_dir, usage=split, shuffle=shuffle, num_parallel_workers=workers, **shard)
-        if name == "cifar100":
-            source = source.project(["image", "fine_label"]).rename(["fine_label"], ["label"])
+    if data.files is not None:
+        source = ds.GeneratorDataset(FileSource(data.files), ["image", "label"], shuffle=shuffle,
+                                     num_parallel_workers=workers, python_multiprocessing=False, **shard)
+    elif data.native is not None:
+        source = data.native(shuffle=shuffle, num_parallel_workers=workers, **shard)
     else:
         source = ds.NumpySlicesDataset({"image": data.images, "label": data.labels.astype(np.int32)},
                                        shuffle=shuffle, num_parallel_workers=1, **shard)
-    mean, std = NORMALIZATIONS[normalize]
-    ops = [V.RandomCrop(32, padding=4), V.RandomHorizontalFlip()] if augment else []
-    ops += [V.Normalize([255 * m for m in mean], [255 * s for s in std]), V.HWC2CHW()]
+    ops = image_ops(transform, size, augment, decode=data.files is not None, stored_size=data.stored_size,
+                    normalize=normalize)
     source = source.map(ops, input_columns="image", num_parallel_workers=workers)
     source = source.map(T.TypeCast(ms.int32), input_columns="label", num_parallel_workers=1)
     return source.batch(batch_size, drop_remainder=drop_remainder)

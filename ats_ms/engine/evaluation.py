@@ -57,16 +57,18 @@ def evaluate_checkpoint(config, path):
     from mindspore import ops
 
     from ats_ms.data.pipeline import create_dataset, open_split
+    from ats_ms.engine.trainer import data_options
     net = build_network(config, path)
     data = open_split(config.dataset, config.data_dir, "test", config.download, config.max_test)
     dataset = create_dataset(config.dataset, config.data_dir, "test", config.batch_size, n_classes=config.n_classes,
-                             normalize=config.normalize, num_workers=config.num_workers, data=data)
+                             num_workers=config.num_workers, data=data, **data_options(config))
     result = test_accuracy(lambda x: ops.expand_dims(net(x), 0), dataset, 1, config.n_classes)[0]
     return {"net_name": net.model_name, "net_style": net.net_style, "checkpoint": path, **result}
 
 
 def export_network(config, ckpt_path, out_path):
-    """Export the checkpoint's network on a zeros (1, 3, 32, 32) float32 input (as the demo) to ``out_path``."""
+    """Export the checkpoint's network on a zeros (1, 3, S, S) float32 input (as the demo, with S the recorded
+    ``image_size``: 32 for CIFAR) to ``out_path``."""
     import os
 
     import mindspore as ms
@@ -75,7 +77,7 @@ def export_network(config, ckpt_path, out_path):
     net = build_network(config, ckpt_path)
     suffix = f".{config.file_format.lower()}"
     with atomic_path(out_path) as tmp:  # MindSpore appends the suffix to the name it is given
-        ms.export(net, ms.Tensor(np.zeros((1, 3, 32, 32), np.float32)), file_name=tmp[: -len(suffix)],
+        ms.export(net, ms.Tensor(np.zeros((1, 3, config.image_size, config.image_size), np.float32)), file_name=tmp[: -len(suffix)],
                   file_format=config.file_format)
         if not os.path.isfile(tmp):
             raise UserError(f"export did not produce {out_path}")

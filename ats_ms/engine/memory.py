@@ -12,8 +12,8 @@ import numpy as np
 BUDGET = 0.6
 
 
-def activation_elements(net):
-    """Elements of every leaf cell's output for one 32x32 image (forward hooks, PyNative mode)."""
+def activation_elements(net, image_size):
+    """Elements of every leaf cell's output for one image_size x image_size image (forward hooks, PyNative mode)."""
     import mindspore as ms
     counts = []
     mode = ms.get_context("mode")
@@ -24,7 +24,7 @@ def activation_elements(net):
     try:
         was_training = net.training
         net.set_train(False)
-        net(ms.Tensor(np.zeros((1, 3, 32, 32), np.float32)))
+        net(ms.Tensor(np.zeros((1, 3, image_size, image_size), np.float32)))
         net.set_train(was_training)
     finally:
         for handle in handles:
@@ -33,10 +33,10 @@ def activation_elements(net):
     return sum(counts)
 
 
-def student_bytes(net, batch_size):
-    """Estimated training memory of one student in a pack."""
+def student_bytes(net, batch_size, image_size):
+    """Estimated training memory of one student in a pack (inputs image_size x image_size)."""
     params = sum(int(np.prod(p.shape)) for p in net.get_parameters())
-    return 3 * 4 * params + 2 * 4 * batch_size * activation_elements(net)
+    return 3 * 4 * params + 2 * 4 * batch_size * activation_elements(net, image_size)
 
 
 def available_bytes(device_target, device_id):
@@ -53,10 +53,10 @@ def available_bytes(device_target, device_id):
         return None, "unknown"
 
 
-def pack_size(student, teacher, batch_size, device_target, device_id, limit):
+def pack_size(student, teacher, batch_size, device_target, device_id, limit, image_size):
     """Students per pack the memory allows (1 .. ``limit``) and the line that says how it was chosen."""
-    per_student = student_bytes(student, batch_size)
-    teacher_cost = student_bytes(teacher, batch_size) / 3 if teacher is not None else 0
+    per_student = student_bytes(student, batch_size, image_size)
+    teacher_cost = student_bytes(teacher, batch_size, image_size) / 3 if teacher is not None else 0
     available, where = available_bytes(device_target, device_id)
     if available is None:
         k = min(limit, 8)

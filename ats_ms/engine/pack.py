@@ -141,6 +141,10 @@ class Member:
         if effective_init(c.to_dict().get("student_init", "network"), c.needs_teacher, c.lr_schedule) == \
                 "weights_init":
             official_weights_init(student)
+        if c.to_dict().get("init_ckpt"):
+            from ats_ms.models.checkpoint import load_pretrained
+            self.record["init"] = load_pretrained(student, c.init_ckpt)
+            say(logs.init_line(self.record["init"]))
         student = adapt(student)
         if c.amp_level != "O0":
             ms.amp.auto_mixed_precision(student, c.amp_level)

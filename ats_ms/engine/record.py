@@ -1,11 +1,14 @@
 """What a checkpoint carries: the recipe of the run that wrote it.
 
 Every checkpoint ats_ms writes (classify, distill, sweep cells, convert, best and resume) stores a JSON record under
-``ats_record``: net_name, net_style, n_classes, dataset, normalize and, for students, kd_way, every hyper-parameter
+``ats_record``: net_name, net_style, n_classes, dataset, normalize, image_size, class_names (the data's, in label
+order) and, for students, kd_way, every hyper-parameter
 of the method registry (null where the method ignores it) and the teacher's name. Readers (the teacher of
 ``distill``, ``eval``, ``export``, ``analyze``) take network, classes, data and normalisation from it; a value given
 explicitly (command line, keyword or YAML) that contradicts the record is a UserError naming both. Checkpoints
-without a record (the official demo's, older ones) are read with the flags, as before.
+without a record (the official demo's, older ones) are read with the flags, as before; a record written before
+image sizes were recorded reads as 32x32. A teacher (or an evaluated checkpoint) whose recorded class names differ
+from the data's is refused.
 """
 import json
 
@@ -15,12 +18,13 @@ from ats_ms.utils.errors import UserError
 
 KEY = RECORD_KEY
 FORMAT = 1
-NETWORK_FIELDS = ("net_name", "net_style", "n_classes", "dataset", "normalize")
+NETWORK_FIELDS = ("net_name", "net_style", "n_classes", "dataset", "normalize")  # every record has them
+LEGACY_IMAGE_SIZE = 32  # records written before image_size was recorded
 KD_FIELDS = registry.per_method_keys() + ("t_net_name",)
 # flag -> record field, for a checkpoint read as the network itself (eval, export, analyze) or as a teacher.
-AS_NETWORK = {name: name for name in NETWORK_FIELDS}
+AS_NETWORK = {name: name for name in NETWORK_FIELDS + ("image_size",)}
 AS_TEACHER = {"t_net_name": "net_name", "t_net_style": "net_style", "n_classes": "n_classes", "dataset": "dataset",
-              "normalize": "normalize"}
+              "normalize": "normalize", "image_size": "image_size"}
 
 
 def network_record(command, **fields):
@@ -34,7 +38,10 @@ def network_record(command, **fields):
 
 def make_record(config, **extra):
     """The record of a run's network (``config`` of classify or distill), plus ``extra`` fields."""
-    record = network_record(config.command, **{name: getattr(config, name) for name in NETWORK_FIELDS})
+    from ats_ms.data.registry import get_dataset
+    record = network_record(config.command, **{name: getattr(config, name) for name in NETWORK_FIELDS},
+                            image_size=config.image_size,
+                            class_names=list(get_dataset(config.dataset).classes(config.data_dir)))
     settings = config.to_dict()
     if "kd_way" in settings:
         record.update({name: settings.get(name) for name in KD_FIELDS})
@@ -59,7 +66,34 @@ def read_record(path):
         raise UserError(f"checkpoint {path} has an unreadable record; expected a checkpoint written by ats_ms")
     if not isinstance(record, dict) or not all(k in record for k in NETWORK_FIELDS):
         raise UserError(f"checkpoint {path} has an incomplete record; expected a checkpoint written by ats_ms")
+    record.setdefault("image_size", LEGACY_IMAGE_SIZE)
     return record
+
+
+def _names_text(names):
+    shown = ", ".join(names[:4]) + (f", ... ({len(names)} classes)" if len(names) > 4 else "")
+    return f"[{shown}]"
+
+
+def check_class_names(record, dataset, data_dir, what):
+    """Refuse a checkpoint whose recorded class names (or their order) differ from the data's: one UserError naming
+    both and the first difference. Records without class names (older ones, converted files) pass."""
+    recorded = (record or {}).get("class_names")
+    if not recorded:
+        return
+    from ats_ms.data.registry import get_dataset
+    names = list(get_dataset(dataset).classes(data_dir))
+    if list(recorded) == names:
+        return
+    if sorted(recorded) == sorted(names):
+        first = next(i for i, (a, b) in enumerate(zip(recorded, names)) if a != b)
+        raise UserError(f"{what} orders its classes differently from the {dataset} data under {data_dir}: class "
+                        f"{first} is {recorded[first]!r} there and {names[first]!r} here; expected the same class order")
+    only_ckpt = [n for n in recorded if n not in set(names)]
+    only_data = [n for n in names if n not in set(recorded)]
+    raise UserError(f"{what} was trained on classes {_names_text(list(recorded))}, but the {dataset} data under "
+                    f"{data_dir} has {_names_text(names)} (only in the checkpoint: {_names_text(only_ckpt)}; only in "
+                    f"the data: {_names_text(only_data)}); expected the same classes")
 
 
 def adopt(values, sources, record, mapping, what):

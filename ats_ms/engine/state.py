@@ -27,8 +27,8 @@ def config_changes(stored, config, ignore=()):
     or its resume state).
 
     Not compared: ``volatile`` flags, ``ignore``, the flags the run's method ignores, flags removed since, and flags
-    ``stored`` does not hold (added since) while ``config`` has their default (the flag's, or the method's for a
-    hyper-parameter): an upgrade keeps runs and sweep folders resumable. ``path`` flags compare as the files they
+    ``stored`` does not hold (added since) while ``config`` has their default (the flag's, the dataset's, a
+    checkpoint record's, or the method's for a hyper-parameter): an upgrade keeps runs and sweep folders resumable. ``path`` flags compare as the files they
     name (``./ckpts/t.ckpt`` is ``ckpts/t.ckpt``).
     """
     from ats_ms.losses import registry
@@ -44,7 +44,7 @@ def config_changes(stored, config, ignore=()):
         if key not in current:
             return True
         if key not in stored:
-            return config.sources.get(key, "default") == "default" or current[key] == defaults.get(key)
+            return config.sources.get(key, "default") in ("default", "record") or current[key] == defaults.get(key)
         a, b = current[key], stored[key]
         if key in paths and a and b:
             return os.path.realpath(a) == os.path.realpath(b)

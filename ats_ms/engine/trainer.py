@@ -26,6 +26,11 @@ def resident_mb():
     return psutil.Process().memory_info().rss / 2**20
 
 
+def data_options(config):
+    """The pipeline options a run's config sets: normalisation, image size and transform recipe."""
+    return {"normalize": config.normalize, "image_size": config.image_size, "transform": config.transform}
+
+
 def data_seed(seed, epoch):
     """mindspore.dataset's seed for ``epoch`` of a run seeded with ``seed``."""
     return (seed * 100003 + epoch) % 2**32
@@ -89,7 +94,7 @@ class Trainer:
         c = self.config
         self.train_data, self.test_data = pack_data(c, self.data, self.arrays)
         self.test_ds = create_dataset(c.dataset, c.data_dir, "test", c.batch_size, n_classes=c.n_classes,
-                                      normalize=c.normalize, num_workers=c.num_workers, data=self.test_data)
+                                      num_workers=c.num_workers, data=self.test_data, **data_options(c))
         self.steps_per_epoch = self._train_ds(0).get_dataset_size()
         if self.steps_per_epoch == 0:
             images = len(self.train_data.labels)
@@ -105,8 +110,8 @@ class Trainer:
         ms.dataset.config.set_seed(data_seed(c.seed, epoch))
         shard = dict(num_shards=self.group_size, shard_id=self.rank) if self.group_size > 1 else {}
         return create_dataset(c.dataset, c.data_dir, "train", c.batch_size, n_classes=c.n_classes,
-                              normalize=c.normalize, num_workers=c.num_workers, data=self.train_data,
-                              drop_remainder=c.drop_last, **shard)
+                              num_workers=c.num_workers, data=self.train_data, drop_remainder=c.drop_last,
+                              **data_options(c), **shard)
 
     # ----- building -----
     def _build_student(self, member):
@@ -143,7 +148,8 @@ class Trainer:
         labels = [m.label or m.config.ckpt_name for m in members] if len(members) > 1 else []
         for line in logs.startup_lines(self.train_data, self.test_data, self.steps_per_epoch,
                                        c.batch_size * self.group_size,
-                                       (c.net_name, c.net_style, param_count(members[0].student)), teacher, labels):
+                                       (c.net_name, c.net_style, param_count(members[0].student)), teacher, labels,
+                                       size=c.image_size if c.image_size != 32 else None):
             self._say(line)
 
     def _evaluate(self, predict, n_outputs):

@@ -160,6 +160,33 @@ def load_strict(net, checkpoint, source=None, n_classes_flag=False):
     return net
 
 
+def load_pretrained(net, path):
+    """Start ``net`` from checkpoint ``path`` (fine-tuning): every parameter must match, except the classifier when
+    only its class count differs, which then keeps its fresh initialisation.
+
+    Returns:
+        dict: ``checkpoint`` (path), ``classes`` (the checkpoint's class count) and ``reinitialised`` (names of the
+        classifier's parameters left at their initialisation; empty when the class counts agree).
+
+    Raises:
+        UserError: the checkpoint is missing, unreadable or of another network.
+    """
+    params = read_checkpoint(path)
+    missing, unexpected, mismatched = compare(net, params)
+    mismatched_names = [m.split(" ", 1)[0] for m in mismatched]
+    classes = None if missing or unexpected else _classifier_mismatch(net, params, mismatched_names)
+    reinitialised = []
+    if classes:
+        own = {p.name: p for p in net.get_parameters()}
+        for name in mismatched_names:
+            params[name] = own[name]
+        reinitialised = sorted(mismatched_names)
+    load_strict(net, params, source=path)
+    last = [p for p in net.get_parameters()][-2]
+    return {"checkpoint": os.fspath(path), "classes": int(classes[0]) if classes else int(last.shape[0]),
+            "reinitialised": reinitialised}
+
+
 def save_network(net, path, meta=None):
     """Save parameters to ``path`` atomically, with string metadata.
 

@@ -1,9 +1,12 @@
 """One registry for every network: ``register_model``, ``create_model``, ``list_models`` and name resolution.
 
 Names are the official spellings (``ResNet110``, ``WRN28-8``, ``VGG8``, ``ResNeXt29-64-4d``, ``MobileNetV2``,
-``ShuffleNetV1``); lookups ignore case, ``-`` and ``_`` (``wrn_28_8`` and ``wrn28-8`` are ``WRN28-8``). Every network
-exists in the ``paper`` style (the official PyTorch code); ResNet and VGG also in the ``demo`` style (the official
-MindSpore demo's layers and initialisers).
+``ShuffleNetV1``; the ImageNet networks ``ResNet18``, ``ResNet34``, ``ResNet50``, ``MobileNetV2-ImageNet``); lookups
+ignore case, ``-`` and ``_`` (``wrn_28_8`` and ``wrn28-8`` are ``WRN28-8``). Every network exists in the ``paper``
+style (the official PyTorch code, torchvision's for the ImageNet networks); the CIFAR ResNet and VGG also in the
+``demo`` style (the official MindSpore demo's layers and initialisers). Each network records the input size it was
+designed for (``image_size_of``: 32 for the CIFAR networks, 224 for the ImageNet ones); all of them pool globally,
+so they accept any input size.
 """
 import importlib
 
@@ -17,23 +20,27 @@ def _key(name):
     return str(name).strip().lower().replace("_", "").replace("-", "")
 
 
-def register_model(name, builder, styles=("paper",)):
+def register_model(name, builder, styles=("paper",), image_size=32):
     """Register ``builder(n_classes[, style]) -> nn.Cell`` under the canonical ``name``.
 
     ``styles`` lists the styles the builder knows; a builder of more than ``paper`` takes ``style`` as a keyword.
+    ``image_size`` is the input side the network was designed for (32: CIFAR, 224: ImageNet).
     """
     if _key(name) in _BUILDERS:
         raise KeyError(f"model {name} registered twice")
-    _BUILDERS[_key(name)] = (name, builder, tuple(styles))
+    _BUILDERS[_key(name)] = (name, builder, tuple(styles), int(image_size))
 
 
-FAMILIES = ("resnet", "wrn", "vgg", "resnext", "mobilenetv2", "shufflenetv1")
+FAMILIES = ("resnet", "wrn", "vgg", "resnext", "mobilenetv2", "shufflenetv1", "imagenet_resnet",
+            "imagenet_mobilenetv2")
+_LOADED = []
 
 
 def _ensure_loaded():
-    if not _BUILDERS:
+    if not _LOADED:
         for family in FAMILIES:
             importlib.import_module(f"ats_ms.models.{family}")
+        _LOADED.append(True)
 
 
 def list_models():
@@ -71,6 +78,16 @@ def styles_of(name):
     return _BUILDERS[_key(resolve_name(name))][2]
 
 
+def image_size_of(name):
+    """The input side (pixels) network ``name`` was designed for: 32 (CIFAR networks) or 224 (ImageNet networks)."""
+    return _BUILDERS[_key(resolve_name(name))][3]
+
+
+def default_image_size(name):
+    """The image size recorded for network ``name`` when none is given: ``image_size_of(name)``."""
+    return image_size_of(name)
+
+
 def check_style(name, style, label="net_style"):
     """``style`` if network ``name`` exists in it (``label`` names the flag or argument in the message)."""
     from ats_ms.utils.checks import check_choice
@@ -82,7 +99,7 @@ def check_style(name, style, label="net_style"):
 
 
 def create_model(name, n_classes, checkpoint=None, style="paper"):
-    """Build a registered network for 32x32 inputs.
+    """Build a registered network; it accepts inputs of any size (every network pools globally before its classifier).
 
     Args:
         name (str): network name (see ``list_models()``).
@@ -92,8 +109,8 @@ def create_model(name, n_classes, checkpoint=None, style="paper"):
             and VGG: ``same`` padding, BatchNorm momentum 0.99, its initialisers, VGG convolutions without bias).
 
     Returns:
-        nn.Cell mapping (N, 3, 32, 32) float32 to (N, n_classes) logits; ``net.model_name`` holds its name and
-        ``net.net_style`` its style.
+        nn.Cell mapping (N, 3, H, W) float32 to (N, n_classes) logits (H, W: ``image_size_of(name)`` as designed,
+        any size >= 32 works); ``net.model_name`` holds its name and ``net.net_style`` its style.
 
     Raises:
         ValueError (UserError): unknown name or style, bad n_classes, or a checkpoint that does not match.
@@ -101,7 +118,7 @@ def create_model(name, n_classes, checkpoint=None, style="paper"):
     from ats_ms.utils.checks import CLASS_RANGE
     canonical = resolve_name(name)
     n_classes = CLASS_RANGE("n_classes", n_classes)
-    _, builder, styles = _BUILDERS[_key(canonical)]
+    _, builder, styles, _ = _BUILDERS[_key(canonical)]
     style = check_style(canonical, style, "style")
     net = builder(n_classes, style=style) if len(styles) > 1 else builder(n_classes)
     net.model_name = canonical

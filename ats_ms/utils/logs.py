@@ -58,7 +58,7 @@ def progress_line(epoch, step, steps, losses, lr, images_per_second, eta_epoch, 
             f"eta epoch {duration(eta_epoch)} run {duration(eta_run)}")
 
 
-def startup_lines(train, test, steps, batch, student, teacher, members):
+def startup_lines(train, test, steps, batch, student, teacher, members, size=None):
     """What the run will do, before the first step.
 
     Args:
@@ -67,9 +67,10 @@ def startup_lines(train, test, steps, batch, student, teacher, members):
         student (tuple): (name, style, parameters) of the network trained (``network`` without a teacher);
         teacher (tuple | None): (name, style, parameters, test top-1).
         members (list[str]): labels of a pack's runs (empty for one run).
+        size (int | None): input height and width (said when not 32).
     """
     lines = [f"data: {train.name} train {train.size} images ({train.reader}), test {test.size} images; {steps} "
-             f"steps of {batch} per epoch"]
+             f"steps of {batch} per epoch" + (f"; {size}x{size} inputs" if size else "")]
     lines.append(f"{'student' if teacher else 'network'}: {student[0]} ({student[1]}), {student[2]:,} parameters" +
                  (f", {len(members)} runs in one pack sharing the teacher: {', '.join(members)}" if members else ""))
     if teacher:
@@ -81,6 +82,13 @@ def startup_lines(train, test, steps, batch, student, teacher, members):
 def loss_state_line(state):
     """What a loss learned by the end of an epoch, e.g. CTKD's ``learned temperature: 4.1234``."""
     return "learned " + ", ".join(f"{name}: {value:.4f}" for name, value in state.items())
+
+
+def init_line(init):
+    """Where a fine-tuned network started (``classify --init_ckpt``) and what was re-initialised."""
+    fresh = (f"; classifier re-initialised ({', '.join(init['reinitialised'])}: the checkpoint has "
+             f"{init['classes']} classes)" if init["reinitialised"] else "")
+    return f"init: parameters from {init['checkpoint']}{fresh}"
 
 
 def resumed_line(path, epoch):

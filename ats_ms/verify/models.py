@@ -38,13 +38,14 @@ def randomize_bn_stats(net, seed=0):
     return net
 
 
-def run_model_check(names=CHECKED, n_classes=10, seed=0):
-    """Compare each network with the numpy reference on the current device; returns a list of ModelResult."""
+def run_model_check(names=CHECKED, n_classes=10, seed=0, image_size=32):
+    """Compare each network with the numpy reference on the current device, on (2, 3, image_size, image_size)
+    inputs; returns a list of ModelResult."""
     import mindspore as ms
 
     from ats_ms.models import create_model
 
-    x = np.random.default_rng(seed).normal(size=(2, 3, 32, 32)).astype(np.float32)
+    x = np.random.default_rng(seed).normal(size=(2, 3, image_size, image_size)).astype(np.float32)
     results = []
     for name in names:
         net = randomize_bn_stats(create_model(name, n_classes), seed)
