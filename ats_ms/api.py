@@ -289,6 +289,9 @@ def _finish_convert(values, sources):
         if not values[flag]:
             raise UserError(f"--{flag} is required; expected e.g. --net_name WRN28-8 --src cifar100-WRN28-8-E240.pth "
                             f"--dst ckpts/cifar100-WRN28-8.ckpt")
+    if sources.get("dataset", "default") == "default":  # an ImageNet network's data: an ImageFolder (ILSVRC2012)
+        from ats_ms.models.registry import image_size_of
+        values["dataset"] = "folder" if image_size_of(values["net_name"]) != 32 else values["dataset"]
 
 
 _FINISH = {"classify": _finish_classify, "distill": _finish_distill, "sweep": _finish_sweep,

@@ -8,9 +8,9 @@ ats_ms.flags`` prints docs/flags.md.
 from dataclasses import dataclass, field, replace
 
 from ats_ms.data.pipeline import IMAGE_SIZE_RANGE
+from ats_ms.data.plans import PLANS
 from ats_ms.data.registry import RECIPES, SPLITS, check_dataset
 from ats_ms.data.transforms import NORMALIZATIONS
-from ats_ms.data.plans import PLANS
 from ats_ms.engine.evaluation import EXPORT_FORMATS
 from ats_ms.engine.lr import LR_SCALES, SCHEDULES
 from ats_ms.engine.trainer import AMP_LEVELS, ON_NAN
@@ -190,17 +190,17 @@ FLAGS = _flags(
     F("student_init", str, "auto", "student initialisation: network (its own), weights_init (the official "
                                    "distillation script's), auto (weights_init for distill with --lr_schedule "
                                    "paper, else network)", "networks", STUDENT_INITS),
-    F("init_ckpt", str, None, "start from this checkpoint (ours, or converted from PyTorch/torchvision); with another "
-                              "class count the classifier is re-initialised and the record says so", "networks",
-      path=True),
+    F("init_ckpt", str, None, "start the network (a distillation's student) from this checkpoint (ours, or converted "
+                              "from PyTorch/torchvision); with another class count the classifier is re-initialised "
+                              "and the record says so", "networks", path=True),
     # training
     F("epoches", int, 240, "number of training epochs (demo spelling)", "training", check=EPOCH_RANGE),
     F("lr", float, 0.03, "base learning rate", "training", check=POSITIVE),
     F("momentum", float, 0.9, "SGD momentum", "training", check=MOMENTUM_RANGE),
     F("weight_decay", float, 0.0, "weight decay on all parameters (paper 5e-4, demo 0)", "training",
       check=NON_NEGATIVE),
-    F("lr_schedule", str, "demo", "paper (official PyTorch per-epoch) or demo (per-step warm-up + poly)", "training",
-      SCHEDULES),
+    F("lr_schedule", str, "demo", "paper (official PyTorch per-epoch), demo (per-step warm-up + poly) or step (x0.1 "
+                                  "after 30/60/90 % of the epochs, the ImageNet recipe)", "training", SCHEDULES),
     F("amp_level", str, "O0", "mixed precision level", "training", AMP_LEVELS),
     F("resume", bool, False, "continue an interrupted run from its resume checkpoint", "training", volatile=True,
       per_student=True, per_cell=True),
@@ -323,7 +323,8 @@ def _names(text):
 DEVICE = _names("device_target device_id")
 DATA = _names("dataset data_dir download n_classes image_size transform batch_size normalize num_workers")
 TRAIN = _names("config") + DEVICE + _names("mode seed dataset_sink_mode") + DATA + _names("drop_last") + _names(
-    "max_train max_test net n_layer net_name net_style epoches lr momentum weight_decay lr_schedule amp_level "
+    "max_train max_test net n_layer net_name net_style init_ckpt epoches lr momentum weight_decay lr_schedule "
+    "amp_level "
     "resume on_nan distribute lr_scale sync_bn log_dir log_name ckpt_dir ckpt_name overwrite print_every")
 KD = ("student_init",) + tuple(name for name, flag in FLAGS.items() if flag.group == "distillation")
 DEMO_STUDENT = {"net": "VGG", "n_layer": 8, "net_name": "VGG8"}
@@ -334,7 +335,7 @@ COMMANDS = {
     "classify": Command("train a teacher or a plain student with cross-entropy (demo run_classify.py flags)",
                         "Train a network with cross-entropy (a teacher, or a student without KD). Accepts every "
                         "flag of the official demo's run_classify.py. --init_ckpt fine-tunes a checkpoint (e.g. an "
-                        "ImageNet teacher converted from torchvision).", TRAIN + ("init_ckpt",), trains=True),
+                        "ImageNet teacher converted from torchvision).", TRAIN, trains=True),
     "distill": Command("distill a frozen teacher into a student with ATS or a peer method (demo run_distill.py flags)",
                        f"Distill a frozen teacher into a student with one of the methods {', '.join(registry.names())}"
                        f" (--kd_way; a method's hyper-parameters default to its authors' values). Accepts every flag "
@@ -397,8 +398,8 @@ COMMANDS = {
                      "max_test": {"help": "use only the first N test images (none: the plan's, 0: all)"}}),
     "check": Command("numerical check of the losses (and --models: the networks) against the numpy reference",
                      "Check the loss Cells (and with --models the networks) on a device against the float64 numpy "
-                     "reference; exits 0 only if every row passes.", DEVICE + _names("mode dtype models image_size jobs"),
-                     {"image_size": 32}),
+                     "reference; exits 0 only if every row passes.",
+                     DEVICE + _names("mode dtype models image_size jobs"), {"image_size": 32}),
     "convert": Command("PyTorch .pth state_dict (published teachers) to a MindSpore checkpoint with its record",
                        "Convert a PyTorch state_dict (e.g. the published cifar100-WRN28-8-E240.pth) into a "
                        "MindSpore checkpoint that records its network and normalisation. Read with "

@@ -9,15 +9,6 @@ import sys
 
 import numpy as np
 import pytest
-from image_fixtures import (
-    save_image,
-    save_list,
-    write_cub,
-    write_dogs,
-    write_folder,
-    write_tiny_imagenet,
-    write_undecodable,
-)
 from PIL import Image
 
 from ats_ms.data import image_files
@@ -27,6 +18,16 @@ from ats_ms.data.folder import folder_classes, folder_split
 from ats_ms.data.image_files import ImageFiles, check_images, image_suffixes, is_image_name, locate, sniff
 from ats_ms.data.tiny_imagenet import tiny_imagenet_classes, tiny_imagenet_split
 from ats_ms.utils.errors import UserError
+
+from image_fixtures import (
+    save_image,
+    save_list,
+    write_cub,
+    write_dogs,
+    write_folder,
+    write_tiny_imagenet,
+    write_undecodable,
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

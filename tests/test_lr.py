@@ -29,3 +29,12 @@ def test_demo_lr_matches_the_demo_formula():
     np.testing.assert_allclose(demo_lr(lr, epochs, steps), want, rtol=1e-6)
     short = demo_lr(lr, 2, 4)
     assert short.shape == (8,) and np.all(np.diff(short) > 0)
+
+
+def test_step_schedule_divides_by_ten_at_30_60_90_percent():
+    from ats_ms.engine.lr import build_lr
+    lrs = build_lr("step", 0.2, 100, 2)
+    per_epoch = lrs[::2]
+    assert len(lrs) == 200 and np.allclose(per_epoch[[0, 29, 30, 59, 60, 89, 90, 99]],
+                                          [0.2, 0.2, 0.02, 0.02, 0.002, 0.002, 0.0002, 0.0002])
+    assert np.allclose(build_lr("step", 1.0, 10, 1), [1, 1, 1, 0.1, 0.1, 0.1, 0.01, 0.01, 0.01, 0.001])

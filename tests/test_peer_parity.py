@@ -8,10 +8,10 @@ import pytest
 torch = pytest.importorskip("torch")
 ms = pytest.importorskip("mindspore")
 
-import torch_peers  # noqa: E402
-
 import ats_ms  # noqa: E402
 from ats_ms.losses import registry  # noqa: E402
+
+import torch_peers  # noqa: E402
 
 CASES = [("KD", {}), ("KD", {"logit_std": True}), ("KD", {"t_tau": 1.0, "ce_weight": 1.0}),
          ("DKD", {}), ("DKD", {"logit_std": True}), ("DKD", {"dkd_warmup": 0, "dkd_beta": 2.0}),

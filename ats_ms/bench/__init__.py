@@ -23,7 +23,8 @@ def run_bench(t_net, s_net, batch_size=128, n_classes=100, steps=10, with_torch=
     from ats_ms.utils import logs
     emit = emit or logs.log_line
     result = {"t_net_name": t_net, "net_name": s_net, "batch_size": batch_size, "n_classes": n_classes,
-              "image_size": image_size, "steps": steps, "rounds": rounds, "fold_teacher_bn": fold_bn, "cpu_count": os.cpu_count(),
+              "image_size": image_size, "steps": steps, "rounds": rounds, "fold_teacher_bn": fold_bn,
+              "cpu_count": os.cpu_count(),
               "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA"), "device_target": device_target}
     emit("[bench] building and compiling: a. ours (fused graph step), c. epoch via Model.train, b. demo-style"
          + (", d. PyTorch twin" if with_torch else ""))

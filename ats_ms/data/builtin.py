@@ -1,5 +1,7 @@
 """The built-in dataset entries: cifar100, cifar10, digits (in memory) and folder, tiny-imagenet, cub200,
-stanford-dogs (image files in their official layouts, docs/datasets.md). Each is one ``register_dataset`` call."""
+stanford-dogs (image files in their official layouts, docs/datasets.md). Each is one ``register_dataset`` call; the
+class lists of the image-file sets are read from their files (wnids.txt, classes.txt, the .mat lists), so a subset
+in the official layout works as well as the full set."""
 import functools
 import importlib
 
@@ -56,10 +58,10 @@ register_dataset(DatasetEntry(
     "resized-crop", _lazy("folder", "folder_classes"), open_files=_lazy("folder", "folder_split")))
 register_dataset(DatasetEntry(
     "tiny-imagenet", "the official tiny-imagenet-200 folder, 200 classes, 64x64", 64, "imagenet", "crop",
-    _lazy("tiny_imagenet", "tiny_imagenet_classes"), 200, open_files=_lazy("tiny_imagenet", "tiny_imagenet_split")))
+    _lazy("tiny_imagenet", "tiny_imagenet_classes"), open_files=_lazy("tiny_imagenet", "tiny_imagenet_split")))
 register_dataset(DatasetEntry(
     "cub200", "the official CUB_200_2011 folder, 200 bird species", 224, "imagenet", "resized-crop",
-    _lazy("cub", "cub_classes"), 200, open_files=_lazy("cub", "cub_split")))
+    _lazy("cub", "cub_classes"), open_files=_lazy("cub", "cub_split")))
 register_dataset(DatasetEntry(
     "stanford-dogs", "Stanford Dogs: Images/ with train_list.mat and test_list.mat, 120 breeds", 224, "imagenet",
-    "resized-crop", _lazy("dogs", "dogs_classes"), 120, open_files=_lazy("dogs", "dogs_split")))
+    "resized-crop", _lazy("dogs", "dogs_classes"), open_files=_lazy("dogs", "dogs_split")))

@@ -77,7 +77,8 @@ def export_network(config, ckpt_path, out_path):
     net = build_network(config, ckpt_path)
     suffix = f".{config.file_format.lower()}"
     with atomic_path(out_path) as tmp:  # MindSpore appends the suffix to the name it is given
-        ms.export(net, ms.Tensor(np.zeros((1, 3, config.image_size, config.image_size), np.float32)), file_name=tmp[: -len(suffix)],
+        size = config.image_size
+        ms.export(net, ms.Tensor(np.zeros((1, 3, size, size), np.float32)), file_name=tmp[: -len(suffix)],
                   file_format=config.file_format)
         if not os.path.isfile(tmp):
             raise UserError(f"export did not produce {out_path}")

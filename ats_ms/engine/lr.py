@@ -6,12 +6,14 @@
               = 0.1 ** floor((t - 120) / 30) otherwise
 ``demo``: the official MindSpore demo's per-step schedule: linear warm-up from 0.001 over 3 epochs, then
     lr * (1 - progress) ** 2 over the remaining steps.
+``step``: the ImageNet recipe of torchvision and mdistiller, scaled to the run: lr, divided by 10 after 30 %, 60 % and
+    90 % of the epochs (100 epochs: at 30, 60 and 90), constant within each epoch.
 """
 import math
 
 import numpy as np
 
-SCHEDULES = ("paper", "demo")
+STEP_MILESTONES = (0.3, 0.6, 0.9)
 LR_SCALES = ("none", "linear")
 
 
@@ -40,6 +42,17 @@ def demo_lr(lr, epochs, steps_per_epoch, lr_init=0.001, warmup_epochs=3):
     return np.maximum(out, 0.0).astype(np.float32)
 
 
+def step_lr(lr, epochs, steps_per_epoch):
+    """(epochs * steps_per_epoch,) float32: lr x 0.1 per milestone (``STEP_MILESTONES`` of the epochs) passed."""
+    milestones = [round(m * epochs) for m in STEP_MILESTONES]
+    per_epoch = np.array([lr * 0.1 ** sum(t >= m for m in milestones) for t in range(epochs)], dtype=np.float64)
+    return np.repeat(per_epoch, steps_per_epoch).astype(np.float32)
+
+
+RECIPES = {"paper": paper_lr, "demo": demo_lr, "step": step_lr}
+SCHEDULES = tuple(RECIPES)
+
+
 def build_lr(schedule, lr, epochs, steps_per_epoch):
-    """Per-step learning rates of ``schedule`` (``paper`` or ``demo``)."""
-    return {"paper": paper_lr, "demo": demo_lr}[schedule](lr, epochs, steps_per_epoch)
+    """Per-step learning rates of ``schedule`` (a key of ``RECIPES``)."""
+    return RECIPES[schedule](lr, epochs, steps_per_epoch)

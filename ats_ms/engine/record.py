@@ -88,7 +88,8 @@ def check_class_names(record, dataset, data_dir, what):
     if sorted(recorded) == sorted(names):
         first = next(i for i, (a, b) in enumerate(zip(recorded, names)) if a != b)
         raise UserError(f"{what} orders its classes differently from the {dataset} data under {data_dir}: class "
-                        f"{first} is {recorded[first]!r} there and {names[first]!r} here; expected the same class order")
+                        f"{first} is {recorded[first]!r} there and {names[first]!r} here; expected the same class "
+                        f"order")
     only_ckpt = [n for n in recorded if n not in set(names)]
     only_data = [n for n in names if n not in set(recorded)]
     raise UserError(f"{what} was trained on classes {_names_text(list(recorded))}, but the {dataset} data under "

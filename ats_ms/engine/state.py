@@ -28,8 +28,8 @@ def config_changes(stored, config, ignore=()):
 
     Not compared: ``volatile`` flags, ``ignore``, the flags the run's method ignores, flags removed since, and flags
     ``stored`` does not hold (added since) while ``config`` has their default (the flag's, the dataset's, a
-    checkpoint record's, or the method's for a hyper-parameter): an upgrade keeps runs and sweep folders resumable. ``path`` flags compare as the files they
-    name (``./ckpts/t.ckpt`` is ``ckpts/t.ckpt``).
+    checkpoint record's, or the method's for a hyper-parameter): an upgrade keeps runs and sweep folders
+    resumable. ``path`` flags compare as the files they name (``./ckpts/t.ckpt`` is ``ckpts/t.ckpt``).
     """
     from ats_ms.losses import registry
     current = config.to_dict()
