@@ -127,6 +127,9 @@ def _msrun_device(values, sources):
 
 def _finish_training(values, sources):
     _check_style(values, "net_name", "net_style")
+    if values.get("init_ckpt") and not os.path.isfile(values["init_ckpt"]):
+        raise UserError(f"--init_ckpt {values['init_ckpt']}: no such file; expected a MindSpore .ckpt (ours, or "
+                        f"converted with 'python -m ats_ms convert')")
     if values["drop_last"] is None:
         values["drop_last"] = values["net_style"] == "demo"
     if values.get("distribute"):

@@ -6,6 +6,8 @@
    output folders (the trainer writes files on rank 0 only), then, in a folder shared by the ranks as on a real
    cluster, a run interrupted after epoch 1 and resumed with --resume True (every rank reads the resume file); the
    students' final parameters and the learning rates go to OUT/rank<r>_epoch.npz.
+3. An image folder (10 PNGs of uniform colour, the colour naming the image) read by a data-parallel classify run's
+   own sharded training pipeline: the images this rank sees in one epoch go to OUT/rank<r>_files.npz.
 """
 import os
 import sys
@@ -91,11 +93,33 @@ def main(out, teacher_ckpt):
     run("resumed", os.path.join(out, "shared"), interrupt=True)
     barrier()  # rank 0 has written the resume file
     resumed = run("resumed", os.path.join(out, "shared"), resume=True)
+    folder_images(os.path.join(out, f"rank{rank}_folder"))
+    files = trainer_cls(ats_ms.make_config(
+        "classify", dataset="folder", data_dir=os.path.join(out, f"rank{rank}_folder"), image_size=16,
+        transform="crop", normalize="cifar", net_name="ResNet8", epoches=1, batch_size=2, distribute=True,
+        ckpt_dir=os.path.join(out, "files", "ckpts"), log_dir=os.path.join(out, "files", "logs")),
+        emit=lambda line: None).prepare()
+    seen = [image[0, 8, 8] for images, _ in files._train_ds(0).create_tuple_iterator(output_numpy=True)
+            for image in images]
+    np.savez(os.path.join(out, f"rank{rank}_files.npz"), seen=np.array(seen))
     np.savez(os.path.join(out, f"rank{rank}_epoch.npz"),
              **{f"whole/{p.name}": p.asnumpy() for p in whole.members[0].student.trainable_params()},
              **{f"resumed/{p.name}": p.asnumpy() for p in resumed.members[0].student.trainable_params()},
              lrs=whole.lrs, group_size=np.array(whole.group_size), steps=np.array(whole.steps_per_epoch),
              resumed_from=np.array(resumed.members[0].start_epoch))
+
+
+FOLDER_IMAGES = 10
+
+
+def folder_images(root):
+    """An ImageFolder of FOLDER_IMAGES uniform 20x20 PNGs in two classes; image i has red value 20 * i."""
+    from PIL import Image
+    for split in ("train", "val"):
+        for i in range(FOLDER_IMAGES):
+            folder = os.path.join(root, split, f"c{i % 2}")
+            os.makedirs(folder, exist_ok=True)
+            Image.fromarray(np.full((20, 20, 3), 20 * i, np.uint8)).save(os.path.join(folder, f"{i}.png"))
 
 
 if __name__ == "__main__":

@@ -155,8 +155,8 @@ def test_allowed_values_come_from_the_code_that_uses_them():
 def test_one_table_of_defaults_for_every_command():
     assert flags_of("analyze")["normalize"].default == flags_of("classify")["normalize"].default is None
     for command in ("classify", "analyze"):  # none: the record's, else the dataset's
-        assert ats_ms.make_config(command, dataset="digits").normalize == "cifar"
-        assert ats_ms.make_config(command, dataset="tiny-imagenet").normalize == "imagenet"
+        config = ats_ms.make_config(command, dataset="digits")
+        assert (config.normalize, config.image_size, config.transform) == ("cifar", 32, "crop")
     for command in COMMANDS:
         for name, flag in flags_of(command).items():
             if name not in COMMANDS[command].defaults:
@@ -181,11 +181,31 @@ def any_checkpoint(tmp_path_factory):
     return str(path)
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "configs").rglob("*.yaml")), ids=lambda p: p.name)
-def test_every_shipped_config_loads_and_validates(path, any_checkpoint):
+@pytest.fixture(scope="module")
+def every_layout(tmp_path_factory):
+    """One folder holding a tiny dataset in each image-file layout (folder, tiny-imagenet, cub200, stanford-dogs)."""
+    from image_fixtures import write_cub, write_dogs, write_folder, write_tiny_imagenet
+    root = tmp_path_factory.mktemp("layouts")
+    write_folder(str(root))
+    write_tiny_imagenet(str(root))
+    write_cub(str(root))
+    write_dogs(str(root / "StanfordDogs"))
+    return str(root)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "configs").rglob("*.yaml")), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_shipped_config_loads_and_validates(path, any_checkpoint, every_layout):
+    import yaml
+
+    from ats_ms.data import get_dataset
     from ats_ms.utils.command_of import command_of
     command = command_of(str(path))
+    keys = yaml.safe_load(path.read_text())
     extra = {"t_ckpt": any_checkpoint} if command in ("distill", "sweep") else {}
+    if get_dataset(keys.get("dataset", "cifar100")).from_files:  # the image sets' files, written here
+        extra["data_dir"] = every_layout
+    if "init_ckpt" in keys:
+        extra["init_ckpt"] = any_checkpoint
     config = ats_ms.make_config(command, str(path), **extra)
     if command == "sweep":  # configs/compare: every registered method in one grid
         from ats_ms.losses import KD_WAYS

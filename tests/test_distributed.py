@@ -90,6 +90,14 @@ def test_ranks_agree_resume_matches_and_only_rank0_writes(run):
     assert "resumed.ckpt" in shared and not any(name.endswith(".resume.ckpt") for name in shared)
 
 
+def test_image_files_are_sharded_each_read_once_per_epoch(run):
+    out, _ = run
+    seen = [np.load(out / f"rank{r}_files.npz")["seen"] for r in (0, 1)]
+    red = np.round((np.concatenate(seen) * 0.2023 + 0.4914) * 255 / 20).astype(int)  # the image's index
+    assert len(seen[0]) == len(seen[1]) == dist_worker.FOLDER_IMAGES // 2
+    assert sorted(red.tolist()) == list(range(dist_worker.FOLDER_IMAGES))
+
+
 def test_lr_scale_linear_multiplies_the_schedule_by_the_device_count(run):
     from ats_ms.engine.lr import build_lr
     out, _ = run

@@ -13,19 +13,24 @@ this process (``ats_ms.bench.steps.measure_rounds``, medians), never at the same
   itself when it imports; otherwise (as on the machine this was written on, where PyPI's torchvision wheel links a
   CUDA torch) a re-implementation with PIL + torch of torchvision 0.29.1's transforms v1 (``transforms.py``,
   ``functional.py``, ``_functional_pil.py``): the same PIL calls and the same torch random draws.
-Both use W workers: ``--num_workers`` (0: ``ats_ms.data.pipeline.worker_count(0)``, one per core).
+Both use W workers: ``--num_workers`` (0: ``ats_ms.data.pipeline.worker_count(0)``, one per core). Beside img/s
+(wall clock), each row reports its median CPU milliseconds per image (this process's threads plus torch's joined
+worker processes): on a machine other work shares, it moves less than img/s.
 
 Files: if ``--data_dir`` is an ImageFolder (``train/<class>/<image>``), a fixed random subset of its training images
 (as many as the synthetic set below, ``open_split(..., limit=n)``); otherwise synthetic JPEGs (Pillow, quality 90,
-smooth random content) written to a temporary folder that is removed afterwards: 64x64: 10 classes x 200 = 2,000
-images of 64x64 (~2.4 KB each, as Tiny ImageNet's); 224x224: 10 classes x 60 = 600 images of random sizes in
-(375..500) x (333..500) (~60-90 KB each, as ImageNet's). The files are read once before timing, so that both rows
-read them from the page cache. At ``--rounds 3`` on 2 cores the whole bench takes about a minute.
+smooth random content) written to a temporary folder that is removed afterwards: 64x64: 10 classes x 500 = 5,000
+images of 64x64 (~2 KB each, as Tiny ImageNet's); 224x224: 10 classes x 150 = 1,500 images of random sizes in
+(375..500) x (333..500) (~60 KB each, ImageNet's average is ~110 KB). The files are read once before timing, so that
+both rows read them from the page cache, and each row runs once on one batch first. At ``--rounds 3`` on 2 cores the
+whole bench takes about a minute.
 
 Without PyTorch only our rows are timed; the torch rows are reported as unavailable.
 """
 import os
+import resource
 import shutil
+import statistics
 import tempfile
 import time
 
@@ -34,7 +39,7 @@ import numpy as np
 from ats_ms.bench.steps import measure_rounds
 
 SIZES = ((64, "crop"), (224, "resized-crop"))
-SYNTHETIC = {64: (10, 200), 224: (10, 60)}
+SYNTHETIC = {64: (10, 500), 224: (10, 150)}
 LARGE_WIDTHS, LARGE_HEIGHTS = (375, 500), (333, 500)
 JPEG_QUALITY = 90
 TORCHVISION_REIMPLEMENTED = "0.29.1"
@@ -44,13 +49,13 @@ NORMALIZE = "imagenet"
 # ----- the files -----
 
 def _smooth_image(rng, width, height):
-    """A photo-like RGB image: upsampled random colours (16x16 blocks, bicubic) plus fine noise, so that its JPEG is
-    about as large as a photograph's of the same size."""
+    """A photo-like RGB image: upsampled random colours (16x16 blocks, bicubic) plus fine uniform noise (+-10), so
+    that its JPEG is about as large as a photograph's of the same size."""
     from PIL import Image
     small = rng.integers(0, 256, size=(max(2, height // 16), max(2, width // 16), 3), dtype=np.uint8)
-    base = np.asarray(Image.fromarray(small).resize((width, height), Image.BICUBIC), np.float32)
-    fine = rng.normal(0.0, 10.0, size=(height, width, 3))
-    return Image.fromarray(np.clip(base + fine, 0, 255).astype(np.uint8))
+    base = np.asarray(Image.fromarray(small).resize((width, height), Image.BICUBIC), np.int16)
+    fine = rng.integers(0, 21, size=(height, width, 3), dtype=np.uint8)
+    return Image.fromarray(np.clip(base + fine - 10, 0, 255).astype(np.uint8))
 
 
 def write_synthetic(root, size, classes, per_class, seed=0):
@@ -325,18 +330,50 @@ def _torch_timer(split, transform, batch_size, workers):
     return timer
 
 
+def _head(split, n):
+    """The first ``n`` images of ``split``, as a split."""
+    from ats_ms.data.image_files import ImageFiles
+    from ats_ms.data.pipeline import DataSplit
+    files = ImageFiles(split.files.paths[:n], split.files.labels[:n], split.files.class_names)
+    return DataSplit(split.name, split.split, split.labels[:n], files=files)
+
+
+def _cpu_seconds():
+    """CPU seconds (user + system) of this process and of its finished children (torch's joined workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _with_cpu(timer, samples):
+    """``timer`` that also appends the CPU milliseconds per image of each run to ``samples``."""
+    def timed():
+        before = _cpu_seconds()
+        seconds, images = timer()
+        samples.append((_cpu_seconds() - before) * 1e3 / max(images, 1))
+        return seconds, images
+
+    return timed
+
+
 def _one_size(split, size, recipe, batch_size, workers, rounds, torch, emit):
-    timers = {"ours": _ours_timer(split, size, recipe, batch_size, workers)}
+    """Both rows of one size: each first run once on one batch (one-off start-up costs: MindSpore's pipeline
+    machinery, torch's first worker processes), then timed in alternating rounds."""
+    rows = {"ours": lambda data: _ours_timer(data, size, recipe, batch_size, workers)}
     transform_name = None
     if torch is not None:
         transform, transform_name = torch_transform(size, recipe)
-        timers["torch"] = _torch_timer(split, transform, batch_size, workers)
+        rows["torch"] = lambda data: _torch_timer(data, transform, batch_size, workers)
     emit(f"[pipelines] {size}x{size} {recipe}: {split.size} images, batch {batch_size}, {workers} workers")
-    timed = measure_rounds(timers, rounds, emit)
+    warm = _head(split, min(split.size, batch_size))
+    for make in rows.values():
+        make(warm)()
+    cpu = {name: [] for name in rows}
+    timed = measure_rounds({name: _with_cpu(make(split), cpu[name]) for name, make in rows.items()}, rounds, emit)
     ours = timed["ours"]["img_per_s"]
     theirs = timed["torch"]["img_per_s"] if "torch" in timed else None
     row = {"size": size, "recipe": recipe, "images": split.size, "ours_img_per_s": ours, "torch_img_per_s": theirs,
-           "ratio": round(ours / theirs, 2) if theirs else None, "rounds": timed}
+           "ratio": round(ours / theirs, 2) if theirs else None,
+           "cpu_ms_per_img": {name: round(statistics.median(v), 3) for name, v in cpu.items()}, "rounds": timed}
     return row, transform_name
 
 
@@ -350,11 +387,12 @@ def run_pipelines(data_dir, num_workers, batch_size, rounds, emit, synthetic=Non
         rounds (int): alternating rounds (medians reported).
         emit (callable): progress lines.
         synthetic (tuple | None): (classes, images per class) of the image set of both sizes, synthetic or the
-            subset of ``data_dir`` (None: ``SYNTHETIC``, 10 x 200 at 64 and 10 x 60 at 224).
+            subset of ``data_dir`` (None: ``SYNTHETIC``, 10 x 500 at 64 and 10 x 150 at 224).
 
     Returns:
         dict: ``sizes``: per size {"size", "recipe", "images", "ours_img_per_s", "torch_img_per_s" (None without
-        torch), "ratio" (ours / torch, None without torch), "rounds" (``measure_rounds``'s result)}; ``workers``,
+        torch), "ratio" (ours / torch, None without torch), "cpu_ms_per_img" ({"ours", "torch"}: median CPU
+        milliseconds per image, all threads and worker processes), "rounds" (``measure_rounds``'s result)}; ``workers``,
         ``cpu_count``, ``batch_size``, ``source`` (the folder read, or the synthetic JPEGs written), ``torch``
         (version, or None), ``torch_transforms`` (torchvision's version, the re-implementation's name, or
         ``unavailable``).
@@ -411,11 +449,15 @@ def pipeline_lines(result):
     def num(v):
         return "n/a" if v is None else f"{v:.1f}"
 
-    lines = [f"{'size':>7}  {'recipe':<12} {'images':>6}  {'ours img/s':>10}  {'torch img/s':>11}  {'ours/torch':>10}"]
+    lines = [f"{'size':>7}  {'recipe':<12} {'images':>6}  {'ours img/s':>10}  {'torch img/s':>11}  {'ours/torch':>10}"
+             f"  {'CPU ms/img ours | torch':>23}"]
     for row in result["sizes"]:
         ratio = "n/a" if row["ratio"] is None else f"{row['ratio']:.2f}x"
+        cpu = row.get("cpu_ms_per_img", {})
+        cpu_text = " | ".join("n/a" if cpu.get(name) is None else f"{cpu[name]:.3f}" for name in ("ours", "torch"))
         lines.append(f"{row['size']:>3}x{row['size']:<3}  {row['recipe']:<12} {row['images']:>6}  "
-                     f"{num(row['ours_img_per_s']):>10}  {num(row['torch_img_per_s']):>11}  {ratio:>10}")
+                     f"{num(row['ours_img_per_s']):>10}  {num(row['torch_img_per_s']):>11}  {ratio:>10}"
+                     f"  {cpu_text:>23}")
     torch = f"torch {result['torch']}, {result['torch_transforms']}" if result["torch"] else \
         "torch not installed (its rows are not timed)"
     lines.append(f"workers {result['workers']} (both pipelines), {result['cpu_count']} cores, batch "
