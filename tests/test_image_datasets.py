@@ -196,3 +196,37 @@ def test_bad_inputs_are_one_error_line(tmp_path, cli, case):
                 "no tiny layout": "wnids.txt"}[case]
     assert expected in line, line
     assert not (tmp_path / "ckpts").exists()
+
+
+def test_sweep_packs_and_memory_estimate_on_image_files(folder_teacher, tmp_path, cli):
+    data, teacher = folder_teacher
+    result = cli("sweep", "--dataset", "folder", "--data_dir", data, "--t_ckpt", teacher, "--net_name", "ResNet8",
+                 "--grid", "kd_way=ATS tp_tau=4 t_tau=1,2", "--grid", "kd_way=KD", "--epoches", 1, "--batch_size", 4,
+                 "--print_every", 0, "--out_dir", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert "memory estimate" in result.stdout and "(image files)" in result.stdout
+    rows = json.loads((tmp_path / "out" / "sweep.json").read_text())
+    cells = rows["cells"] if isinstance(rows, dict) else rows
+    assert len(cells) == 3
+    record = read_record(str(tmp_path / "out" / "ckpts" / "sweep-ATS-t1-seed0.ckpt"))
+    assert record["image_size"] == 32 and record["class_names"] == ["cat", "dog", "zebra"]
+
+
+def test_pack_memory_estimate_grows_with_the_image_size():
+    from ats_ms.engine.memory import activation_elements, student_bytes
+    from ats_ms.models import create_model
+    net = create_model("ResNet8", 10)
+    small, large = activation_elements(net, 32), activation_elements(net, 64)
+    assert 3.9 * small < large < 4 * small  # every map but the pooled features and logits has 4x the pixels
+    assert student_bytes(net, 8, 64) - student_bytes(net, 8, 32) == 2 * 4 * 8 * (large - small)
+
+
+def test_analyze_and_bench_on_image_files_and_sizes(folder_teacher, tmp_path, cli):
+    data, teacher = folder_teacher
+    result = cli("analyze", "--ckpt", teacher, "--data_dir", data, "--split", "test", "--out_dir", tmp_path / "a")
+    assert result.returncode == 0, result.stderr
+    assert "6 images" in result.stdout and (tmp_path / "a" / "analyze.csv").is_file()
+    result = cli("bench", "--t_net_name", "ResNet8", "--net_name", "ResNet8", "--batch_size", 4, "--steps", 1,
+                 "--rounds", 1, "--n_classes", 3, "--image_size", 48, "--json", tmp_path / "b.json")
+    assert result.returncode == 0, result.stderr
+    assert "48x48 inputs" in result.stdout and json.loads((tmp_path / "b.json").read_text())["image_size"] == 48
