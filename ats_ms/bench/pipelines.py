@@ -122,7 +122,7 @@ def _import_torchvision_transforms():
     try:
         import torchvision
         from torchvision import transforms
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None, None
     return transforms, torchvision.__version__
 

@@ -2,8 +2,8 @@
 
 ``open_split`` finds a split and its size and labels (``ats_ms.data.registry`` says how); ``create_dataset`` builds
 the batched pipeline. Three sources:
-- image files (folder, tiny-imagenet, cub200, stanford-dogs): a random-access source reads each file's bytes when
-  the sampler asks for it, and the map workers decode them (C++ ``Decode``; formats only Pillow knows, such as GIF
+- image files (folder, tiny-imagenet, cub200, stanford-dogs): a random-access source (one reader thread) reads each
+  file's bytes when the sampler asks for it, and the map workers decode them (C++ ``Decode``; formats only Pillow knows, such as GIF
   and WebP, are converted by Pillow in the reader). Memory does not grow with the number of images.
 - CIFAR's binary layout with the official record counts (50,000 train / 10,000 test): MindSpore's C++ reader
   (``Cifar100Dataset``/``Cifar10Dataset``).
@@ -206,8 +206,11 @@ def create_dataset(name, data_dir, split, batch_size, n_classes=None, normalize=
     workers = worker_count(num_workers)
     shard = {"num_shards": num_shards, "shard_id": shard_id}
     if data.files is not None:
+        # One reader thread: a file's bytes take 10-20 us to read, and with more workers GeneratorDataset passes rows
+        # through per-worker queues that its fetch loop polls with time.sleep(0.1) (MindSpore 2.10, SamplerFn): 64x64
+        # JPEGs ran 7x slower. The map workers decode.
         source = ds.GeneratorDataset(FileSource(data.files), ["image", "label"], shuffle=shuffle,
-                                     num_parallel_workers=workers, python_multiprocessing=False, **shard)
+                                     num_parallel_workers=1, python_multiprocessing=False, **shard)
     elif data.native is not None:
         source = data.native(shuffle=shuffle, num_parallel_workers=workers, **shard)
     else:
