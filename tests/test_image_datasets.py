@@ -230,3 +230,12 @@ def test_analyze_and_bench_on_image_files_and_sizes(folder_teacher, tmp_path, cl
                  "--rounds", 1, "--n_classes", 3, "--image_size", 48, "--json", tmp_path / "b.json")
     assert result.returncode == 0, result.stderr
     assert "48x48 inputs" in result.stdout and json.loads((tmp_path / "b.json").read_text())["image_size"] == 48
+
+
+def test_an_image_cut_short_is_one_error_line_naming_it(tmp_path, cli):
+    root = tmp_path / "data"
+    write_folder(str(root))
+    whole = (root / "train" / "cat" / "cat_00.jpg").read_bytes()
+    (root / "train" / "cat" / "cat_00.jpg").write_bytes(whole[: len(whole) // 2])
+    line = _one_error_line(cli("classify", "--dataset", "folder", "--data_dir", root, *QUICK, *_outputs(tmp_path)))
+    assert "cat_00.jpg cannot be decoded" in line and "expected a whole image file" in line

@@ -20,6 +20,12 @@ def guarded(main):
         except UserError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+        except RuntimeError as exc:  # a UserError raised inside a data pipeline worker (an unreadable image)
+            inner = pipeline_user_error(exc)
+            if inner is None:
+                raise
+            print(f"error: {inner}", file=sys.stderr)
+            return 2
         except MemoryError:
             print("error: out of memory; expected smaller sizes (--batch_size, --pack, --num_workers, --max_train)",
                   file=sys.stderr)
@@ -28,6 +34,16 @@ def guarded(main):
             print("error: interrupted", file=sys.stderr)
             return 130
     return wrapper
+
+
+def pipeline_user_error(exc):
+    """The message of a UserError that a data pipeline worker raised, from the RuntimeError MindSpore wraps it in
+    (its text holds the worker's traceback ending in ``UserError: message``); None for any other error."""
+    marker = "UserError: "
+    for line in str(exc).splitlines():
+        if line.startswith(marker):
+            return line[len(marker):]
+    return None
 
 
 def parse(command, argv):

@@ -122,22 +122,43 @@ def worker_count(num_workers):
 
 
 DECODED_BY_MINDSPORE = ("jpeg", "png", "bmp", "tiff")
+END_MARKERS = {"jpeg": b"\xff\xd9", "png": b"IEND"}  # a file cut short lacks its end marker
+END_WINDOW = 4096
+
+
+def _complete(kind, data):
+    """Whether a JPEG or PNG ends with its end marker (within its last ``END_WINDOW`` bytes); other formats: True."""
+    marker = END_MARKERS.get(kind)
+    return marker is None or marker in data[-END_WINDOW:].tobytes()
 
 
 def readable_bytes(path):
-    """The bytes of image file ``path`` as MindSpore's ``Decode`` reads them: the file itself for JPEG, PNG, BMP and
-    TIFF (whatever its name says), else (GIF, WebP and the other formats only Pillow opens) the image decoded by
-    Pillow, converted to RGB and encoded as BMP. Returns a (K,) uint8 array."""
+    """The bytes of image file ``path`` as MindSpore's ``Decode`` reads them: the file itself for whole JPEG, PNG,
+    BMP and TIFF files (whatever the name says), else (GIF, WebP, the other formats only Pillow opens, and a JPEG or
+    PNG without its end marker) the image decoded by Pillow, converted to RGB and encoded as BMP.
+
+    Returns:
+        (K,) uint8 array.
+
+    Raises:
+        UserError: naming the file, when Pillow cannot decode it either (a file cut short, a damaged file); the
+            command line turns it into one ``error:`` line even when a pipeline worker raised it.
+    """
     from ats_ms.data.image_files import format_of_bytes
     data = np.fromfile(path, np.uint8)
-    if format_of_bytes(data[:32].tobytes()) in DECODED_BY_MINDSPORE:
+    kind = format_of_bytes(data[:32].tobytes())
+    if kind in DECODED_BY_MINDSPORE and _complete(kind, data):
         return data
     import io
 
     from PIL import Image
-    with Image.open(io.BytesIO(data.tobytes())) as image:
-        out = io.BytesIO()
-        image.convert("RGB").save(out, "BMP")
+    try:
+        with Image.open(io.BytesIO(data.tobytes())) as image:
+            out = io.BytesIO()
+            image.convert("RGB").save(out, "BMP")
+    except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError ... on damaged files
+        raise UserError(f"{path} cannot be decoded ({str(exc).strip() or type(exc).__name__}); expected a whole "
+                        f"image file (replace or remove it)") from None
     return np.frombuffer(out.getvalue(), np.uint8)
 
 
