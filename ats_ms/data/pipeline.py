@@ -3,8 +3,9 @@
 ``open_split`` finds a split and its size and labels (``ats_ms.data.registry`` says how); ``create_dataset`` builds
 the batched pipeline. Three sources:
 - image files (folder, tiny-imagenet, cub200, stanford-dogs): a random-access source (one reader thread) reads each
-  file's bytes when the sampler asks for it, and the map workers decode them (C++ ``Decode``; formats only Pillow knows, such as GIF
-  and WebP, are converted by Pillow in the reader). Memory does not grow with the number of images.
+  file's bytes when the sampler asks for it, and the map workers decode them (C++ ``Decode``; formats only Pillow
+  knows, such as GIF and WebP, and files cut short are handled by Pillow in the reader). Memory does not grow with
+  the number of images.
 - CIFAR's binary layout with the official record counts (50,000 train / 10,000 test): MindSpore's C++ reader
   (``Cifar100Dataset``/``Cifar10Dataset``).
 - arrays in memory (the python layout, subsets, ``--max_train``, the digits) fed by ``NumpySlicesDataset``.
