@@ -7,10 +7,9 @@ ats_ms.flags`` prints docs/flags.md.
 """
 from dataclasses import dataclass, field, replace
 
-from ats_ms.data.pipeline import IMAGE_SIZE_RANGE
 from ats_ms.data.plans import PLANS
-from ats_ms.data.registry import RECIPES, SPLITS, check_dataset
-from ats_ms.data.transforms import NORMALIZATIONS
+from ats_ms.data.registry import IMAGE_SIZE_RANGE, SPLITS, check_dataset
+from ats_ms.data.transforms import NORMALIZATIONS, RECIPES
 from ats_ms.engine.evaluation import EXPORT_FORMATS
 from ats_ms.engine.lr import LR_SCALES, SCHEDULES
 from ats_ms.engine.trainer import AMP_LEVELS, ON_NAN
@@ -167,7 +166,8 @@ FLAGS = _flags(
       check=IMAGE_SIZE_RANGE),
     F("transform", str, None, "transform recipe (none: the dataset's): crop (resize if needed, RandomCrop with "
                               "padding size/8, flip) or resized-crop (RandomResizedCrop and flip; evaluation "
-                              "Resize(size*8/7) and CenterCrop, torchvision's ImageNet recipe)", "data", RECIPES),
+                              "Resize(size*8/7) and CenterCrop, torchvision's ImageNet recipe)", "data",
+      tuple(RECIPES)),
     F("batch_size", int, 128, "batch size (per device with --distribute)", "data", check=BATCH_RANGE),
     F("normalize", str, None, "input normalisation: cifar (the demo) or imagenet (the paper's code, its published "
                               "teachers and torchvision's); none: the checkpoint's record, else the dataset's (cifar "

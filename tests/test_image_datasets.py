@@ -100,10 +100,12 @@ def test_cifar_pipeline_is_unchanged_at_32():
 
 @pytest.fixture(scope="module")
 def folder_teacher(tmp_path_factory):
-    """A ResNet8 teacher trained one epoch on a written ImageFolder at 32x32: (data folder, checkpoint)."""
+    """A ResNet8 teacher trained one epoch on a written ImageFolder at 40x40 with the crop recipe: (data folder,
+    checkpoint)."""
     root = tmp_path_factory.mktemp("folder_teacher")
     write_folder(str(root / "data"))
-    config = ats_ms.make_config("classify", dataset="folder", data_dir=str(root / "data"), image_size=32,
+    config = ats_ms.make_config("classify", dataset="folder", data_dir=str(root / "data"), image_size=40,
+                                transform="crop",
                                 net_name="ResNet8", epoches=1, batch_size=4, print_every=0, ckpt_dir=str(root / "c"),
                                 log_dir=str(root / "l"))
     ats_ms.train(config, emit=lambda line: None)
@@ -114,10 +116,25 @@ def test_distill_adopts_the_teachers_image_size_and_refuses_another(folder_teach
     data, teacher = folder_teacher
     config = ats_ms.make_config("distill", dataset="folder", data_dir=str(data), t_ckpt=teacher, net_name="ResNet8",
                                 kd_way="ATS")
-    assert config.image_size == 32 and config.sources["image_size"] == "record" and config.normalize == "imagenet"
+    assert (config.image_size, config.transform, config.normalize) == (40, "crop", "imagenet")
+    assert config.sources["image_size"] == config.sources["transform"] == "record"
     line = _one_error_line(cli("distill", "--dataset", "folder", "--data_dir", data, "--t_ckpt", teacher,
                                "--image_size", 64, *QUICK, *_outputs(tmp_path)))
-    assert "--image_size=64 contradicts teacher checkpoint" in line and "image_size 32" in line
+    assert "--image_size=64 contradicts teacher checkpoint" in line and "image_size 40" in line
+
+
+def test_a_record_without_class_names_is_refused_for_another_class_count(tmp_path, cli):
+    from ats_ms.engine.record import encode, network_record
+    from ats_ms.models import create_model
+    from ats_ms.models.checkpoint import save_network
+    write_folder(str(tmp_path / "data"))
+    converted = str(tmp_path / "imagenet-ResNet8.ckpt")  # as a converted torchvision file: 1000 classes, no names
+    save_network(create_model("ResNet8", 1000), converted, encode(network_record(
+        "convert", net_name="ResNet8", net_style="paper", n_classes=1000, dataset="folder", normalize="imagenet",
+        image_size=32)))
+    line = _one_error_line(cli("distill", "--dataset", "folder", "--data_dir", tmp_path / "data", "--t_ckpt",
+                               converted, *QUICK, *_outputs(tmp_path)))
+    assert "has 1000 classes, but the folder data" in line and "has 3" in line and "--init_ckpt" in line
 
 
 def test_teacher_of_another_class_list_or_order_is_refused(folder_teacher, tmp_path, cli):
@@ -138,11 +155,14 @@ def test_eval_and_export_use_the_recorded_size(folder_teacher, tmp_path, cli):
     result = cli("eval", "--ckpt", teacher, "--data_dir", data, "--json", tmp_path / "e.json")
     assert result.returncode == 0, result.stderr
     assert json.loads((tmp_path / "e.json").read_text())["images"] == 6
+    line = _one_error_line(cli("eval", "--ckpt", teacher, "--data_dir", data, "--image_size", 64))
+    assert "--image_size=64 contradicts checkpoint" in line and "image_size 40" in line
     result = cli("export", "--ckpt", teacher)
     assert result.returncode == 0, result.stderr
     exported = teacher[:-len(".ckpt")] + "_mindir.mindir"
+    assert "input (1, 3, 40, 40)" in result.stdout
     graph = ms.nn.GraphCell(ms.load(exported))
-    assert graph(ms.Tensor(np.zeros((1, 3, 32, 32), np.float32))).shape == (1, 3)
+    assert graph(ms.Tensor(np.zeros((1, 3, 40, 40), np.float32))).shape == (1, 3)
     os.remove(exported)
 
 
@@ -209,7 +229,7 @@ def test_sweep_packs_and_memory_estimate_on_image_files(folder_teacher, tmp_path
     cells = rows["cells"] if isinstance(rows, dict) else rows
     assert len(cells) == 3
     record = read_record(str(tmp_path / "out" / "ckpts" / "sweep-ATS-t1-seed0.ckpt"))
-    assert record["image_size"] == 32 and record["class_names"] == ["cat", "dog", "zebra"]
+    assert record["image_size"] == 40 and record["class_names"] == ["cat", "dog", "zebra"]
 
 
 def test_pack_memory_estimate_grows_with_the_image_size():
@@ -239,3 +259,27 @@ def test_an_image_cut_short_is_one_error_line_naming_it(tmp_path, cli):
     (root / "train" / "cat" / "cat_00.jpg").write_bytes(whole[: len(whole) // 2])
     line = _one_error_line(cli("classify", "--dataset", "folder", "--data_dir", root, *QUICK, *_outputs(tmp_path)))
     assert "cat_00.jpg cannot be decoded" in line and "expected a whole image file" in line
+
+
+def test_model_check_runs_at_the_given_image_size():
+    from ats_ms.verify.models import run_model_check
+    ms.set_context(mode=ms.GRAPH_MODE)
+    rows = run_model_check(names=("ResNet8", "VGG8"), image_size=48)
+    assert [r.name for r in rows] == ["ResNet8", "VGG8"] and all(r.passed for r in rows)
+
+
+def test_a_jpeg_with_a_damaged_header_is_one_error_line_not_a_crash(tmp_path, cli):
+    """MindSpore 2.10's JPEG decoder ends the process (SIGFPE) on some damaged headers: such files never reach it."""
+    from ats_ms.data.pipeline import jpeg_header_sound
+    root = tmp_path / "data"
+    write_folder(str(root))
+    path = root / "train" / "dog" / "dog_01.jpg"
+    whole = bytearray(path.read_bytes())
+    assert jpeg_header_sound(bytes(whole))
+    cut = slice(len(whole) * 3 // 10, len(whole) * 7 // 10)
+    whole[cut] = np.random.default_rng(0).integers(0, 256, cut.stop - cut.start, dtype=np.uint8).tobytes()
+    path.write_bytes(bytes(whole))
+    assert not jpeg_header_sound(bytes(whole))
+    line = _one_error_line(cli("classify", "--dataset", "folder", "--data_dir", root, *QUICK, *_outputs(tmp_path)))
+    assert "dog_01.jpg cannot be decoded" in line
+    assert not list(tmp_path.glob("abnormal_image.*")) and not list(root.parent.glob("abnormal_image.*"))

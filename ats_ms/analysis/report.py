@@ -33,10 +33,11 @@ def resolve_network(config, path, name, name_flag, role):
     """Network name, style, classes, dataset and normalisation of checkpoint ``path``: its record, the flags for
     what it lacks; a given flag that contradicts the record raises UserError."""
     from ats_ms.engine.record import adopt, check_class_names, read_record
-    values = {name_flag: name, "net_style": "paper", "n_classes": config.n_classes, "dataset": config.dataset,
-              "normalize": config.normalize, "image_size": config.image_size}
+    data_flags = ("n_classes", "dataset", "normalize", "image_size", "transform")
+    values = {name_flag: name, "net_style": "paper", **{k: getattr(config, k) for k in data_flags}}
+    values["transform"] = config.transform if config.sources["transform"] != "default" else None  # else the data's
     sources = {name_flag: "given" if name else "default", "net_style": "default"}
-    sources.update({k: config.sources[k] for k in ("n_classes", "dataset", "normalize", "image_size")})
+    sources.update({k: config.sources[k] for k in data_flags})
     mapping = {k: k for k in values} | {name_flag: "net_name"}
     record = read_record(path)
     adopt(values, sources, record, mapping, f"{role} checkpoint {path}")
@@ -71,7 +72,8 @@ def analyze_teachers(config):
     check_labels(labels, n_classes, f"{dataset} {config.split}")
 
     def logits_of(net, network):
-        return temperature.split_logits(net, data, config, network["normalize"], network["image_size"])
+        return temperature.split_logits(net, data, config, network["normalize"], network["image_size"],
+                                        network["transform"])
     student_probs = None
     if student:
         from ats_ms.reference import softmax

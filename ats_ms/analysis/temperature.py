@@ -64,13 +64,13 @@ def teacher_logits(net, images, batch_size=256, normalize="cifar"):
     return np.concatenate(out).astype(np.float64)
 
 
-def split_logits(net, data, config, normalize, image_size):
+def split_logits(net, data, config, normalize, image_size, transform=None):
     """Inference-mode logits (N, C) float64 of ``net`` on an opened split (``DataSplit``), in its order, through
-    the pipeline's evaluation transform (the recipe of ``config.transform``, at ``image_size``)."""
+    the pipeline's evaluation transform (``transform``'s recipe, default the dataset's, at ``image_size``)."""
     from ats_ms.data.pipeline import create_dataset
     dataset = create_dataset(data.name, config.data_dir, data.split, config.batch_size, n_classes=None,
                              normalize=normalize, augment=False, shuffle=False, num_workers=config.num_workers,
-                             data=data, image_size=image_size, transform=config.transform)
+                             data=data, image_size=image_size, transform=transform)
     net.set_train(False)
     out = [net(images).asnumpy() for images, _ in dataset.create_tuple_iterator(num_epochs=1)]
     return np.concatenate(out).astype(np.float64)

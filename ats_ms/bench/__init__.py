@@ -42,7 +42,7 @@ def run_bench(t_net, s_net, batch_size=128, n_classes=100, steps=10, with_torch=
         facts["packed"], timers["packed"] = bench_steps.setup_packed(t_net, s_net, batch_size, n_classes, steps,
                                                                      fold_bn, pack, image_size=image_size)
         facts["pipeline"], timers["pipeline"] = bench_steps.setup_pipeline(batch_size, n_classes, num_workers,
-                                                                           data_dir)
+                                                                           data_dir, image_size=image_size)
     if methods:
         from ats_ms.losses import KD_WAYS
         emit(f"[bench] building and compiling: a pack of every method ({', '.join(KD_WAYS)}) and a pack of "

@@ -7,15 +7,16 @@ both then Normalize (ImageNet mean/std) and HWC -> CHW, batched. Two rows per si
 this process (``ats_ms.bench.steps.measure_rounds``, medians), never at the same time:
 - ours: ``create_dataset("folder", ...)`` (random-access ``FileSource`` in a ``GeneratorDataset``, MindSpore C++
   vision ops) iterated for one epoch, pipeline construction included;
-- torch: ``torch.utils.data.DataLoader(dataset, batch_size, shuffle=True, num_workers=W, persistent_workers=False)``
-  over an ImageFolder-style dataset doing torchvision's work on the same files: ``Image.open(f).convert("RGB")``, the
-  same crop and flip as torchvision's transforms, ToTensor and Normalize, worker start-up included. torchvision
-  itself when it imports; otherwise (as on the machine this was written on, where PyPI's torchvision wheel links a
-  CUDA torch) a re-implementation with PIL + torch of torchvision 0.29.1's transforms v1 (``transforms.py``,
-  ``functional.py``, ``_functional_pil.py``): the same PIL calls and the same torch random draws.
+- torch: ``torch.utils.data.DataLoader(dataset, batch_size, shuffle=True, num_workers=W, persistent_workers=True)``
+  with forkserver workers (forking this process, which runs MindSpore's threads, can deadlock), started before the
+  timed epochs, over an ImageFolder-style dataset doing torchvision's work on the same files:
+  ``Image.open(f).convert("RGB")``, the same crop and flip as torchvision's transforms, ToTensor and Normalize.
+  torchvision itself when it imports; otherwise (as on the machine this was written on, where PyPI's torchvision
+  wheel links a CUDA torch) a re-implementation with PIL + torch of torchvision 0.29.1's transforms v1
+  (``transforms.py``, ``functional.py``, ``_functional_pil.py``): the same PIL calls and the same torch random draws.
 Both use W workers: ``--num_workers`` (0: ``ats_ms.data.pipeline.worker_count(0)``, one per core). Beside img/s
-(wall clock), each row reports its median CPU milliseconds per image (this process's threads plus torch's joined
-worker processes): on a machine other work shares, it moves less than img/s.
+(wall clock), each row reports its median CPU milliseconds per image (this process's threads plus torch's worker
+processes): on a machine other work shares, it moves less than img/s.
 
 Files: if ``--data_dir`` is an ImageFolder (``train/<class>/<image>``), a fixed random subset of its training images
 (as many as the synthetic set below, ``open_split(..., limit=n)``); otherwise synthetic JPEGs (Pillow, quality 90,
@@ -315,18 +316,28 @@ def _ours_timer(split, size, recipe, batch_size, workers):
 
 
 def _torch_timer(split, transform, batch_size, workers):
+    """Timer of one epoch of a DataLoader whose worker processes persist across epochs and come from a forkserver:
+    forking this process, which runs MindSpore's threads, can deadlock a worker. The workers start (and one batch is
+    read) before the first timed epoch; ``timer.worker_cpu()`` reads their CPU seconds so far."""
+    import psutil
     from torch.utils.data import DataLoader
     dataset = ImageFileDataset(split.files.paths, split.labels, transform)
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, num_workers=workers,
+                        persistent_workers=workers > 0, multiprocessing_context="forkserver" if workers else None)
+    next(iter(loader))
 
     def timer():
         start = time.perf_counter()
-        loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, num_workers=workers,
-                            persistent_workers=False)
         images = 0
         for image, _ in loader:
             images += int(image.shape[0])
         return time.perf_counter() - start, images
 
+    def worker_cpu():
+        procs = getattr(loader._iterator, "_workers", None) or []
+        return sum(sum(psutil.Process(p.pid).cpu_times()[:2]) for p in procs if p.is_alive())
+
+    timer.worker_cpu = worker_cpu
     return timer
 
 
@@ -346,10 +357,12 @@ def _cpu_seconds():
 
 def _with_cpu(timer, samples):
     """``timer`` that also appends the CPU milliseconds per image of each run to ``samples``."""
+    workers = getattr(timer, "worker_cpu", lambda: 0.0)  # processes that are not our children (a forkserver's)
+
     def timed():
-        before = _cpu_seconds()
+        before = _cpu_seconds() + workers()
         seconds, images = timer()
-        samples.append((_cpu_seconds() - before) * 1e3 / max(images, 1))
+        samples.append((_cpu_seconds() + workers() - before) * 1e3 / max(images, 1))
         return seconds, images
 
     return timed

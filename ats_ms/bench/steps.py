@@ -203,7 +203,7 @@ def setup_packed(t_net, s_net, batch_size, n_classes, steps, fold_bn, pack, kd_w
                            pack * batch_size * steps)
 
 
-def setup_pipeline(batch_size, n_classes, num_workers, data_dir, batches=150):
+def setup_pipeline(batch_size, n_classes, num_workers, data_dir, batches=150, image_size=32):
     """(pipeline): the training pipeline alone over ``batches`` batches (19,200 images at batch 128): CIFAR-100 from
     ``data_dir`` with the C++ reader when its binary layout is there, else synthetic images in memory.
     Returns ({workers, source}, timer)."""
@@ -215,11 +215,11 @@ def setup_pipeline(batch_size, n_classes, num_workers, data_dir, batches=150):
     else:
         rng = np.random.default_rng(0)
         data = DataSplit("cifar100", "train", (np.arange(images) % n_classes).astype(np.int32),
-                         images=rng.integers(0, 256, size=(images, 32, 32, 3), dtype=np.uint8))
+                         images=rng.integers(0, 256, size=(images, image_size, image_size, 3), dtype=np.uint8))
 
     def timer():
         dataset = create_dataset("cifar100", data_dir, "train", batch_size, n_classes=max(n_classes, 100),
-                                 num_workers=num_workers, data=data)
+                                 num_workers=num_workers, data=data, image_size=image_size)
         seen, start = 0, time.perf_counter()
         for batch, _ in dataset.create_tuple_iterator(num_epochs=1, output_numpy=True):
             seen += len(batch)

@@ -5,6 +5,8 @@ in the official layout works as well as the full set."""
 import functools
 import importlib
 
+from ats_ms.data.cifar import N_CLASSES
+from ats_ms.data.digits import N_CLASSES as DIGITS_CLASSES
 from ats_ms.data.registry import DatasetEntry, register_dataset
 
 
@@ -42,7 +44,7 @@ def _cifar(name):
         return DataSplit(name, split, binary_labels(name, data_dir, split), reader_dir=folder, stored_size=32,
                          native=functools.partial(cpp_reader, name, folder, split))
 
-    count = 100 if name == "cifar100" else 10
+    count = N_CLASSES[name]
     return DatasetEntry(name, f"CIFAR-{count}, 32x32, downloaded when missing", 32, "cifar", "crop", classes,
                         count, open_arrays=open_arrays, download=download, open_native=open_native)
 
@@ -51,7 +53,7 @@ register_dataset(_cifar("cifar100"))
 register_dataset(_cifar("cifar10"))
 register_dataset(DatasetEntry(
     "digits", "scikit-learn's 1,797 handwritten digits upscaled to 32x32, shipped in its wheel", 32, "cifar", "crop",
-    lambda data_dir: tuple(str(d) for d in range(10)), 10,
+    lambda data_dir: tuple(str(d) for d in range(DIGITS_CLASSES)), DIGITS_CLASSES,
     open_arrays=lambda data_dir, split, download: _lazy("digits", "load_digits")(split)))
 register_dataset(DatasetEntry(
     "folder", "any ImageFolder tree DATA_DIR/train/<class>/*, DATA_DIR/val (or test)/<class>/*", 224, "imagenet",

@@ -18,7 +18,7 @@ import numpy as np
 from ats_ms.data.image_files import ImageFiles, check_split, first_missing, locate, one_line
 from ats_ms.utils.errors import UserError
 
-DATASET = "dogs"
+DATASET = "stanford-dogs"
 FOLDERS = ("StanfordDogs", "stanford-dogs", "stanford_dogs")
 MARKER = "train_list.mat"
 LISTS = {"train": "train_list.mat", "test": "test_list.mat"}

@@ -14,10 +14,12 @@ registered by a user's code after ``import ats_ms`` is as good as a built-in one
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from ats_ms.data.transforms import RECIPES
+from ats_ms.utils.checks import range_check
 from ats_ms.utils.errors import UserError
 
-RECIPES = ("crop", "resized-crop")
 SPLITS = ("train", "test")
+IMAGE_SIZE_RANGE = range_check(16, 1024, integer=True)  # --image_size and every entry's default
 _ENTRIES = {}
 
 
@@ -70,8 +72,11 @@ def register_dataset(entry):
         raise TypeError("register_dataset takes a DatasetEntry")
     if (entry.open_arrays is None) == (entry.open_files is None):
         raise ValueError(f"dataset {entry.name}: give exactly one of open_arrays and open_files")
-    if entry.recipe not in RECIPES:
-        raise ValueError(f"dataset {entry.name}: recipe {entry.recipe!r}; expected one of {', '.join(RECIPES)}")
+    from ats_ms.data.transforms import NORMALIZATIONS
+    IMAGE_SIZE_RANGE(f"dataset {entry.name}: image_size", entry.image_size)
+    if entry.recipe not in RECIPES or entry.normalize not in NORMALIZATIONS:
+        raise ValueError(f"dataset {entry.name}: recipe {entry.recipe!r}, normalize {entry.normalize!r}; expected a "
+                         f"recipe of {', '.join(RECIPES)} and a normalisation of {', '.join(NORMALIZATIONS)}")
     _ensure_loaded()
     if entry.name.lower() in (n.lower() for n in _ENTRIES):
         raise UserError(f"dataset {entry.name} registered twice; expected one entry per name")

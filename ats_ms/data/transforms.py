@@ -20,11 +20,33 @@ def eval_resize(size):
     return int(round(size * RESIZE_RATIO))
 
 
+def crop_ops(size, train, decode, stored_size):
+    """``crop``: decode, resize to size x size unless the stored images have that size, RandomCrop with padding
+    size/8 and a flip for training."""
+    import mindspore.dataset.vision as V
+    ops = [V.Decode()] if decode else []
+    ops += [V.Resize((size, size))] if stored_size != size else []
+    return ops + ([V.RandomCrop(size, padding=size // 8), V.RandomHorizontalFlip()] if train else [])
+
+
+def resized_crop_ops(size, train, decode, stored_size):
+    """``resized-crop``: RandomResizedCrop and a flip for training (decoding only the crop of a file); Resize of
+    the shorter side to size * 8/7 and CenterCrop for evaluation."""
+    import mindspore.dataset.vision as V
+    if train:
+        crop = V.RandomCropDecodeResize(size) if decode else V.RandomResizedCrop(size)
+        return [crop, V.RandomHorizontalFlip()]
+    return ([V.Decode()] if decode else []) + [V.Resize(eval_resize(size)), V.CenterCrop(size)]
+
+
+RECIPES = {"crop": crop_ops, "resized-crop": resized_crop_ops}  # name -> ops(size, train, decode, stored_size)
+
+
 def image_ops(recipe, size, train, decode=False, stored_size=None, normalize="cifar"):
     """The vision ops of one recipe, from the stored image (encoded bytes with ``decode``) to a normalised CHW image.
 
     Args:
-        recipe (str): ``crop`` or ``resized-crop``.
+        recipe (str): a key of ``RECIPES`` (``crop`` or ``resized-crop``).
         size (int): output height and width.
         train (bool): training augmentation (random crop and flip) or evaluation.
         decode (bool): the input is an encoded image file (bytes), decoded here to RGB.
@@ -36,15 +58,6 @@ def image_ops(recipe, size, train, decode=False, stored_size=None, normalize="ci
         list of mindspore.dataset.vision ops mapping the ``image`` column to float32 (3, size, size).
     """
     import mindspore.dataset.vision as V
-    ops = []
-    if recipe == "crop":
-        ops += [V.Decode()] if decode else []
-        ops += [V.Resize((size, size))] if stored_size != size else []
-        ops += [V.RandomCrop(size, padding=size // 8), V.RandomHorizontalFlip()] if train else []
-    elif train:
-        ops += [V.RandomCropDecodeResize(size), V.RandomHorizontalFlip()] if decode else \
-            [V.RandomResizedCrop(size), V.RandomHorizontalFlip()]
-    else:
-        ops += ([V.Decode()] if decode else []) + [V.Resize(eval_resize(size)), V.CenterCrop(size)]
     mean, std = NORMALIZATIONS[normalize]
-    return ops + [V.Normalize([255 * m for m in mean], [255 * s for s in std]), V.HWC2CHW()]
+    return RECIPES[recipe](size, train, decode, stored_size) + [
+        V.Normalize([255 * m for m in mean], [255 * s for s in std]), V.HWC2CHW()]

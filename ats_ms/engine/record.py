@@ -1,8 +1,8 @@
 """What a checkpoint carries: the recipe of the run that wrote it.
 
 Every checkpoint ats_ms writes (classify, distill, sweep cells, convert, best and resume) stores a JSON record under
-``ats_record``: net_name, net_style, n_classes, dataset, normalize, image_size, class_names (the data's, in label
-order) and, for students, kd_way, every hyper-parameter
+``ats_record``: net_name, net_style, n_classes, dataset, normalize, image_size, transform, class_names (the data's,
+in label order) and, for students, kd_way, every hyper-parameter
 of the method registry (null where the method ignores it) and the teacher's name. Readers (the teacher of
 ``distill``, ``eval``, ``export``, ``analyze``) take network, classes, data and normalisation from it; a value given
 explicitly (command line, keyword or YAML) that contradicts the record is a UserError naming both. Checkpoints
@@ -22,9 +22,10 @@ NETWORK_FIELDS = ("net_name", "net_style", "n_classes", "dataset", "normalize") 
 LEGACY_IMAGE_SIZE = 32  # records written before image_size was recorded
 KD_FIELDS = registry.per_method_keys() + ("t_net_name",)
 # flag -> record field, for a checkpoint read as the network itself (eval, export, analyze) or as a teacher.
-AS_NETWORK = {name: name for name in NETWORK_FIELDS + ("image_size",)}
+DATA_FIELDS = ("image_size", "transform")  # recorded since image files came; older records: 32x32, no transform
+AS_NETWORK = {name: name for name in NETWORK_FIELDS + DATA_FIELDS}
 AS_TEACHER = {"t_net_name": "net_name", "t_net_style": "net_style", "n_classes": "n_classes", "dataset": "dataset",
-              "normalize": "normalize", "image_size": "image_size"}
+              "normalize": "normalize", "image_size": "image_size", "transform": "transform"}
 
 
 def network_record(command, **fields):
@@ -39,8 +40,7 @@ def network_record(command, **fields):
 def make_record(config, **extra):
     """The record of a run's network (``config`` of classify or distill), plus ``extra`` fields."""
     from ats_ms.data.registry import get_dataset
-    record = network_record(config.command, **{name: getattr(config, name) for name in NETWORK_FIELDS},
-                            image_size=config.image_size,
+    record = network_record(config.command, **{name: getattr(config, name) for name in NETWORK_FIELDS + DATA_FIELDS},
                             class_names=list(get_dataset(config.dataset).classes(config.data_dir)))
     settings = config.to_dict()
     if "kd_way" in settings:
@@ -77,12 +77,21 @@ def _names_text(names):
 
 def check_class_names(record, dataset, data_dir, what):
     """Refuse a checkpoint whose recorded class names (or their order) differ from the data's: one UserError naming
-    both and the first difference. Records without class names (older ones, converted files) pass."""
-    recorded = (record or {}).get("class_names")
-    if not recorded:
+    both and the first difference. A record without class names (older ones, converted files) is refused only when
+    its class count differs from the data's; no record: nothing to compare."""
+    if not record:
         return
     from ats_ms.data.registry import get_dataset
-    names = list(get_dataset(dataset).classes(data_dir))
+    entry = get_dataset(dataset)
+    recorded = record.get("class_names")
+    if not recorded:
+        count = entry.class_count(data_dir)
+        if record.get("n_classes") not in (None, count):
+            raise UserError(f"{what} has {record['n_classes']} classes, but the {entry.name} data under {data_dir} "
+                            f"has {count}; expected a checkpoint of {count} classes (fine-tune it first: classify "
+                            f"--init_ckpt)")
+        return
+    names = list(entry.classes(data_dir))
     if list(recorded) == names:
         return
     if sorted(recorded) == sorted(names):

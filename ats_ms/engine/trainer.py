@@ -61,6 +61,7 @@ class Trainer:
         self.emit, self.arrays, self.data = emit, arrays, data
         self.rank, self.group_size = 0, 1
         self.teacher_net, self.frozen_teacher = None, None
+        self.train_data, self.test_data = None, None
         self.prepared = False
 
     @property
@@ -168,11 +169,32 @@ class Trainer:
         """Train every run; returns the members (each with ``history``, ``status`` done/failed and ``error``).
         Ctrl-C (or SIGTERM) stops it after the current step, or after the epoch's files when it comes while they are
         written, and raises ``Interrupted``, which names the resume files."""
+        from ats_ms.data.pipeline import dumps_present
+        dumps = dumps_present()
         with StopRequest() as self.stop:
             try:
                 return self._run()
             except KeyboardInterrupt:
                 raise Interrupted(self.members) from None
+            except RuntimeError as exc:
+                raise self._decode_error(exc, dumps) or exc
+
+    def _decode_error(self, exc, dumps):
+        """A UserError naming the image file a pipeline worker failed to decode (None when the error was another),
+        after removing the files MindSpore dumped for it."""
+        from ats_ms.data.pipeline import remove_new_dumps, undecodable_file
+        splits = [s for s in (self.train_data, self.test_data) if s is not None and s.files is not None]
+        if not splits or "Decode" not in str(exc):
+            return None
+        remove_new_dumps(dumps)
+        self._say("note: an image failed to decode in the data pipeline; finding which (each file decoded once)")
+        path = undecodable_file(splits)
+        reason = str(exc).strip().splitlines()[0][:160]
+        if path is None:
+            return UserError(f"an image failed to decode in the data pipeline ({reason}), but every file decodes "
+                             f"alone; expected whole image files")
+        return UserError(f"{path} cannot be decoded by MindSpore's Decode; expected a whole image file (replace or "
+                         f"remove it)")
 
     def _run(self):
         if not self.prepared:

@@ -38,7 +38,7 @@ class InvertedResidual(nn.Cell):
 
 
 class MobileNetV2(nn.Cell):
-    """MobileNetV2 for 32x32 inputs. Inputs: (N, 3, 32, 32). Outputs: (N, n_classes) logits."""
+    """MobileNetV2 for 32x32 inputs (global pooling: any size). Inputs: (N, 3, H, W). Outputs: (N, n_classes) logits."""
 
     def __init__(self, n_classes):
         super().__init__()

@@ -110,7 +110,7 @@ def create_model(name, n_classes, checkpoint=None, style="paper"):
 
     Returns:
         nn.Cell mapping (N, 3, H, W) float32 to (N, n_classes) logits (H, W: ``image_size_of(name)`` as designed,
-        any size >= 32 works); ``net.model_name`` holds its name and ``net.net_style`` its style.
+        any size from 16 up works); ``net.model_name`` holds its name and ``net.net_style`` its style.
 
     Raises:
         ValueError (UserError): unknown name or style, bad n_classes, or a checkpoint that does not match.

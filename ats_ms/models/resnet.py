@@ -46,7 +46,7 @@ class BasicBlock(nn.Cell):
 
 
 class CifarResNet(nn.Cell):
-    """ResNet for 32x32 inputs. Inputs: (N, 3, 32, 32). Outputs: (N, n_classes) logits.
+    """ResNet for 32x32 inputs (global pooling: any size). Inputs: (N, 3, H, W). Outputs: (N, n_classes) logits.
 
     Args:
         depth (int): 6n + 2.

@@ -33,7 +33,7 @@ def _block(widths, in_channels, style):
 
 
 class CifarVGG(nn.Cell):
-    """VGG for 32x32 inputs. Inputs: (N, 3, 32, 32). Outputs: (N, n_classes) logits.
+    """VGG for 32x32 inputs (global pooling: any size). Inputs: (N, 3, H, W). Outputs: (N, n_classes) logits.
 
     Args:
         depth (int): 8, 11, 13, 16 or 19.

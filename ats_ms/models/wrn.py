@@ -49,7 +49,7 @@ class NetworkBlock(nn.Cell):
 
 
 class WideResNet(nn.Cell):
-    """WRN-depth-k for 32x32 inputs. Inputs: (N, 3, 32, 32). Outputs: (N, n_classes) logits."""
+    """WRN-depth-k for 32x32 inputs (global pooling: any size). Inputs: (N, 3, H, W). Outputs: (N, n_classes) logits."""
 
     def __init__(self, depth, widen_factor, n_classes):
         super().__init__()

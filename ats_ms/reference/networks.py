@@ -51,7 +51,7 @@ def _count(p, pattern):
 
 
 def resnet_forward(p, x):
-    """CIFAR ResNet (any depth, read from the names) logits for (N, 3, 32, 32) input."""
+    """CIFAR ResNet (any depth, read from the names) logits for (N, 3, H, W) input (32x32 in the paper)."""
     x = relu(batch_norm(conv2d(x, p["conv1.weight"], 1, 1), p, "bn1"))
     for stage in (1, 2, 3):
         for i in range(_count(p, rf"layer{stage}\.(\d+)\.conv1\.weight")):
@@ -66,7 +66,7 @@ def resnet_forward(p, x):
 
 
 def wrn_forward(p, x):
-    """Pre-activation WideResNet logits for (N, 3, 32, 32) input."""
+    """Pre-activation WideResNet logits for (N, 3, H, W) input (32x32 in the paper)."""
     x = conv2d(x, p["conv1.weight"], 1, 1)
     for stage in (1, 2, 3):
         for i in range(_count(p, rf"block{stage}\.layer\.(\d+)\.conv1\.weight")):
@@ -81,7 +81,7 @@ def wrn_forward(p, x):
 
 
 def vgg_forward(p, x):
-    """CIFAR VGG (conv + BN blocks, 3 max-pools) logits for (N, 3, 32, 32) input."""
+    """CIFAR VGG (conv + BN blocks, 3 max-pools) logits for (N, 3, H, W) input (32x32 in the paper)."""
     for block in range(5):
         layers = sorted(int(m.group(1)) for m in (re.match(rf"block{block}\.(\d+)\.weight$", k) for k in p) if m)
         convs = [i for i in layers if p[f"block{block}.{i}.weight"].ndim == 4]
