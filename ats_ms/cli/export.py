@@ -1,7 +1,8 @@
 """``python -m ats_ms export``: MINDIR (AIR on Ascend) of any registered network, named as the demo's export.py.
 
 Writes {ckpt_dir}/{ckpt_name stem}_mindir.mindir from a zeros (1, 3, S, S) float32 input, S the recorded image size
-(32 for CIFAR and records without one); the network, its style and classes come from the checkpoint's record. The demo's ``--device`` is accepted as an alias of ``--device_target``
+(32 for CIFAR and records without one); the network, its style and classes come from the checkpoint's
+record. The demo's ``--device`` is accepted as an alias of ``--device_target``
 and its defaults (``--ckpt_name cifar100-ResNet14.ckpt``, ``--t_net_name ResNet14``) are kept; unlike the demo it
 defaults to the CPU, since MINDIR export does not depend on the device.
 """

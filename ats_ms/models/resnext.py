@@ -42,7 +42,8 @@ class Bottleneck(nn.Cell):
 
 
 class ResNeXt(nn.Cell):
-    """ResNeXt (9n + 2 layers) for 32x32 inputs (global pooling: any size). Inputs: (N, 3, H, W). Outputs: (N, n_classes) logits."""
+    """ResNeXt (9n + 2 layers) for 32x32 inputs (global pooling: any size). Inputs: (N, 3, H, W). Outputs:
+    (N, n_classes) logits."""
 
     FOLD_PAIRS = (("conv1", "bn1"),)
 

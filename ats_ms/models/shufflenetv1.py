@@ -55,7 +55,8 @@ class ShuffleBottleneck(nn.Cell):
 
 
 class ShuffleNetV1(nn.Cell):
-    """ShuffleNetV1 for 32x32 inputs (global pooling: any size). Inputs: (N, 3, H, W). Outputs: (N, n_classes) logits."""
+    """ShuffleNetV1 for 32x32 inputs (global pooling: any size). Inputs: (N, 3, H, W). Outputs: (N, n_classes)
+    logits."""
 
     FOLD_PAIRS = (("conv1", "bn1"),)
 
