@@ -121,7 +121,7 @@ def test_eval_and_export_need_only_the_checkpoint(digits_teacher, tmp_path, cli,
     (out / "t.ckpt").write_bytes(open(ckpt, "rb").read())
     result = cli("export", "--ckpt_dir", out, "--ckpt_name", "t.ckpt")
     assert result.returncode == 0, result.stderr
-    assert "(ResNet8, paper, 10 classes)" in result.stdout
+    assert "(ResNet8, paper, 10 classes, input (1, 3, 32, 32))" in result.stdout
     mindir = out / "t_mindir.mindir"
     graph = ms.nn.GraphCell(ms.load(str(mindir)))
     net = create_model("ResNet8", 10, checkpoint=ckpt)

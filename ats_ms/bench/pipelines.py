@@ -8,7 +8,7 @@ this process (``ats_ms.bench.steps.measure_rounds``, medians), never at the same
 - ours: ``create_dataset("folder", ...)`` (random-access ``FileSource`` in a ``GeneratorDataset``, MindSpore C++
   vision ops) iterated for one epoch, pipeline construction included;
 - torch: ``torch.utils.data.DataLoader(dataset, batch_size, shuffle=True, num_workers=W, persistent_workers=True)``
-  with forkserver workers (forking this process, which runs MindSpore's threads, can deadlock), started before the
+  with spawned workers (forking this process, which runs MindSpore's threads, can deadlock), started before the
   timed epochs, over an ImageFolder-style dataset doing torchvision's work on the same files:
   ``Image.open(f).convert("RGB")``, the same crop and flip as torchvision's transforms, ToTensor and Normalize.
   torchvision itself when it imports; otherwise (as on the machine this was written on, where PyPI's torchvision
@@ -316,14 +316,14 @@ def _ours_timer(split, size, recipe, batch_size, workers):
 
 
 def _torch_timer(split, transform, batch_size, workers):
-    """Timer of one epoch of a DataLoader whose worker processes persist across epochs and come from a forkserver:
-    forking this process, which runs MindSpore's threads, can deadlock a worker. The workers start (and one batch is
-    read) before the first timed epoch; ``timer.worker_cpu()`` reads their CPU seconds so far."""
+    """Timer of one epoch of a DataLoader whose worker processes persist across epochs and are spawned: forking this
+    process, which runs MindSpore's threads, can deadlock a worker. The workers start (and one batch is read) before
+    the first timed epoch; ``timer.worker_cpu()`` reads their CPU seconds so far."""
     import psutil
     from torch.utils.data import DataLoader
     dataset = ImageFileDataset(split.files.paths, split.labels, transform)
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, num_workers=workers,
-                        persistent_workers=workers > 0, multiprocessing_context="forkserver" if workers else None)
+                        persistent_workers=workers > 0, multiprocessing_context="spawn" if workers else None)
     next(iter(loader))
 
     def timer():
@@ -357,7 +357,7 @@ def _cpu_seconds():
 
 def _with_cpu(timer, samples):
     """``timer`` that also appends the CPU milliseconds per image of each run to ``samples``."""
-    workers = getattr(timer, "worker_cpu", lambda: 0.0)  # processes that are not our children (a forkserver's)
+    workers = getattr(timer, "worker_cpu", lambda: 0.0)  # persistent workers: never joined, so not in RUSAGE_CHILDREN
 
     def timed():
         before = _cpu_seconds() + workers()
