@@ -31,6 +31,7 @@ def _check(result, with_torch, images=6):
     assert len(lines) == 5 and "64x64" in lines[1] and "224x224" in lines[2]
 
 
+@pytest.mark.slow
 def test_pipelines_synthetic_with_torch(tmp_path, monkeypatch):
     torch = pytest.importorskip("torch")
     temp = tmp_path / "temp"

@@ -218,6 +218,7 @@ def test_bad_inputs_are_one_error_line(tmp_path, cli, case):
     assert not (tmp_path / "ckpts").exists()
 
 
+@pytest.mark.slow
 def test_sweep_packs_and_memory_estimate_on_image_files(folder_teacher, tmp_path, cli):
     data, teacher = folder_teacher
     result = cli("sweep", "--dataset", "folder", "--data_dir", data, "--t_ckpt", teacher, "--net_name", "ResNet8",
@@ -241,6 +242,7 @@ def test_pack_memory_estimate_grows_with_the_image_size():
     assert student_bytes(net, 8, 64) - student_bytes(net, 8, 32) == 2 * 4 * 8 * (large - small)
 
 
+@pytest.mark.slow
 def test_analyze_and_bench_on_image_files_and_sizes(folder_teacher, tmp_path, cli):
     data, teacher = folder_teacher
     result = cli("analyze", "--ckpt", teacher, "--data_dir", data, "--split", "test", "--out_dir", tmp_path / "a")

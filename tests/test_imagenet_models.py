@@ -86,8 +86,10 @@ def test_twin_state_dict_maps_one_to_one_onto_the_network(name):
 
 
 # (network, input height, width): 224x224 as designed, smaller (and odd) sizes where the test would be slow.
-PARITY = [("ResNet18", 224, 224), ("ResNet18", 61, 45), ("MobileNetV2-ImageNet", 224, 224),
-          ("MobileNetV2-ImageNet", 33, 47), ("ResNet34", 64, 64), ("ResNet50", 64, 64)]
+SLOW = pytest.mark.slow  # the quick suite keeps one size of ResNet18 and MobileNetV2
+PARITY = [("ResNet18", 224, 224), pytest.param("ResNet18", 61, 45, marks=SLOW), ("MobileNetV2-ImageNet", 224, 224),
+          pytest.param("MobileNetV2-ImageNet", 33, 47, marks=SLOW), pytest.param("ResNet34", 64, 64, marks=SLOW),
+          pytest.param("ResNet50", 64, 64, marks=SLOW)]
 
 
 @pytest.mark.parametrize("name,height,width", PARITY)

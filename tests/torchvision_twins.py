@@ -243,15 +243,12 @@ TORCHVISION_PARAMS = {"ResNet18": 11689512, "ResNet34": 21797672, "ResNet50": 25
 def randomized(model, seed=0):
     """``model`` in eval mode with non-trivial BatchNorm affine parameters and running statistics (and a non-zero
     classifier bias), so a parity test exercises every BN term."""
-    g = torch.Generator().manual_seed(seed)
+    from ats_ms.convert.torch_twins import randomize_bn
+    randomize_bn(model, seed)
+    g = torch.Generator().manual_seed(seed + 1)
     with torch.no_grad():
         for m in model.modules():
             if isinstance(m, nn.BatchNorm2d):
-                c = m.num_features
-                m.weight.copy_(0.5 + torch.rand(c, generator=g))
-                m.bias.copy_(0.2 * torch.randn(c, generator=g))
-                m.running_mean.copy_(0.2 * torch.randn(c, generator=g))
-                m.running_var.copy_(0.5 + torch.rand(c, generator=g))
                 m.num_batches_tracked.fill_(7)
             elif isinstance(m, nn.Linear):
                 m.bias.copy_(0.1 * torch.randn(m.out_features, generator=g))
