@@ -4,7 +4,8 @@
     config = ats_ms.make_config("distill", "configs/paper/ats-WRN28-8-VGG8.yaml", epoches=2, device_target="GPU")
     history = ats_ms.train(config)            # per-epoch records: epoch, lr, loss, train_acc, test_acc, ...
 
-``make_config`` applies the same rules and raises the same ``UserError`` (a ``ValueError``) as the command line:
+``make_config`` applies the same rules and raises the same ``UserError`` (a ``ValueError``) as the command line,
+its message naming keywords (``overwrite=True``) where the command line names flags:
 defaults < YAML < keyword overrides, every value checked against the flag table (``ats_ms.flags``), then the
 command's cross-checks: the teacher checkpoint of a distillation is found and its record adopted (network, classes,
 dataset, normalisation), explicit values contradicting it are refused, default file names are filled in. Nothing is
@@ -17,9 +18,10 @@ from ats_ms.flags import COMMANDS, FLAGS, flags_of, keys_where, parse_grid, yaml
 from ats_ms.losses import registry
 from ats_ms.utils import logs, naming
 from ats_ms.utils.config import new_config, resolve
-from ats_ms.utils.errors import UserError
+from ats_ms.utils.errors import UserError, speak_keywords
 
 
+@speak_keywords
 def make_config(command, config_file=None, **overrides):
     """A validated configuration of ``command``.
 
@@ -319,6 +321,7 @@ def _prepare_device(config):
     return DistributedTrainer
 
 
+@speak_keywords
 def train(config, emit=logs.log_line, arrays=None):
     """Train one run (classify or distill) and return its per-epoch history.
 
@@ -344,6 +347,7 @@ def train(config, emit=logs.log_line, arrays=None):
     return member.history
 
 
+@speak_keywords
 def train_pack(configs, emit=logs.log_line, labels=None, arrays=None, data=None):
     """Train several distillations from one teacher as one pack: one teacher forward per batch for all students.
 

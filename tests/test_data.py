@@ -75,7 +75,7 @@ def test_train_pipeline_augments_shuffles_with_seed_and_shards(tmp_path):
 
 def test_labels_checked_against_n_classes(tmp_path):
     write_binary_layout(str(tmp_path), "cifar100")
-    with pytest.raises(ValueError, match=r"--n_classes=10; expected labels in \[0, 9\]"):
+    with pytest.raises(ValueError, match=r"n_classes=10; expected labels in \[0, 9\]"):
         create_dataset("cifar100", str(tmp_path), "train", 8, n_classes=10)
     other = tmp_path / "bad"
     write_binary_layout(str(other), "cifar10", bad_label=12)

@@ -172,7 +172,7 @@ def test_convert_file_takes_the_class_count_from_the_file_and_flags_override_the
     with_size = types.SimpleNamespace(**{**overridden.to_dict(), "image_size": 96})  # what --image_size 96 sets
     _, record = convert_file(with_size)
     assert (record["normalize"], record["dataset"], record["image_size"]) == ("cifar", "cifar10", 96)
-    with pytest.raises(ValueError, match="--n_classes=100 but .* 10 classes"):
+    with pytest.raises(ValueError, match="n_classes=100 but .* 10 classes"):
         convert_file(overridden.replace(n_classes=100, dst=str(tmp_path / "c.ckpt")))
 
 

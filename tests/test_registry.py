@@ -107,7 +107,7 @@ def test_make_config_applies_each_methods_rules(digits_teacher):
     assert (none.tp_tau, none.lamb, none.needs_teacher) == (None, None, False)
     ts = ats.replace(kd_way="TS", t_tau=2)
     assert (ts.tp_tau, ts.t_tau) == (2.0, 2.0)  # TS reads tp_tau as t_tau
-    with pytest.raises(ValueError, match="--lamb not used by kd_way none"):
+    with pytest.raises(ValueError, match="lamb not used by kd_way none"):
         ats_ms.make_config("distill", kd_way="none", lamb=0.2, **TINY_KW)
 
 

@@ -4,7 +4,7 @@ import functools
 import gc
 import sys
 
-from ats_ms.utils.errors import UserError
+from ats_ms.utils.errors import COMMAND_LINE, UserError
 
 
 def guarded(main):
@@ -12,6 +12,7 @@ def guarded(main):
     @functools.wraps(main)
     def wrapper(argv=None):
         from ats_ms.engine.trainer import NonFiniteLoss
+        token = COMMAND_LINE.set(True)  # messages keep the flags' spelling (the API's name keywords)
         try:
             return main(argv)
         except NonFiniteLoss as exc:
@@ -33,6 +34,8 @@ def guarded(main):
         except KeyboardInterrupt:
             print("error: interrupted", file=sys.stderr)
             return 130
+        finally:
+            COMMAND_LINE.reset(token)
     return wrapper
 
 

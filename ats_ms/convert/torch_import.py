@@ -16,18 +16,51 @@ BN_RENAMES = {"weight": "gamma", "bias": "beta", "running_mean": "moving_mean", 
 TORCH_HINT = "pip install torch==2.13.0 (the CPU build is enough)"
 
 
+ZIP_MAGIC, PICKLE_MAGIC = b"PK\x03\x04", b"\x80"
+
+
+def not_a_torch_file(path):
+    """What file ``path`` is when it is not a torch.save file (a zip archive holding ``data.pkl``, or a legacy pickle),
+    else None; read without PyTorch."""
+    import zipfile
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if head.startswith(PICKLE_MAGIC):
+        return None
+    if head == ZIP_MAGIC:
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except zipfile.BadZipFile:
+            return "a damaged zip archive"
+        if any(name == "data.pkl" or name.endswith("/data.pkl") for name in names):
+            return None
+        inner = [n for n in names if n.endswith((".pth", ".pt"))]
+        return (f"a zip archive holding {', '.join(inner[:3])} (unzip it and give the .pth)" if inner else
+                f"a zip archive without a torch.save file ({len(names)} entries)")
+    from ats_ms.models.checkpoint import read_checkpoint
+    try:
+        read_checkpoint(path)
+        return "a MindSpore checkpoint, which needs no conversion (use it as --t_ckpt, --ckpt or --init_ckpt)"
+    except UserError:
+        return f"no PyTorch file: its first bytes {head!r} are neither a zip archive nor a pickle"
+
+
 def read_torch_state_dict(path):
     """{name: float32 ndarray} from a .pth file: a state_dict, {"state_dict": ...} or with a "module." prefix.
 
     Raises:
         UserError: torch missing, file missing/unreadable, or not a state_dict of tensors.
     """
+    if not os.path.isfile(path):
+        raise UserError(f"--src {path}: no such file; expected a PyTorch .pth state_dict")
+    not_torch = not_a_torch_file(path)
+    if not_torch:
+        raise UserError(f"--src {path} is {not_torch}; expected a PyTorch .pth state_dict (torch.save)")
     try:
         import torch
     except ImportError:
         raise UserError(f"reading {path} needs PyTorch, which is not installed; {TORCH_HINT}")
-    if not os.path.isfile(path):
-        raise UserError(f"--src {path}: no such file; expected a PyTorch .pth state_dict")
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:

@@ -135,9 +135,11 @@ def coerce(flag, value, where):
         if not isinstance(items, (list, tuple)):
             items = [items]
         items = [v.strip() if isinstance(v, str) else v for v in items]
-        items = [v for v in items if v != ""]
-        if not items and flag.many in ("csv", "unique"):
-            raise UserError(f"{label}={value!r} is empty; expected {_type_name(flag)}")
+        if not items or all(v == "" for v in items):
+            expected = _type_name(flag) if flag.many != "repeat" else "a non-empty value, or the flag left out"
+            raise UserError(f"{label}={value!r} is empty; expected {expected}")
+        if "" in items:
+            raise UserError(f"{label}={value!r} has an empty item; expected {_type_name(flag)}, without empty items")
         try:
             values = tuple(coerce(replace(flag, many=""), v, where) for v in items)
         except UserError as exc:
@@ -158,6 +160,27 @@ def coerce(flag, value, where):
     return value
 
 
+TWICE = "given twice"
+
+
+def _unique_key_loader():
+    """yaml's SafeLoader refusing a mapping that gives a key twice (yaml itself keeps the last value silently)."""
+    import yaml
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(None, None, f"the key {key!r} is {TWICE}",
+                                                            key_node.start_mark)
+                seen.add(key)
+            return super().construct_mapping(node, deep)
+
+    return UniqueKeyLoader
+
+
 def load_yaml(path, flags, ignored=()):
     """Read a flat YAML config; returns {key: coerced value} for the keys in ``flags``.
 
@@ -165,12 +188,17 @@ def load_yaml(path, flags, ignored=()):
     raises UserError.
     """
     import yaml
+    if os.path.isdir(path):
+        raise UserError(f"--config {path} is a folder; expected a YAML file whose keys are flags")
     if not os.path.isfile(path):
         raise UserError(f"--config {path}: no such file; expected a YAML file whose keys are flags")
     try:
         with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
+            data = yaml.load(f, Loader=_unique_key_loader())
     except yaml.YAMLError as exc:
+        if str(getattr(exc, "problem", "")).endswith(TWICE):
+            raise UserError(f"--config {path}: line {exc.problem_mark.line + 1}: {exc.problem}; expected each key "
+                            f"once") from None
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise UserError(f"--config {path}: YAML syntax error{where} ({getattr(exc, 'problem', exc)}); expected "
