@@ -285,3 +285,19 @@ def test_a_jpeg_with_a_damaged_header_is_one_error_line_not_a_crash(tmp_path, cl
     line = _one_error_line(cli("classify", "--dataset", "folder", "--data_dir", root, *QUICK, *_outputs(tmp_path)))
     assert "dog_01.jpg cannot be decoded" in line
     assert not list(tmp_path.glob("abnormal_image.*")) and not list(root.parent.glob("abnormal_image.*"))
+
+
+def test_the_file_pipeline_streams_reading_each_file_when_asked(tmp_path, monkeypatch):
+    """Building the pipeline reads no image; an epoch reads each file once, when the sampler asks for it: what is
+    held is the list of paths, not the images."""
+    import ats_ms.data.pipeline as pipeline
+    write_folder(str(tmp_path))
+    data = open_split("folder", str(tmp_path), "train")
+    reads = []
+    real = np.fromfile
+    monkeypatch.setattr(pipeline.np, "fromfile", lambda path, *a, **k: reads.append(path) or real(path, *a, **k))
+    dataset = create_dataset("folder", str(tmp_path), "train", 4, image_size=16, data=data)
+    assert reads == []
+    for _ in dataset.create_tuple_iterator(num_epochs=1, output_numpy=True):
+        pass
+    assert sorted(reads) == sorted(data.files.paths)
