@@ -1,6 +1,8 @@
 """Packed sweeps: a pack of cells ends exactly as the cells run alone; a paper-style config without t_ckpt finds its
 teacher; the report (mean, sample std, best and best-TS cells); claim files; resume after kill -9 during a packed
-epoch and during the checkpoint writes; two msrun workers sharing one grid."""
+epoch and during the checkpoint writes; two msrun workers sharing one grid; damaged cells (a cut-short metrics
+line, a deleted metrics file, a random-bytes checkpoint) are trained again with their files kept, and refused by
+--report_only, as are flags other than those the cells were trained with."""
 import json
 import os
 import re
@@ -398,7 +400,151 @@ def test_report_ranks_methods_with_their_difference_to_kd(tmp_path):
 
 
 def _fake_named_cell(out, name, accs):
+    """A finished cell: a one-parameter checkpoint whose record says its epoch, and one metrics line per epoch."""
+    from ats_ms.models.checkpoint import RECORD_KEY
     (out / "ckpts").mkdir(parents=True, exist_ok=True)
     (out / "logs").mkdir(parents=True, exist_ok=True)
-    (out / "ckpts" / f"{name}.ckpt").write_bytes(b"x")
-    (out / "logs" / f"{name}.metrics.jsonl").write_text("".join(json.dumps({"test_acc": a}) + "\n" for a in accs))
+    ms.save_checkpoint([{"name": "w", "data": ms.Tensor(np.zeros(1, np.float32))}], str(out / "ckpts" / f"{name}.ckpt"),
+                       append_dict={RECORD_KEY: json.dumps({"epoch": len(accs)})})
+    (out / "logs" / f"{name}.metrics.jsonl").write_text("".join(json.dumps({"epoch": i + 1, "test_acc": a}) + "\n"
+                                                                for i, a in enumerate(accs)))
+
+
+def test_read_cell_tells_pending_done_and_each_kind_of_damage(tmp_path):
+    out = tmp_path / "out"
+    _fake_named_cell(out, "c", [0.4, 0.5])
+    assert sweep_report.read_cell(str(out), "c") == ("done", (0.5, 0.5))
+    assert sweep_report.read_cell(str(out), "other") == ("pending", None)  # no final checkpoint: not finished
+    metrics, ckpt, config = (out / "logs" / "c.metrics.jsonl", out / "ckpts" / "c.ckpt", out / "logs" / "c.config.yaml")
+    good = metrics.read_bytes()
+    damages = [(metrics, good.splitlines(keepends=True)[0], "ends at epoch 1, but checkpoint"),  # a lost last line
+               (metrics, good[:-9], "line 2 is not a JSON record (cut short?)"),
+               (metrics, b'{"epoch": 1}\n', "line 1 holds no test accuracy"),
+               (metrics, b"\xff\xfe\x00garbage", "is not text"),
+               (metrics, b"", "holds no epoch"),
+               (config, b"lr: [0.1\n", "cannot be read as YAML"),
+               (config, b"just text\n", "is not a YAML mapping of flags"),
+               (ckpt, b"", "is empty")]
+    for path, data, words in damages:
+        kept = path.read_bytes() if path.exists() else None
+        path.write_bytes(data)
+        state, what = sweep_report.read_cell(str(out), "c")
+        assert state == "damaged" and str(path) in what and words in what, (words, what)
+        path.unlink() if kept is None else path.write_bytes(kept)
+    assert sweep_report.read_cell(str(out), "c")[0] == "done"
+
+
+
+@pytest.fixture(scope="session")
+def one_epoch_grid(digits_teacher, tmp_path_factory):
+    """The cells of GRID trained 1 epoch in one pack: a finished sweep folder to damage (each test copies it)."""
+    folder = tmp_path_factory.mktemp("one_epoch")
+    config = _config(folder, digits_teacher[0], epochs=1)
+    from ats_ms.__main__ import main
+    assert main(["sweep", "--config", str(config), *GRID, "--pack", "3", "--out_dir", str(folder / "out")]) == 0
+    return folder / "out", config
+
+
+def _snapshot(folder):
+    """{path relative to ``folder``: bytes} of every file under it."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _nothing_lost(before, folder):
+    """Every file of ``before`` is in ``folder`` with the same bytes, at its place or kept as ``<file>.damaged-N``
+    (the report, sweep.*, is written again by a sweep that trained)."""
+    after = _snapshot(folder)
+    for name, data in before.items():
+        if not name.startswith("sweep."):
+            assert after.get(name) == data or any(after.get(f"{name}.damaged-{n}") == data for n in (1, 2)), name
+
+
+DAMAGES = {  # what is done to a cell's files -> what the error or retrain line says
+    "cut_short_metrics_line": (lambda out, c: _cut(out / "logs" / f"{c}.metrics.jsonl", 40),
+                               "line 1 is not a JSON record (cut short?)"),
+    "deleted_metrics_file": (lambda out, c: (out / "logs" / f"{c}.metrics.jsonl").unlink(), "is missing"),
+    "random_bytes_checkpoint": (lambda out, c: (out / "ckpts" / f"{c}.ckpt").write_bytes(os.urandom(5000)),
+                                "cannot be read (not a complete MindSpore checkpoint)"),
+}
+
+
+def _cut(path, size):
+    path.write_bytes(path.read_bytes()[:size])
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_report_only_refuses_a_damaged_cell_in_one_line_and_writes_nothing(one_epoch_grid, tmp_path, cli, damage):
+    out = tmp_path / "out"
+    shutil.copytree(one_epoch_grid[0], out)
+    damage_files, words = DAMAGES[damage]
+    damage_files(out, CELLS[1])
+    before = _snapshot(out)
+    result = cli("sweep", *GRID, "--out_dir", out, "--report_only", "True")
+    assert result.returncode == 2 and result.stderr.count("error:") == 1 and not result.stdout, result
+    assert result.stderr.startswith(f"error: cell {CELLS[1]} of {out} is damaged: ") and words in result.stderr
+    assert f"/{CELLS[1]}." in result.stderr and "nothing was written" in result.stderr
+    assert _snapshot(out) == before  # sweep.csv, sweep.json and every cell file as they were
+
+
+def test_the_sweep_trains_damaged_cells_again_and_keeps_their_files(one_epoch_grid, tmp_path, cli):
+    out = tmp_path / "out"
+    shutil.copytree(one_epoch_grid[0], out)
+    for cell, damage in zip(CELLS, DAMAGES):
+        DAMAGES[damage][0](out, cell)
+    (out / "ckpts" / f"{CELLS[2]}.ckpt.damaged-1").write_bytes(b"the user's own file")  # not overwritten: -2 it is
+    before = _snapshot(out)
+    result = cli("sweep", "--config", one_epoch_grid[1], *GRID, "--pack", "3", "--out_dir", out)
+    assert result.returncode == 0 and not result.stderr, result.stderr
+    for (cell, damage), n in zip(zip(CELLS, DAMAGES), (1, 1, 2)):
+        assert re.search(rf"^\[sweep\] cell {cell}: .*{re.escape(DAMAGES[damage][1])}; training it again \(its files "
+                         rf"are kept as <file>\.damaged-{n}\)$", result.stdout, re.M), result.stdout
+    assert "0 already done" in result.stdout and "[sweep] pack of 3 (seed 0, from epoch 1)" in result.stdout
+    _nothing_lost(before, out)
+    cut = f"logs/{CELLS[0]}.metrics.jsonl"
+    assert (out / f"{cut}.damaged-1").read_bytes() == before[cut]
+    assert (out / "ckpts" / f"{CELLS[1]}.ckpt.damaged-1").read_bytes() == before[f"ckpts/{CELLS[1]}.ckpt"]
+    assert (out / "ckpts" / f"{CELLS[2]}.ckpt.damaged-2").read_bytes() == before[f"ckpts/{CELLS[2]}.ckpt"]
+    assert (out / "ckpts" / f"{CELLS[2]}.ckpt.damaged-1").read_bytes() == b"the user's own file"
+    for cell in CELLS:
+        assert sweep_report.read_cell(str(out), cell)[0] == "done"
+        assert (out / "logs" / f"{cell}.log").read_text().count("Namespace(") == 1  # a fresh log; the old one kept
+    assert [r["seeds"] for r in json.loads((out / "sweep.json").read_text())["rows"]] == [1, 1, 1]
+    again = cli("sweep", "--config", one_epoch_grid[1], *GRID, "--out_dir", out)
+    assert "3 already done" in again.stdout and "training it again" not in again.stdout
+
+
+def test_a_damaged_cell_whose_files_cannot_be_moved_aside_is_refused(one_epoch_grid, tmp_path, cli, monkeypatch):
+    out = tmp_path / "out"
+    shutil.copytree(one_epoch_grid[0], out)
+    DAMAGES["random_bytes_checkpoint"][0](out, CELLS[0])
+    before = _snapshot(out)
+    rename = os.rename
+
+    def refuse_logs(src, dst):
+        if "/logs/" in str(src):
+            raise PermissionError(13, "Permission denied")
+        rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", refuse_logs)
+    result = cli("sweep", "--config", one_epoch_grid[1], *GRID, "--out_dir", out)
+    assert result.returncode == 2 and result.stderr.count("error:") == 1, result
+    assert re.match(rf"error: cell {CELLS[0]}: checkpoint .* cannot be read .*; {re.escape(str(out))}/logs/"
+                    rf"{CELLS[0]}\.\S+ cannot be moved aside to \S+\.damaged-1 \(Permission denied\); expected a "
+                    rf"writable folder", result.stderr), result.stderr
+    assert "pack of" not in result.stdout and not list((out / "claims").glob("*.claim"))
+    assert _snapshot(out) == before  # the files moved before the refusal were moved back
+
+
+def test_report_only_with_a_changed_flag_is_refused_and_rewrites_nothing(one_epoch_grid, tmp_path, cli):
+    out = tmp_path / "out"
+    shutil.copytree(one_epoch_grid[0], out)
+    before = _snapshot(out)
+    for changed, words in ((["--lamb", "0.9"], "changed: lamb 0.5 -> 0.9"),
+                           (["--config", one_epoch_grid[1], "--lr", "0.1"], "changed: lr 0.05 -> 0.1")):
+        result = cli("sweep", *GRID, *changed, "--out_dir", out, "--report_only", "True")
+        assert result.returncode == 2 and result.stderr.count("error:") == 1 and not result.stdout, result
+        assert result.stderr.startswith(f"error: --report_only: {CELLS[0]} in {out} was trained with other settings "
+                                        f"({words}); expected the flags it was trained with")
+        assert _snapshot(out) == before
+    same = cli("sweep", "--config", one_epoch_grid[1], *GRID, "--out_dir", out, "--report_only", "True")
+    assert same.returncode == 0 and "best cell:" in same.stdout, same.stderr

@@ -4,8 +4,12 @@ Cells of one seed see the same batches, so ``--pack K`` trains K of them, whatev
 sharing one teacher forward per batch (``ats_ms.train_pack``); each cell keeps its own files:
 ``{out_dir}/ckpts/<cell>.ckpt`` (and ``-best``, ``.resume``), ``{out_dir}/logs/<cell>.log``, ``.metrics.jsonl`` and
 ``.config.yaml``. A finished cell is skipped; an interrupted one continues after its last finished epoch, packed with
-the cells of the same seed and progress. Workers (one per device, several machines sharing the folder) divide the
-cells through claim files (``ats_ms.analysis.claims``). The report is ``ats_ms.analysis.sweep_report``.
+the cells of the same seed and progress. A finished cell whose checkpoint, metrics or config cannot be read
+(``sweep_report.read_cell``) is not done: its files are moved aside to ``<file>.damaged-N`` (nothing is deleted or
+overwritten) and it is trained again, with one line saying so. Workers (one per device, several machines sharing the
+folder) divide the cells through claim files (``ats_ms.analysis.claims``). The report is
+``ats_ms.analysis.sweep_report``; ``--report_only`` refuses flags other than those the cells were trained with
+(``check_reported_cells``) and damaged cells, writing nothing.
 """
 import os
 import time
@@ -34,6 +38,100 @@ def _epochs_done(config):
 def _finished(config):
     from ats_ms.utils import naming
     return os.path.isfile(naming.run_paths(config)["ckpt"])
+
+
+def _stored_config(paths, name):
+    """The config a cell was trained with (``engine.state.saved_config``; None when it has none, or when a finished
+    cell's config file is damaged: ``sweep_report.read_cell`` names it)."""
+    import yaml
+
+    from ats_ms.engine.state import saved_config
+    from ats_ms.utils.errors import UserError
+    try:
+        stored = saved_config(paths)
+    except UserError:
+        raise  # an unreadable resume file, named
+    except (ValueError, yaml.YAMLError):
+        if not os.path.isfile(paths["ckpt"]):
+            raise UserError(f"cell {name}: resume file {paths['resume']} holds an unreadable state; expected a resume "
+                            f"file written by ats_ms (move it away to train the cell from its start)")
+        return None
+    return stored if isinstance(stored, dict) else None
+
+
+def _same_value(a, b, path=False):
+    if path and a and b:
+        return os.path.realpath(a) == os.path.realpath(b)
+    a, b = (list(v) if isinstance(v, tuple) else v for v in (a, b))
+    return a == b or str(a) == str(b)
+
+
+def check_reported_cells(config, out_dir, cells):
+    """``--report_only``: as ``SweepWorker.check_trained_cells``, without the teacher (a report needs none): each
+    trained cell (finished or half-done) must have this sweep's method and hyper-parameters, and every other flag
+    given (command line or YAML) must have the value it was trained with; else the report would show this sweep's
+    values beside another grid's results.
+
+    Args:
+        config (RunConfig): the sweep's config.
+        out_dir (str): the sweep folder.
+        cells (list[Cell]): its cells (``grid.sweep_cells``).
+
+    Raises:
+        UserError: naming the first such cell and each flag that differs, with both values (nothing is written).
+    """
+    from ats_ms.analysis.sweep_report import cell_paths
+    from ats_ms.flags import COMMANDS, keys_where
+    from ats_ms.losses import registry
+    from ats_ms.utils.errors import UserError
+    skip = set(config.facts["volatile"]) | set(keys_where("location")) | set(registry.per_method_keys()) | {"config"}
+    given = {k: v for k, v in config.to_dict().items() if k in COMMANDS["distill"].flags and k not in skip
+             and config.sources.get(k, "default") != "default"}
+    paths = config.facts["path"]
+    for cell in cells:
+        try:
+            stored = _stored_config(cell_paths(out_dir, cell.name), cell.name)
+        except UserError:  # a half-done cell's unreadable resume file: not reported as done, training names it
+            continue
+        if stored is None:
+            continue
+        ignored = set(registry.ignored_flags(cell.kd_way))
+        wanted = {"kd_way": cell.kd_way, **cell.settings, **{k: v for k, v in given.items() if k not in ignored}}
+        defaults = {**config.defaults, **registry.get(cell.kd_way).defaults()}  # for flags added since
+        was = {k: stored[k] if k in stored else defaults.get(k) for k in wanted}
+        changed = [k for k, v in wanted.items() if not _same_value(v, was[k], k in paths)]
+        if changed:
+            raise UserError(f"--report_only: {cell.name} in {out_dir} was trained with other settings (changed: "
+                            + ", ".join(f"{k} {was[k]} -> {wanted[k]}" for k in changed)
+                            + "); expected the flags it was trained with; nothing was written")
+
+
+def _move_aside(name, paths, damage):
+    """Rename every file of damaged cell ``name`` (``paths``: ``sweep_report.cell_paths``) to ``<file>.damaged-N``,
+    one N for all, the smallest that overwrites nothing; returns N. The final checkpoint goes last: when a file
+    cannot be moved, those moved are moved back (the cell stays finished and damaged, nothing of it is overwritten
+    later) and a UserError says which."""
+    from ats_ms.utils.errors import UserError
+    order = [paths[k] for k in paths if k != "ckpt"] + [paths["ckpt"]]
+    present = [path for path in dict.fromkeys(order) if os.path.lexists(path)]
+    n = 1
+    while any(os.path.lexists(f"{path}.damaged-{n}") for path in present):
+        n += 1
+    moved = []
+    for path in present:
+        try:
+            os.rename(path, f"{path}.damaged-{n}")
+        except OSError as exc:
+            for done in reversed(moved):
+                try:
+                    os.rename(f"{done}.damaged-{n}", done)
+                except OSError:
+                    pass
+            raise UserError(f"cell {name}: {damage}; {path} cannot be moved aside to {path}.damaged-{n} "
+                            f"({exc.strerror or type(exc).__name__}); expected a writable folder (or the cell's "
+                            f"files moved away by hand, to train it again)")
+        moved.append(path)
+    return n
 
 
 class SweepWorker:
@@ -69,16 +167,35 @@ class SweepWorker:
     def check_trained_cells(self):
         """Cells of ``out_dir`` already trained (finished or half-done) must have this sweep's settings, else a
         re-run would mix two grids in one report."""
-        from ats_ms.engine.state import config_changes, saved_config
+        from ats_ms.engine.state import config_changes
         from ats_ms.flags import keys_where
         from ats_ms.utils import naming
         from ats_ms.utils.errors import UserError
         for cell, config in self.configs.items():
-            stored = saved_config(naming.run_paths(config))
+            stored = _stored_config(naming.run_paths(config), cell.name)
             changed = config_changes(stored, config, keys_where("location")) if stored is not None else []
             if changed:
                 raise UserError(f"{cell.name} in {self.out_dir} was trained with other settings (changed: "
                                 f"{', '.join(changed)}); expected the flags it was trained with, or a new --out_dir")
+
+    def retrain_damaged(self):
+        """A finished cell whose files are damaged (``sweep_report.read_cell``) is not done: under its claim, its
+        files are moved aside to ``<file>.damaged-N`` (nothing deleted) and a line says so; it is then trained with
+        the other pending cells. A cell another worker holds is left to it."""
+        from ats_ms.analysis.sweep_report import cell_paths, read_cell
+        for cell, config in self.configs.items():
+            if not _finished(config) or read_cell(self.out_dir, cell.name)[0] != "damaged":
+                continue
+            if not self.claims.try_claim(cell.name):
+                continue
+            try:
+                state, damage = read_cell(self.out_dir, cell.name)  # again, now that it is this worker's
+                if state == "damaged":
+                    n = _move_aside(cell.name, cell_paths(self.out_dir, cell.name), damage)
+                    self.emit(f"[sweep] cell {cell.name}: {damage}; training it again (its files are kept as "
+                              f"<file>.damaged-{n})")
+            finally:
+                self.claims.release(cell.name)
 
     def _note_other_cells(self):
         """Cell names depend on what differs in the grid: say so when the folder holds cells of another grid."""
@@ -127,6 +244,7 @@ class SweepWorker:
         for split in data:
             check_labels(split.labels, self.base.n_classes, f"{self.base.dataset} {split.split}")
         self.claims = Claims(os.path.join(self.out_dir, "claims"), self.config.claim_timeout)
+        self.retrain_damaged()
         done_before = sum(_finished(c) for c in self.configs.values())
         c, methods = self.config, ", ".join(dict.fromkeys(cell.kd_way for cell in self.cells))
         settings = f"{len(c.tp_taus)} tp_tau x {len(c.t_taus)} t_tau" if not c.grid else \
@@ -170,7 +288,19 @@ class SweepWorker:
 
 def run_sweep(config, emit=None):
     """Everything ``python -m ats_ms sweep`` does for a ``sweep`` RunConfig: train this worker's share of the grid
-    (unless ``report_only``), then write and print the report. Returns {cell name: done | failed}."""
+    (unless ``report_only``), then write and print the report.
+
+    Args:
+        config (RunConfig): from ``make_config("sweep", ...)``.
+        emit (callable | None): receives each output line (default: the ``ats_ms`` logger).
+
+    Returns:
+        dict: {cell name: done | failed} of the cells this worker trained.
+
+    Raises:
+        UserError: bad input, flags other than those the cells were trained with, or (``report_only``) a damaged
+        cell; a refused report writes nothing.
+    """
     from ats_ms.utils import device
     emit = emit or logs.log_line
     if os.environ.get("MS_ROLE") == "MS_SCHED":
@@ -190,6 +320,8 @@ def run_sweep(config, emit=None):
     from ats_ms.analysis.sweep_report import report
     title = os.path.splitext(os.path.basename(config.config))[0] if config.config else ""
     cells = sweep_cells(config)
+    if config.report_only:
+        check_reported_cells(config, out_dir, cells)
     lines, figure = report(out_dir, cells, title, config.heatmap, classic=not config.grid)
     if figure is None:
         from ats_ms.analysis.figures import pyplot

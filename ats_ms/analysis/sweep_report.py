@@ -2,8 +2,13 @@
 over the finished seeds; per method the best cell and its values; heatmaps of two numeric axes of a method (the
 best over its other axes); the TS diagonal (tp_tau == t_tau) wherever an ATS tp_tau x t_tau grid exists. Text,
 CSV/JSON and a PNG heatmap.
+
+A cell is done when its final checkpoint exists and it and the cell's metrics (and effective config) can be read
+(``read_cell``); a damaged cell is never reported as done: the report refuses with one line naming it, and the sweep
+trains it again (``ats_ms.analysis.sweep``).
 """
 import json
+import math
 import os
 
 import numpy as np
@@ -26,13 +31,117 @@ def cell_files(out_dir, name):
     return {"ckpt": paths["ckpt"], "metrics": paths["metrics"]}
 
 
-def _accuracies(out_dir, name):
-    files = cell_files(out_dir, name)
-    if not os.path.isfile(files["ckpt"]) or not os.path.isfile(files["metrics"]):
+def cell_paths(out_dir, name):
+    """Every file of cell ``name`` in sweep folder ``out_dir`` (``naming.run_paths``: ckpt, best, resume, log,
+    metrics, config)."""
+    import argparse
+
+    from ats_ms.utils import naming
+    return naming.run_paths(argparse.Namespace(**cell_dirs(out_dir), ckpt_name=f"{name}.ckpt", log_name=f"{name}.log"))
+
+
+def _read_metrics(path):
+    """(test accuracies, epoch of the last line or None, None) of a metrics file, or (None, None, what is wrong)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        return None, None, f"metrics file {path} is missing"
+    except UnicodeDecodeError:
+        return None, None, f"metrics file {path} is not text"
+    except OSError as exc:
+        return None, None, f"metrics file {path} cannot be read ({exc.strerror or type(exc).__name__})"
+    accs, epoch = [], None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            return None, None, f"metrics file {path} line {number} is not a JSON record (cut short?)"
+        acc = record.get("test_acc") if isinstance(record, dict) else None
+        if isinstance(acc, bool) or not isinstance(acc, (int, float)) or not math.isfinite(acc):
+            return None, None, f"metrics file {path} line {number} holds no test accuracy"
+        accs.append(float(acc))
+        epoch = record.get("epoch") if isinstance(record.get("epoch"), int) else None
+    if not accs:
+        return None, None, f"metrics file {path} holds no epoch"
+    return accs, epoch, None
+
+
+def _config_damage(path):
+    """What is wrong with a cell's effective config (None when it is a YAML mapping, or absent: older sweeps)."""
+    import yaml
+    if not os.path.isfile(path):
         return None
-    with open(files["metrics"], encoding="utf-8") as f:
-        accs = [json.loads(line)["test_acc"] for line in f if line.strip()]
-    return (accs[-1], max(accs)) if accs else None
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, ValueError, yaml.YAMLError):
+        return f"config file {path} cannot be read as YAML"
+    return None if isinstance(data, dict) else f"config file {path} is not a YAML mapping of flags"
+
+
+def _checkpoint_epoch(path):
+    """(epoch recorded in checkpoint ``path`` or None, None), or (None, what is wrong): the checkpoint is parsed
+    (about 0.1 s per 100 MB), its parameters are not loaded."""
+    from ats_ms.models.checkpoint import RECORD_KEY, read_meta
+    from ats_ms.utils.errors import UserError
+    try:
+        if os.path.getsize(path) == 0:
+            return None, f"checkpoint {path} is empty"
+        raw = read_meta(path, RECORD_KEY)
+    except OSError as exc:
+        return None, f"checkpoint {path} cannot be read ({exc.strerror or type(exc).__name__})"
+    except UserError:
+        return None, f"checkpoint {path} cannot be read (not a complete MindSpore checkpoint)"
+    if raw is None:  # written before checkpoints carried a record
+        return None, None
+    try:
+        record = json.loads(raw)
+    except ValueError:
+        return None, f"checkpoint {path} has an unreadable record"
+    epoch = record.get("epoch") if isinstance(record, dict) else None
+    return (epoch if isinstance(epoch, int) and not isinstance(epoch, bool) else None), None
+
+
+def read_cell(out_dir, name):
+    """What sweep folder ``out_dir`` holds of cell ``name``.
+
+    A cell is finished when its final checkpoint exists. A finished cell is damaged when that checkpoint is empty
+    or cannot be read, its metrics file is missing, unreadable, holds a line that is not a JSON record with a test
+    accuracy, or ends at another epoch than the checkpoint, or its effective config is not YAML.
+
+    Args:
+        out_dir (str): the sweep folder.
+        name (str): the cell's name.
+
+    Returns:
+        tuple: ``("pending", None)`` without a final checkpoint, ``("done", (last, best test accuracy))``, or
+        ``("damaged", text naming the damaged file and what is wrong with it)``.
+    """
+    paths = cell_paths(out_dir, name)
+    if not os.path.isfile(paths["ckpt"]):
+        return "pending", None
+    accs, last_epoch, damage = _read_metrics(paths["metrics"])
+    damage = damage or _config_damage(paths["config"])
+    if damage is None:
+        epoch, damage = _checkpoint_epoch(paths["ckpt"])
+        if damage is None and None not in (epoch, last_epoch) and epoch != last_epoch:
+            damage = f"metrics file {paths['metrics']} ends at epoch {last_epoch}, but checkpoint {paths['ckpt']} " \
+                     f"is of epoch {epoch}"
+    return ("damaged", damage) if damage else ("done", (accs[-1], max(accs)))
+
+
+def damaged_error(out_dir, damaged):
+    """The UserError refusing a report of ``out_dir`` with ``damaged`` cells ({cell name: what is damaged})."""
+    from ats_ms.utils.errors import UserError
+    (name, what), others = next(iter(damaged.items())), list(damaged)[1:]
+    more = f" (and {len(others)} more damaged cell{'s' if len(others) > 1 else ''}: {', '.join(others[:3])}" \
+        f"{', ...' if len(others) > 3 else ''})" if others else ""
+    return UserError(f"cell {name} of {out_dir} is damaged: {what}{more}; expected intact cell files (the sweep "
+                     f"without --report_only trains a damaged cell again, its files kept as <file>.damaged-N); "
+                     f"nothing was written")
 
 
 def _mean_std(values):
@@ -43,14 +152,31 @@ def _mean_std(values):
 
 def collect(out_dir, cells):
     """One row per cell without its seed: kd_way, every hyper-parameter (None where the method has none), whether
-    it is on the TS diagonal of ATS, finished seeds, failed seeds, last/best mean and sample std."""
-    by_key = {}
+    it is on the TS diagonal of ATS, finished seeds, failed seeds, last/best mean and sample std.
+
+    Args:
+        out_dir (str): the sweep folder.
+        cells (list[Cell]): the grid's cells (``ats_ms.analysis.grid``).
+
+    Returns:
+        list[dict]: the rows.
+
+    Raises:
+        UserError: a finished cell is damaged (``read_cell``), naming it and the damaged file.
+    """
+    by_key, results, damaged = {}, {}, {}
     for cell in cells:
         by_key.setdefault(cell.key, []).append(cell)
+        state, value = read_cell(out_dir, cell.name)
+        if state == "damaged":
+            damaged[cell.name] = value
+        results[cell.name] = value if state == "done" else None
+    if damaged:
+        raise damaged_error(out_dir, damaged)
     rows = []
     for key, group in by_key.items():
         first = group[0]
-        found = [a for a in (_accuracies(out_dir, c.name) for c in group) if a is not None]
+        found = [results[c.name] for c in group if results[c.name] is not None]
         settings = first.settings
         row = {"cell": key, "kd_way": first.kd_way, **{h: settings.get(h) for h in registry.hyper_parameters()},
                "ts_diagonal": first.kd_way == "ATS" and settings["tp_tau"] == settings["t_tau"],
@@ -220,7 +346,11 @@ def ranking_lines(ranked, baseline="KD"):
 
 def report(out_dir, cells, title="", heatmap=None, classic=False):
     """Write sweep.csv, sweep.json and sweep.png for ``cells`` (``classic``: the ATS grid --tp_taus x --t_taus,
-    reported as before --grid existed); returns (lines, figure path, or None: no heatmap, or no matplotlib)."""
+    reported as before --grid existed); returns (lines, figure path, or None: no heatmap, or no matplotlib).
+
+    Raises:
+        UserError: a finished cell is damaged (``read_cell``); nothing is written.
+    """
     rows = collect(out_dir, cells)
     maps = [("ATS", ("tp_tau", "t_tau"), [])] if classic and not heatmap else heatmaps(rows, heatmap)
     found = best_cells(rows)
