@@ -139,30 +139,57 @@ def table_lines(plan, seeds, teachers, students):
 
 
 def _figure(plan, teachers, students, path):
-    from ats_ms.analysis.figures import pyplot, save_figure
+    """demo.png: the students' test accuracy (mean ± sample std over seeds; the y axis fitted to them, the teachers'
+    accuracies in the title) and each teacher's e(q), sigma(q) against tau, with the trained settings marked (TS
+    tau 4, ATS tp_tau 4 / t_tau 2). Returns ``path``, or None without matplotlib.
+
+    Args:
+        plan (dict): the demo plan (``make_plan``).
+        teachers (dict): {teacher name: {"acc", "stats", "ts", "ats"}}.
+        students (dict): {student label: {"mean", "std"}} (fractions).
+        path (str): the PNG to write.
+
+    Returns:
+        str | None: ``path``, or None when matplotlib is not installed.
+    """
+    from ats_ms.analysis.figures import fitted_limits, pyplot, save_figure
     plt = pyplot()
     if plt is None:
         return None
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.8))
     labels = list(students)
-    axes[0].bar(range(len(labels)), [100 * students[k]["mean"] for k in labels],
-                yerr=[100 * (students[k]["std"] or 0.0) for k in labels], capsize=4,
-                color=["gray"] + ["tab:blue", "tab:orange"] * 2)
-    for (name, t), style in zip(teachers.items(), (":", "--")):
-        axes[0].axhline(100 * t["acc"], ls=style, lw=1, color="black", label=f"teacher {name}: {100 * t['acc']:.1f}%")
-    axes[0].legend(fontsize=8, loc="lower right")
+    means = [100 * students[k]["mean"] for k in labels]
+    stds = [100 * (students[k]["std"] or 0.0) for k in labels]
+    axes[0].bar(range(len(labels)), means, yerr=stds, capsize=4, color=["gray"] + ["tab:blue", "tab:orange"] * 2)
+    bottom, top = fitted_limits([m - s for m, s in zip(means, stds)], [m + s for m, s in zip(means, stds)], 0.15)
+    axes[0].set_ylim(bottom, top)
+    for i, (m, s) in enumerate(zip(means, stds)):
+        axes[0].text(i, m + s + 0.02 * (top - bottom), f"{m:.1f}", ha="center", va="bottom", fontsize=8)
     axes[0].set_xticks(range(len(labels)), labels, rotation=25, ha="right", fontsize=8)
     axes[0].set_ylabel("test accuracy (%), mean ± std over seeds")
-    axes[0].set_title(f"student {plan['student']} on {plan['dataset']}")
+    teacher_text = ", ".join(f"{name} {100 * t['acc']:.1f}%" for name, t in teachers.items())
+    axes[0].set_title(f"student {plan['student']} on {plan['dataset']} (blue TS, orange ATS)\nteachers: "
+                      f"{teacher_text}", fontsize=9)
+    handles = []
     for ax, key, text in ((axes[1], "e", "e(q)"), (axes[2], "sigma", "sigma(q)")):
         for (name, t), color in zip(teachers.items(), ("tab:green", "tab:red")):
             for method, style in (("TS", "-"), ("ATS", "--")):
                 taus, values = temperature.curve(t["stats"], method, key)
-                ax.plot(taus, values, style, color=color, label=f"{name} {method}")
-        ax.set_xlabel("temperature tau (ATS: 1.25 tau / 0.75 tau)")
+                ax.plot(taus, values, style, color=color, label=f"teacher {name}, {method} curve")
+            ax.plot(TS_TAU, t["ts"][key], "o", ms=8, mfc="none", mec=color, mew=1.8,
+                    label=f"teacher {name}, trained TS (tau {TS_TAU:g})")
+            ax.plot(ATS_TP, t["ats"][key], "*", ms=11, color=color,
+                    label=f"teacher {name}, trained ATS (tp_tau {ATS_TP:g}, t_tau {ATS_T:g}; at tau {ATS_TP:g})")
+        first = next(iter(teachers.values()))
+        ax.annotate(f"TS tau {TS_TAU:g}", (TS_TAU, first["ts"][key]), xytext=(10, 10), textcoords="offset points",
+                    fontsize=8, arrowprops={"arrowstyle": "-", "lw": 0.6})
+        ax.annotate(f"ATS ({ATS_TP:g}, {ATS_T:g})", (ATS_TP, first["ats"][key]), xytext=(10, -16),
+                    textcoords="offset points", fontsize=8, arrowprops={"arrowstyle": "-", "lw": 0.6})
+        ax.set_xlabel("temperature tau (ATS curve: 1.25 tau / 0.75 tau)", fontsize=9)
         ax.set_ylabel(text)
         ax.set_title(f"teacher {text} on the training split")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.tight_layout()
+        handles = ax.get_legend_handles_labels()
+    fig.legend(*handles, loc="lower center", ncol=3, fontsize=8, bbox_to_anchor=(0.5, 0.0))
+    fig.tight_layout(rect=(0, 0.14, 1, 1))
     return save_figure(fig, plt, path)

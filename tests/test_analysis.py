@@ -161,3 +161,20 @@ def test_without_matplotlib_tables_are_written_and_figures_skipped(tmp_path, mon
     assert json.loads((tmp_path / "sw" / "sweep.json").read_text())["rows"][0]["seeds"] == 0
     assert (tmp_path / "sw" / "sweep.csv").is_file() and lines[2].split() == ["1", "-*"]
     assert lines[4] == "no finished cell yet"
+
+
+def test_demo_figure_is_drawn_from_fake_results(tmp_path):
+    """The demo's figure (fitted accuracy axis, trained TS/ATS points marked) from fake teachers and students."""
+    from ats_ms import demo
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 200)
+    logits = rng.normal(0, 1, (200, 10))
+    logits[np.arange(200), labels] += 3.0
+    stats = temperature.statistics(logits, labels, temperature.PAPER_TAUS, ((demo.ATS_TP, demo.ATS_T),))
+    teacher = {"acc": 0.8, "stats": stats, "ts": demo._pick(stats, "TS", demo.TS_TAU, demo.TS_TAU),
+               "ats": demo._pick(stats, "ATS", demo.ATS_TP, demo.ATS_T)}
+    students = {k: {"mean": m, "std": 0.005} for k, m in (("no KD", 0.63), ("TS from a", 0.65), ("ATS from a", 0.66),
+                                                          ("TS from b", 0.66), ("ATS from b", 0.68))}
+    path = demo._figure({"student": "s", "dataset": "digits"}, {"a": teacher, "b": teacher}, students,
+                        str(tmp_path / "demo.png"))
+    assert path == str(tmp_path / "demo.png") and (tmp_path / "demo.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

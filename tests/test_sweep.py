@@ -3,6 +3,7 @@ teacher; the report (mean, sample std, best and best-TS cells); claim files; res
 epoch and during the checkpoint writes; two msrun workers sharing one grid; damaged cells (a cut-short metrics
 line, a deleted metrics file, a random-bytes checkpoint) are trained again with their files kept, and refused by
 --report_only, as are flags other than those the cells were trained with."""
+import csv
 import json
 import os
 import re
@@ -389,14 +390,31 @@ def test_report_ranks_methods_with_their_difference_to_kd(tmp_path):
     accs = {"ATS": (0.60, 0.64), "KD": (0.55, 0.57), "DIST": (0.70, 0.70)}
     for cell in cells:
         _fake_named_cell(out, cell.name, [0.1, accs[cell.kd_way][cell.seed]])
-    lines, _ = sweep_report.report(str(out), cells)
+    lines, figure = sweep_report.report(str(out), cells)
     ranked = [line.split()[:2] for line in lines if re.match(r"^\d\s", line)]
     assert ranked == [["1", "DIST"], ["2", "ATS"], ["3", "KD"]]
     ats = next(line for line in lines if line.startswith("2    ATS"))
     assert "62.00 ± 2.83 % (2 seeds)" in ats and ats.split()[-2] == "+6.00"  # minus KD, in points
-    ranking = (out / "ranking.csv").read_text().splitlines()
-    assert ranking[0].startswith("rank,kd_way,cell,seeds,last_mean") and ranking[1].startswith("1,DIST,")
-    assert json.loads((out / "sweep.json").read_text())["ranking"][2]["minus_KD"] == 0.0
+    assert json.loads((out / "sweep.json").read_text())["ranking"][2]["minus_kd_pct"] == 0.0
+    # no method varies two axes: the figure is the bar chart of every cell, beside sweep.csv
+    assert figure == str(out / "sweep.png") and (out / "sweep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_ranking_csv_gives_every_accuracy_in_percent_named_in_its_header(tmp_path):
+    out = tmp_path / "out"
+    cells = make_cells([("ATS", {"tp_tau": (4.0,), "t_tau": (2.0,)}), ("KD", {})], {}, (0, 1))
+    accs = {"ATS": (0.88, 0.89), "KD": (0.68, 0.69)}
+    for cell in cells:
+        _fake_named_cell(out, cell.name, [0.5, accs[cell.kd_way][cell.seed]])
+    sweep_report.report(str(out), cells)
+    with open(out / "ranking.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["rank", "kd_way", "cell", "seeds", "last_mean_pct", "last_std_pct", "best_mean_pct",
+                             "best_std_pct", "minus_kd_pct"]
+    ats = rows[0]
+    assert ats["kd_way"] == "ATS" and float(ats["last_mean_pct"]) == pytest.approx(88.5)
+    assert float(ats["last_std_pct"]) == pytest.approx(100 * np.std([0.88, 0.89], ddof=1), abs=1e-3)
+    assert float(ats["best_mean_pct"]) == pytest.approx(88.5) and float(ats["minus_kd_pct"]) == pytest.approx(20.0)
 
 
 def _fake_named_cell(out, name, accs):

@@ -325,7 +325,7 @@ def run_sweep(config, emit=None):
     lines, figure = report(out_dir, cells, title, config.heatmap, classic=not config.grid)
     if figure is None:
         from ats_ms.analysis.figures import pyplot
-        figure_line = "figure skipped: " + ("no method has two axes with several values" if pyplot() else
+        figure_line = "figure skipped: " + ("no cell has finished yet" if pyplot() else
                                             "matplotlib is not installed")
     else:
         figure_line = f"figure: {figure}"

@@ -1,7 +1,7 @@
 """The report of a sweep folder: per cell the last- and best-epoch test accuracy, mean ± sample standard deviation
 over the finished seeds; per method the best cell and its values; heatmaps of two numeric axes of a method (the
 best over its other axes); the TS diagonal (tp_tau == t_tau) wherever an ATS tp_tau x t_tau grid exists. Text,
-CSV/JSON and a PNG heatmap.
+CSV/JSON and a PNG (bars per cell, grouped by method, and the heatmaps).
 
 A cell is done when its final checkpoint exists and it and the cell's metrics (and effective config) can be read
 (``read_cell``); a damaged cell is never reported as done: the report refuses with one line naming it, and the sweep
@@ -320,15 +320,26 @@ def cell_lines(rows):
     return lines
 
 
+def _pct(value):
+    return None if value is None else round(100 * value, 4)
+
+
 def ranking(rows, key="last_mean", baseline="KD"):
-    """Each method's best cell, ranked by ``key`` (mean over seeds), with the difference to ``baseline``'s best
-    cell in points (None without it)."""
+    """Each method's best cell, ranked by ``key`` (mean over seeds): the rows of ranking.csv and of sweep.json's
+    "ranking", every accuracy in percent (columns ``*_pct``), ``minus_<baseline>_pct`` the difference to
+    ``baseline``'s best cell in points (None without it)."""
     per_method = sorted(best_cells(rows, key)["per_method"].values(), key=lambda r: -r[key])
     base = next((r for r in per_method if r["kd_way"] == baseline), None)
     return [{"rank": i + 1, "kd_way": r["kd_way"], "cell": r["cell"], "seeds": r["seeds"],
-             "last_mean": r["last_mean"], "last_std": r["last_std"], "best_mean": r["best_mean"],
-             "best_std": r["best_std"], f"minus_{baseline}": None if base is None else 100 * (r[key] - base[key])}
+             **{f"{k}_pct": _pct(r[k]) for k in ("last_mean", "last_std", "best_mean", "best_std")},
+             f"minus_{baseline.lower()}_pct": None if base is None else _pct(r[key] - base[key])}
             for i, r in enumerate(per_method)]
+
+
+def _pct_text(r, key):
+    std = r[f"{key}_std_pct"]
+    return f"{r[f'{key}_mean_pct']:.2f}" + (f" ± {std:.2f}" if std is not None else "") + f" % ({r['seeds']} seed" \
+        + ("s" if r["seeds"] != 1 else "") + ")"
 
 
 def ranking_lines(ranked, baseline="KD"):
@@ -337,16 +348,36 @@ def ranking_lines(ranked, baseline="KD"):
              f"minus {baseline}: difference to {baseline} in points)",
              f"{'rank':<5s}{'method':<7s}{'last epoch':>26s} {'best epoch':>26s} {'minus ' + baseline:>9s}  cell"]
     for r in ranked:
-        diff = r[f"minus_{baseline}"]
-        lines.append(f"{r['rank']:<5d}{r['kd_way']:<7s}{_cell_text(r, 'last_mean'):>26s} "
-                     f"{_cell_text(r, 'best_mean') if r['best_mean'] is not None else '-':>26s} "
+        diff = r[f"minus_{baseline.lower()}_pct"]
+        lines.append(f"{r['rank']:<5d}{r['kd_way']:<7s}{_pct_text(r, 'last'):>26s} "
+                     f"{_pct_text(r, 'best') if r['best_mean_pct'] is not None else '-':>26s} "
                      f"{'-' if diff is None else f'{diff:+.2f}':>9s}  {r['cell']}")
     return lines
 
 
+def bars(rows):
+    """The bars of the sweep figure: one per cell with results, grouped by method (in the grid's order), labelled
+    by the values that distinguish it within its method (the method's name when it has one cell); accuracies in
+    percent (``figures.sweep_figure``)."""
+    out = []
+    for kd_way in dict.fromkeys(r["kd_way"] for r in rows):
+        mine = [r for r in rows if r["kd_way"] == kd_way and r["last_mean"] is not None]
+        axes = varying_axes(mine, kd_way) if len(mine) > 1 else []
+        for r in mine:
+            label = ", ".join(f"{k} {r[k]:g}" if isinstance(r[k], float) else f"{k} {r[k]}" for k in axes)
+            out.append({"method": kd_way, "label": label or (kd_way if len(mine) == 1 else r["cell"]),
+                        "mean": 100 * r["last_mean"], "std": None if r["last_std"] is None else 100 * r["last_std"],
+                        "ts": r["ts_diagonal"] and "tp_tau" in axes and "t_tau" in axes})
+    return out
+
+
 def report(out_dir, cells, title="", heatmap=None, classic=False):
-    """Write sweep.csv, sweep.json and sweep.png for ``cells`` (``classic``: the ATS grid --tp_taus x --t_taus,
-    reported as before --grid existed); returns (lines, figure path, or None: no heatmap, or no matplotlib).
+    """Write sweep.csv, sweep.json, ranking.csv (several methods) and sweep.png for ``cells`` (``classic``: the ATS
+    grid --tp_taus x --t_taus, reported as before --grid existed). sweep.png shows every cell's last-epoch accuracy
+    as bars, with the heatmaps below when a method varies two numeric axes.
+
+    Returns:
+        tuple: (lines, figure path, or None: no finished cell, or no matplotlib).
 
     Raises:
         UserError: a finished cell is damaged (``read_cell``); nothing is written.
@@ -363,13 +394,14 @@ def report(out_dir, cells, title="", heatmap=None, classic=False):
     if ranked:
         from ats_ms.analysis.io import write_csv
         write_csv(ranked, os.path.join(out_dir, "ranking.csv"))
-    figure = None
+    panels = None
     if maps:
         kd_way, axes, others = maps[0]
         ys, xs, last, _ = heatmap_grid(rows, kd_way, axes, "last_mean")
         best = heatmap_grid(rows, kd_way, axes, "best_mean")[2]
-        figure = figures.heatmap_figure(ys, xs, last.tolist(), best.tolist(), os.path.join(out_dir, "sweep.png"),
-                                        title, axes=axes, diagonal=kd_way == "ATS")
+        panels = {"tp_taus": ys, "t_taus": xs, "last": last.tolist(), "best": best.tolist(), "axes": axes,
+                  "diagonal": kd_way == "ATS"}
+    figure = figures.sweep_figure(bars(rows), os.path.join(out_dir, "sweep.png"), title, panels)
     lines = [] if classic else cell_lines(rows)
     for key in KEYS:
         for kd_way, axes, others in maps:
