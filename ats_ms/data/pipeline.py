@@ -57,6 +57,7 @@ class DataSplit:
         native (callable | None): ``native(shuffle, num_parallel_workers, num_shards, shard_id)`` -> a MindSpore
             source with ``image`` (uint8 HWC, ``stored_size`` square) and ``label`` columns.
         stored_size (int | None): height = width of the stored images when all share it (None: they vary).
+        sound (ndarray | None): (N,) bool, the image files whose checks passed (``FileSource``), kept across epochs.
     """
     name: str
     split: str
@@ -66,6 +67,7 @@ class DataSplit:
     files: Optional[object] = None
     native: Optional[Callable] = None
     stored_size: Optional[int] = None
+    sound: Optional[np.ndarray] = None
 
     def __post_init__(self):
         if self.images is not None and self.stored_size is None and self.images.shape[1] == self.images.shape[2]:
@@ -126,13 +128,13 @@ END_MARKERS = {"jpeg": b"\xff\xd9", "png": b"IEND"}  # a file cut short lacks it
 END_WINDOW = 4096
 
 
-def _complete(kind, data):
-    """Whether a JPEG or PNG ends with its end marker (within its last ``END_WINDOW`` bytes) and a JPEG's header
-    is sound (``jpeg_header_sound``); other formats: True."""
+def _complete(kind, raw):
+    """Whether a JPEG or PNG (``raw`` bytes) ends with its end marker (within its last ``END_WINDOW`` bytes) and a
+    JPEG's header is sound (``jpeg_header_sound``); other formats: True."""
     marker = END_MARKERS.get(kind)
-    if marker is not None and marker not in data[-END_WINDOW:].tobytes():
+    if marker is not None and raw.rfind(marker, max(0, len(raw) - END_WINDOW)) < 0:
         return False
-    return kind != "jpeg" or jpeg_header_sound(data[:1 << 18].tobytes())
+    return kind != "jpeg" or jpeg_header_sound(raw)
 
 
 SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
@@ -191,34 +193,44 @@ def jpeg_header_sound(head):
     return False
 
 
-def readable_bytes(path):
+def read_file(path):
+    """The bytes of file ``path``."""
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def readable_bytes(path, known_sound=False):
     """The bytes of image file ``path`` as MindSpore's ``Decode`` reads them: the file itself for whole JPEG, PNG,
     BMP and TIFF files (whatever the name says), else (GIF, WebP, the other formats only Pillow opens, and a JPEG or
-    PNG without its end marker) the image decoded by Pillow, converted to RGB and encoded as BMP.
+    PNG without its end marker or with a damaged header) the image decoded by Pillow, converted to RGB and encoded
+    as BMP.
+
+    Args:
+        known_sound (bool): the file passed the checks before (an earlier epoch): they are skipped.
 
     Returns:
-        (K,) uint8 array.
+        tuple: ((K,) uint8 array, whether the file itself is handed on: its checks passed).
 
     Raises:
         UserError: naming the file, when Pillow cannot decode it either (a file cut short, a damaged file); the
             command line turns it into one ``error:`` line even when a pipeline worker raised it.
     """
     from ats_ms.data.image_files import format_of_bytes
-    data = np.fromfile(path, np.uint8)
-    kind = format_of_bytes(data[:32].tobytes())
-    if kind in DECODED_BY_MINDSPORE and _complete(kind, data):
-        return data
+    raw = read_file(path)
+    kind = None if known_sound else format_of_bytes(raw[:32])
+    if known_sound or (kind in DECODED_BY_MINDSPORE and _complete(kind, raw)):
+        return np.frombuffer(raw, np.uint8), True
     import io
 
     from PIL import Image
     try:
-        with Image.open(io.BytesIO(data.tobytes())) as image:
+        with Image.open(io.BytesIO(raw)) as image:
             out = io.BytesIO()
             image.convert("RGB").save(out, "BMP")
     except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError ... on damaged files
         raise UserError(f"{path} cannot be decoded ({str(exc).strip() or type(exc).__name__}); expected a whole "
                         f"image file (replace or remove it)") from None
-    return np.frombuffer(out.getvalue(), np.uint8)
+    return np.frombuffer(out.getvalue(), np.uint8), False
 
 
 DUMP_PREFIX = "abnormal_image."  # MindSpore's Decode writes a file it cannot decode to ./abnormal_image.<ext>
@@ -265,16 +277,19 @@ class FileSource:
     """Random-access source of (encoded image bytes (K,) uint8, label int32) read from disk when asked for.
 
     Formats MindSpore's ``Decode`` does not read (GIF, WebP, ...) are decoded by Pillow here and handed on as BMP.
+    ``sound`` ((N,) bool, kept by the split across epochs) marks the files whose checks passed: later epochs skip them.
     """
 
-    def __init__(self, files):
-        self.paths, self.labels = files.paths, np.asarray(files.labels, np.int32)
+    def __init__(self, files, sound):
+        self.paths, self.labels, self.sound = files.paths, np.asarray(files.labels, np.int32), sound
 
     def __len__(self):
         return len(self.paths)
 
     def __getitem__(self, index):
-        return readable_bytes(self.paths[index]), self.labels[index]
+        data, sound = readable_bytes(self.paths[index], bool(self.sound[index]))
+        self.sound[index] = sound
+        return data, self.labels[index]
 
 
 def create_dataset(name, data_dir, split, batch_size, n_classes=None, normalize=None, augment=None,
@@ -329,7 +344,9 @@ def create_dataset(name, data_dir, split, batch_size, n_classes=None, normalize=
         # One reader thread: a file's bytes take 10-20 us to read, and with more workers GeneratorDataset passes rows
         # through per-worker queues that its fetch loop polls with time.sleep(0.1) (MindSpore 2.10, SamplerFn): 64x64
         # JPEGs ran 7x slower. The map workers decode.
-        source = ds.GeneratorDataset(FileSource(data.files), ["image", "label"], shuffle=shuffle,
+        if data.sound is None:
+            data.sound = np.zeros(data.size, bool)
+        source = ds.GeneratorDataset(FileSource(data.files, data.sound), ["image", "label"], shuffle=shuffle,
                                      num_parallel_workers=1, python_multiprocessing=False, **shard)
     elif data.native is not None:
         source = data.native(shuffle=shuffle, num_parallel_workers=workers, **shard)
