@@ -2,7 +2,6 @@
 names and shapes, logits of a converted torchvision-style file (tests/torchvision_twins.py is the reference), the
 initialisation, the registry's image sizes; every CIFAR family on 64x64 inputs; ``convert`` of a file named as
 torchvision caches it."""
-import types
 
 import numpy as np
 import pytest
@@ -11,7 +10,7 @@ ms = pytest.importorskip("mindspore")
 
 from ats_ms.models import create_model, list_models, resolve_name  # noqa: E402
 from ats_ms.models.layers import param_count  # noqa: E402
-from ats_ms.models.registry import default_image_size, image_size_of  # noqa: E402
+from ats_ms.models.registry import image_size_of  # noqa: E402
 
 # torchvision 0.29.1, meta["num_params"] of the ImageNet weights (1000 classes).
 TORCHVISION_COUNTS = {"ResNet18": 11689512, "ResNet34": 21797672, "ResNet50": 25557032,
@@ -60,7 +59,7 @@ def test_registry_names_and_image_sizes():
     assert [name for name in list_models() if image_size_of(name) == 224] == list(IMAGENET)
     assert resolve_name("resnet_18") == "ResNet18" and resolve_name("mobilenetv2_imagenet") == "MobileNetV2-ImageNet"
     assert resolve_name("mobilenetv2") == "MobileNetV2"
-    assert default_image_size("resnet50") == 224 and default_image_size("ResNet8") == 32
+    assert image_size_of("resnet50") == 224 and image_size_of("ResNet8") == 32
     with pytest.raises(ValueError, match="network name='ResNet19' is unknown"):
         image_size_of("ResNet19")
     with pytest.raises(ValueError, match="^style demo exists for the demo's ResNet and VGG only"):
@@ -168,9 +167,8 @@ def test_convert_file_takes_the_class_count_from_the_file_and_flags_override_the
         ("MobileNetV2-ImageNet", 10, "imagenet", 224)
     assert read_record(str(tmp_path / "a.ckpt")) == record and param_count(net) == 3504872 - 990 * 1281
     overridden = make_config("convert", net_name="MobileNetV2-ImageNet", src=str(src), dst=str(tmp_path / "b.ckpt"),
-                             normalize="cifar", dataset="cifar10", n_classes=10)
-    with_size = types.SimpleNamespace(**{**overridden.to_dict(), "image_size": 96})  # what --image_size 96 sets
-    _, record = convert_file(with_size)
+                             normalize="cifar", dataset="cifar10", n_classes=10, image_size=96)
+    _, record = convert_file(overridden)
     assert (record["normalize"], record["dataset"], record["image_size"]) == ("cifar", "cifar10", 96)
     with pytest.raises(ValueError, match="n_classes=100 but .* 10 classes"):
         convert_file(overridden.replace(n_classes=100, dst=str(tmp_path / "c.ckpt")))
@@ -178,7 +176,6 @@ def test_convert_file_takes_the_class_count_from_the_file_and_flags_override_the
 
 def test_convert_cli_reads_a_torchvision_cache_file(tmp_path, cli):
     from ats_ms.engine.record import read_record
-    from ats_ms.flags import flags_of
     torch, _ = _twins()
     twin = _twin("ResNet18", seed=3)
     src = tmp_path / "resnet18-f37072fd.pth"
@@ -194,9 +191,8 @@ def test_convert_cli_reads_a_torchvision_cache_file(tmp_path, cli):
     net.set_train(False)
     x = np.random.default_rng(2).normal(size=(2, 3, 224, 224)).astype(np.float32)
     _assert_same_logits(net(ms.Tensor(x)).asnumpy(), _torch_logits(twin, x))
-    if "image_size" in flags_of("convert"):  # the flag another change adds to the command
-        small = cli("convert", "--net_name", "ResNet18", "--src", src, "--dst", tmp_path / "small.ckpt",
-                    "--image_size", 128, "--normalize", "cifar")
-        assert small.returncode == 0, small.stderr
-        record = read_record(str(tmp_path / "small.ckpt"))
-        assert (record["image_size"], record["normalize"]) == (128, "cifar")
+    small = cli("convert", "--net_name", "ResNet18", "--src", src, "--dst", tmp_path / "small.ckpt",
+                "--image_size", 128, "--normalize", "cifar")
+    assert small.returncode == 0, small.stderr
+    record = read_record(str(tmp_path / "small.ckpt"))
+    assert (record["image_size"], record["normalize"]) == (128, "cifar")

@@ -114,7 +114,7 @@ def convert_file(config):
     from ats_ms.engine.record import encode, network_record
     from ats_ms.models import create_model
     from ats_ms.models.checkpoint import load_strict, save_network
-    from ats_ms.models.registry import default_image_size
+    from ats_ms.models.registry import image_size_of
 
     src, dst = config.src, config.dst
     if os.path.exists(dst) and not config.overwrite:
@@ -125,7 +125,7 @@ def convert_file(config):
     n_classes = config.n_classes or classes_in(config.net_name, params)
     net = create_model(config.net_name, n_classes)
     load_strict(net, params, source=src, n_classes_flag=True)
-    image_size = getattr(config, "image_size", None) or default_image_size(net.model_name)
+    image_size = config.image_size or image_size_of(net.model_name)
     record = network_record("convert", source=os.path.basename(src), net_name=net.model_name, net_style="paper",
                             n_classes=n_classes, dataset=config.dataset, normalize=config.normalize or "imagenet",
                             image_size=image_size)

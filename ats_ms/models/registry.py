@@ -83,11 +83,6 @@ def image_size_of(name):
     return _BUILDERS[_key(resolve_name(name))][3]
 
 
-def default_image_size(name):
-    """The image size recorded for network ``name`` when none is given: ``image_size_of(name)``."""
-    return image_size_of(name)
-
-
 def check_style(name, style, label="net_style"):
     """``style`` if network ``name`` exists in it (``label`` names the flag or argument in the message)."""
     from ats_ms.utils.checks import check_choice
