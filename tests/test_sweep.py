@@ -453,6 +453,11 @@ def test_read_cell_tells_pending_done_and_each_kind_of_damage(tmp_path):
 
 
 
+# The tests of damaged cells copy one trained grid: they run in one pytest-xdist worker (the grid is trained once) and
+# in the full suite only (training it costs more than the quick suite can spare).
+DAMAGE_GROUP = pytest.mark.xdist_group("one_epoch_grid")
+
+
 @pytest.fixture(scope="session")
 def one_epoch_grid(digits_teacher, tmp_path_factory):
     """The cells of GRID trained 1 epoch in one pack: a finished sweep folder to damage (each test copies it)."""
@@ -491,6 +496,8 @@ def _cut(path, size):
 
 
 @pytest.mark.parametrize("damage", list(DAMAGES))
+@DAMAGE_GROUP
+@pytest.mark.slow
 def test_report_only_refuses_a_damaged_cell_in_one_line_and_writes_nothing(one_epoch_grid, tmp_path, cli, damage):
     out = tmp_path / "out"
     shutil.copytree(one_epoch_grid[0], out)
@@ -504,6 +511,8 @@ def test_report_only_refuses_a_damaged_cell_in_one_line_and_writes_nothing(one_e
     assert _snapshot(out) == before  # sweep.csv, sweep.json and every cell file as they were
 
 
+@DAMAGE_GROUP
+@pytest.mark.slow
 def test_the_sweep_trains_damaged_cells_again_and_keeps_their_files(one_epoch_grid, tmp_path, cli):
     out = tmp_path / "out"
     shutil.copytree(one_epoch_grid[0], out)
@@ -531,6 +540,8 @@ def test_the_sweep_trains_damaged_cells_again_and_keeps_their_files(one_epoch_gr
     assert "3 already done" in again.stdout and "training it again" not in again.stdout
 
 
+@DAMAGE_GROUP
+@pytest.mark.slow
 def test_a_damaged_cell_whose_files_cannot_be_moved_aside_is_refused(one_epoch_grid, tmp_path, cli, monkeypatch):
     out = tmp_path / "out"
     shutil.copytree(one_epoch_grid[0], out)
@@ -553,6 +564,8 @@ def test_a_damaged_cell_whose_files_cannot_be_moved_aside_is_refused(one_epoch_g
     assert _snapshot(out) == before  # the files moved before the refusal were moved back
 
 
+@DAMAGE_GROUP
+@pytest.mark.slow
 def test_report_only_with_a_changed_flag_is_refused_and_rewrites_nothing(one_epoch_grid, tmp_path, cli):
     out = tmp_path / "out"
     shutil.copytree(one_epoch_grid[0], out)
