@@ -272,7 +272,7 @@ def test_model_check_runs_at_the_given_image_size():
 
 def test_a_jpeg_with_a_damaged_header_is_one_error_line_not_a_crash(tmp_path, cli):
     """MindSpore 2.10's JPEG decoder ends the process (SIGFPE) on some damaged headers: such files never reach it."""
-    from ats_ms.data.pipeline import jpeg_header_sound
+    from ats_ms.data.image_bytes import jpeg_header_sound
     root = tmp_path / "data"
     write_folder(str(root))
     path = root / "train" / "dog" / "dog_01.jpg"
@@ -290,12 +290,12 @@ def test_a_jpeg_with_a_damaged_header_is_one_error_line_not_a_crash(tmp_path, cl
 def test_the_file_pipeline_streams_reading_each_file_when_asked(tmp_path, monkeypatch):
     """Building the pipeline reads no image; an epoch reads each file once, when the sampler asks for it: what is
     held is the list of paths, not the images."""
-    import ats_ms.data.pipeline as pipeline
+    import ats_ms.data.image_bytes as image_bytes
     write_folder(str(tmp_path))
     data = open_split("folder", str(tmp_path), "train")
     reads = []
-    real = pipeline.read_file
-    monkeypatch.setattr(pipeline, "read_file", lambda path: reads.append(path) or real(path))
+    real = image_bytes.read_file
+    monkeypatch.setattr(image_bytes, "read_file", lambda path: reads.append(path) or real(path))
     for epoch in range(2):  # the second epoch skips the checks the first passed (``DataSplit.sound``)
         dataset = create_dataset("folder", str(tmp_path), "train", 4, image_size=16, data=data)
         assert len(reads) == epoch * data.size

@@ -169,7 +169,7 @@ class Trainer:
         """Train every run; returns the members (each with ``history``, ``status`` done/failed and ``error``).
         Ctrl-C (or SIGTERM) stops it after the current step, or after the epoch's files when it comes while they are
         written, and raises ``Interrupted``, which names the resume files."""
-        from ats_ms.data.pipeline import dumps_present
+        from ats_ms.data.image_bytes import dumps_present
         dumps = dumps_present()
         with StopRequest() as self.stop:
             try:
@@ -182,7 +182,7 @@ class Trainer:
     def _decode_error(self, exc, dumps):
         """A UserError naming the image file a pipeline worker failed to decode (None when the error was another),
         after removing the files MindSpore dumped for it."""
-        from ats_ms.data.pipeline import remove_new_dumps, undecodable_file
+        from ats_ms.data.image_bytes import remove_new_dumps, undecodable_file
         splits = [s for s in (self.train_data, self.test_data) if s is not None and s.files is not None]
         if not splits or "Decode" not in str(exc):
             return None
