@@ -56,7 +56,7 @@ def make_config(command, config_file=None, **overrides):
                       facts=facts, defaults=defaults)
 
 
-CONFIG_FACTS = ("volatile", "path", "per_student")  # the flag rows' facts a RunConfig carries to the engine
+CONFIG_FACTS = ("volatile", "path", "per_student", "unread")  # the flag rows' facts a RunConfig carries to the engine
 
 
 def grid_groups(values):

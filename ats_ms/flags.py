@@ -180,9 +180,10 @@ FLAGS = _flags(
     F("max_test", int, 0, "use only the first N test images (0: all)", "data", check=NON_NEGATIVE_INT),
     F("split", str, "train", "split whose images are analysed", "data", SPLITS),
     # networks
-    F("net", str, "ResNet", "network family (demo flag; the network is chosen by --net_name)", "networks"),
+    F("net", str, "ResNet", "network family (demo flag; the network is chosen by --net_name)", "networks",
+      unread=True),
     F("n_layer", int, 14, "network depth (demo flag; the network is chosen by --net_name)", "networks",
-      check=POSITIVE_INT),
+      check=POSITIVE_INT, unread=True),
     F("net_name", str, "ResNet14", "network", "networks",
       check=check_net_name),
     F("net_style", str, "paper", "paper: the official PyTorch networks; demo: the official MindSpore demo's ResNet "
@@ -211,8 +212,10 @@ FLAGS = _flags(
       "training", LR_SCALES),
     F("sync_bn", bool, False, "with --distribute on GPU/Ascend: SyncBatchNorm in the student", "training"),
     # distillation
-    F("t_net", str, "ResNet", "teacher family (demo flag)", "distillation"),
-    F("t_n_layer", int, 14, "teacher depth (demo flag)", "distillation", check=POSITIVE_INT),
+    F("t_net", str, "ResNet", "teacher family (demo flag; the teacher is chosen by --t_net_name)", "distillation",
+      unread=True),
+    F("t_n_layer", int, 14, "teacher depth (demo flag; the teacher is chosen by --t_net_name)", "distillation",
+      check=POSITIVE_INT, unread=True),
     F("t_net_name", str, "ResNet14", "teacher network (taken from the teacher checkpoint's record when not given)",
       "distillation", check=check_net_name, chooses=("teacher",)),
     F("t_net_style", str, "paper", "teacher network style (taken from the record when not given)", "distillation",

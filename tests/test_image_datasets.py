@@ -229,7 +229,7 @@ def test_sweep_packs_and_memory_estimate_on_image_files(folder_teacher, tmp_path
     rows = json.loads((tmp_path / "out" / "sweep.json").read_text())
     cells = rows["cells"] if isinstance(rows, dict) else rows
     assert len(cells) == 3
-    record = read_record(str(tmp_path / "out" / "ckpts" / "sweep-ATS-t1-seed0.ckpt"))
+    record = read_record(str(tmp_path / "out" / "ckpts" / "sweep-ATS-tp4-t1-seed0.ckpt"))
     assert record["image_size"] == 40 and record["class_names"] == ["cat", "dog", "zebra"]
 
 

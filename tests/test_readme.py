@@ -12,15 +12,30 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 
 
-def test_usage_example_runs(tmp_path):
+def test_usage_example_runs_twice_and_its_students_learn(tmp_path):
     block = re.search(r"<!-- tested-example -->\n```python\n(.*?)```", README, re.S)
     assert block, "README lost its tested example"
     script = tmp_path / "example.py"
     script.write_text(block.group(1))
-    proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=600,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=900,
+                          env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "[Epoch:1]" in proc.stdout and "ATS student" in proc.stdout
+    assert proc.stdout.count("[Epoch:1]") == 3 and "network: ResNet14" in proc.stdout and "teacher: ResNet14" in \
+        proc.stdout  # it prints what it trains
+    found = re.search(r"teacher ([\d.]+)%, TS student ([\d.]+)%, ATS student ([\d.]+)%", proc.stdout)
+    teacher, ts, ats = (float(v) for v in found.groups())
+    assert teacher > 60 and ts > 40 and ats > 40, found.group(0)  # chance is 10 %
+    # again over the first run's files: past the output checks to its start-up lines (overwrite=True), then stopped
+    with open(tmp_path / "stderr", "w") as err:
+        again = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path, stdout=subprocess.PIPE, stderr=err,
+                                 text=True, env=dict(env, PYTHONUNBUFFERED="1"))
+        try:
+            started = any(line.startswith("network: ResNet14") for line in again.stdout)
+        finally:
+            again.kill()
+            again.wait()
+    assert started, (tmp_path / "stderr").read_text()[-3000:]
 
 
 def test_readme_is_short_and_its_links_exist():
@@ -28,7 +43,7 @@ def test_readme_is_short_and_its_links_exist():
     for link in re.findall(r"\]\(((?:docs|configs|scripts)/[^)#]+)", README):
         assert (ROOT / link).exists(), link
     for doc in ("benchmarks.md", "analysis.md", "flags.md", "demo-compatibility.md", "distributed.md",
-                "troubleshooting.md", "methods.md", "extending.md"):
+                "troubleshooting.md", "methods.md", "extending.md", "comparing.md"):
         assert f"docs/{doc}" in README, doc
         assert (ROOT / "docs" / doc).is_file(), doc
 

@@ -3,6 +3,7 @@ record fields, the per-method rules of make_config, the --grid cells and their n
 differences, RunConfig copies, and resume files written before a flag existed."""
 import copy
 import json
+import os
 import pickle
 
 import numpy as np
@@ -129,10 +130,31 @@ def test_grid_cells_are_named_by_what_differs():
                                  "logit_std": False}
     assert [c.name for c in make_cells([("ATS", {"lamb": (0.2, 0.8)})], {}, (0,))] == \
         ["sweep-lamb0.2-seed0", "sweep-lamb0.8-seed0"]
+    compared = [("ATS", {"tp_tau": (4.0,), "t_tau": (2.0,)}), ("TS", {"t_tau": (4.0,)}), ("KD", {})]
+    assert [c.name for c in make_cells(compared, {}, (0,))][:2] == ["sweep-ATS-tp4-t2-seed0", "sweep-TS-t4-seed0"]
+    assert make_cells(compared, {}, (0,), legacy=True)[0].name == "sweep-ATS-t2-seed0"  # what it was named before
     classic = make_cells([("ATS", {"tp_tau": (2.0,), "t_tau": (1.0,)})], {}, (0,), classic=True)
     assert classic[0].name == "sweep-tp2-t1-seed0"  # existing sweep folders resume and report as before
     with pytest.raises(ValueError, match="holds the cell sweep-tp3-seed0 twice"):
         make_cells([("ATS", {"tp_tau": (3.0,)}), ("ATS", {"tp_tau": (3.0, 4.0)})], {}, (0,))
+    with pytest.raises(ValueError, match="holds the cell sweep-t2-seed0 twice"):  # the same run under two names
+        make_cells([("ATS", {"t_tau": (2.0,)}), ("ATS", {"tp_tau": (4.0,), "t_tau": (2.0,)})], {}, (0,))
+
+
+def test_a_folder_of_cells_named_by_the_earlier_rule_keeps_their_names(digits_teacher, tmp_path):
+    from ats_ms.analysis.grid import sweep_cells
+    from ats_ms.analysis.sweep_report import cell_paths
+    config = ats_ms.make_config("sweep", t_ckpt=digits_teacher[1], net_name="ResNet8", seeds=(0,),
+                                grid=("kd_way=ATS tp_tau=4 t_tau=2", "kd_way=KD"))
+    fresh = [c.name for c in sweep_cells(config, str(tmp_path))]
+    assert fresh[0] == "sweep-ATS-tp4-t2-seed0"
+    old = cell_paths(str(tmp_path), "sweep-ATS-t2-seed0")["log"]
+    os.makedirs(os.path.dirname(old))
+    open(old, "w").close()
+    names = [c.name for c in sweep_cells(config, str(tmp_path))]
+    assert names[0] == "sweep-ATS-t2-seed0" and names[1:] == fresh[1:]
+    open(cell_paths(str(tmp_path), fresh[0])["log"], "w").close()  # a folder with both: today's rule
+    assert [c.name for c in sweep_cells(config, str(tmp_path))] == fresh
 
 
 def test_grid_in_yaml_is_a_list_of_mappings(tmp_path):

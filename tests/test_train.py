@@ -29,6 +29,7 @@ def test_teacher_run_outputs(digits_teacher):
     folder, ckpt, history = digits_teacher
     log = (folder / "logs" / "teacher.log").read_text().splitlines()
     assert log[0].startswith("Namespace(") and "net_name='ResNet8'" in log[0]
+    assert " net=" not in log[0] and "n_layer=" not in log[0]  # the demo's spellings, never read, are not logged
     assert log[1] == "[EPOCHS]: 1 2"
     for key, line in zip(("LOSSES", "TrACCS", "TeACCS"), log[2:5]):
         assert re.fullmatch(rf"\[{key}\]: \d+\.\d{{5}} \d+\.\d{{5}}", line)
@@ -57,6 +58,9 @@ def test_distillation_keeps_teacher_frozen_and_student_learns(digits_teacher, tm
     trainer = Trainer(config, emit=lines.append).prepare()
     member = trainer.run()[0]
     assert member.status == "done" and member.history[-1]["loss"] < member.history[0]["loss"]
+    logged = (tmp_path / "logs" / config.log_name).read_text().splitlines()[0]  # only the flags the run reads
+    assert f"kd_way='{kd_way}'" in logged and "t_n_layer" not in logged and "dkd_alpha" not in logged
+    assert ("tp_tau=" in logged) == ("t_net_name=" in logged) == (kd_way == "ATS")
     assert {p.name for p in trainer.members[0].optimizer.parameters} == \
         {p.name for p in member.student.trainable_params()}
     record = read_record(str(tmp_path / "ckpts" / config.ckpt_name))

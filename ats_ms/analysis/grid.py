@@ -4,10 +4,12 @@ A sweep's groups come from ``--grid`` (``kd_way=ATS tp_tau=3,4 t_tau=2``: one ce
 it, from the classic ATS grid ``--tp_taus`` x ``--t_taus`` (``api.grid_groups``). A cell's values are its method's
 defaults, overridden by the sweep's own hyper-parameter flags and YAML keys, overridden by its group's values.
 
-Names: the classic grid keeps ``sweep-tp{tp}-t{t}-seed{s}`` (existing sweep folders resume and report as before);
-any other grid names a cell by every value that differs between the grid's cells, ``sweep-{kd_way}-{key}{value}
-...-seed{s}`` (``kd_way`` when several methods are swept or nothing else differs; a hyper-parameter's ``short``
-name, e.g. ``tp``, ``t``, ``s`` for the temperatures).
+Names: the classic grid keeps ``sweep-tp{tp}-t{t}-seed{s}``; any other grid names a cell ``sweep-{kd_way}-{key}{value}
+...-seed{s}`` by every value its ``--grid`` group sets and every value that differs between the grid's cells
+(``kd_way`` when several methods are swept or nothing else would be shown; a hyper-parameter's ``short`` name, e.g.
+``tp``, ``t``, ``s`` for the temperatures): ``kd_way=ATS tp_tau=4 t_tau=2`` beside ``kd_way=KD`` is
+``sweep-ATS-tp4-t2-seed0``. A folder whose cells were named by the earlier rule (only what differs) keeps its names,
+so it resumes and reports as before (``sweep_cells``).
 """
 import itertools
 import os
@@ -26,11 +28,13 @@ class Cell:
         values (tuple): ((hyper-parameter, value), ...) of every hyper-parameter of the method, in its order.
         seed (int): its seed.
         name (str): its name (file stem of its checkpoint and log).
+        shown (tuple): the hyper-parameters its name shows, in the method's order.
     """
     kd_way: str
     values: tuple
     seed: int
     name: str
+    shown: tuple = ()
 
     @property
     def settings(self):
@@ -68,38 +72,59 @@ def _generic_name(kd_way, values, shown, seed):
     return "-".join(parts + [f"seed{seed}"])
 
 
-def make_cells(groups, base, seeds, classic=False):
+def make_cells(groups, base, seeds, classic=False, legacy=False):
     """Every cell of ``groups`` ([(kd_way, {hyper-parameter: tuple of values})]) and ``seeds``, in a fixed order
-    (group, combination, seed); UserError when two cells would be the same run."""
+    (group, combination, seed); UserError when two cells would be the same run. ``legacy``: names by the earlier
+    rule (only the values that differ between cells, not those a group sets)."""
     combos = []
     for kd_way, group in groups:
         names = list(group)
         for chosen in itertools.product(*(group[n] for n in names)):
-            combos.append((kd_way, cell_values(kd_way, base, dict(zip(names, chosen)))))
-    shown = set()
+            combos.append((kd_way, cell_values(kd_way, base, dict(zip(names, chosen))), set(names)))
+    differ = set()
     for name in registry.hyper_parameters():
-        if len({values[name] for _, values in combos if name in values}) > 1:
-            shown.add(name)
-    if len({kd_way for kd_way, _ in combos}) > 1 or not shown:
-        shown.add("kd_way")
-    naming = _classic_name if classic else _generic_name
+        if len({values[name] for _, values, _ in combos if name in values}) > 1:
+            differ.add(name)
+    several = len({kd_way for kd_way, _, _ in combos}) > 1
     cells, seen = [], set()
-    for kd_way, values in combos:
+    for kd_way, values, set_by_group in combos:
+        shown = differ if legacy else differ | (set_by_group & set(values))
+        if several or not shown:
+            shown = shown | {"kd_way"}
         for seed in seeds:
-            cell = Cell(kd_way, tuple(values.items()), seed, naming(kd_way, values, shown, seed))
-            if cell.name in seen:
-                raise UserError(f"the grid holds the cell {cell.name} twice; expected each combination of method "
+            name = (_classic_name if classic else _generic_name)(kd_way, values, shown, seed)
+            named_by = ("tp_tau", "t_tau") if classic else tuple(k for k in values if k in shown)
+            cell = Cell(kd_way, tuple(values.items()), seed, name, named_by)
+            run = (kd_way, cell.values, seed)
+            if cell.name in seen or run in seen:
+                twice = cell.name if cell.name in seen else next(c.name for c in cells if c.values == cell.values
+                                                                  and (c.kd_way, c.seed) == (kd_way, seed))
+                raise UserError(f"the grid holds the cell {twice} twice; expected each combination of method "
                                 f"and values once")
-            seen.add(cell.name)
+            seen.update((cell.name, run))
             cells.append(cell)
     return cells
 
 
-def sweep_cells(config):
-    """The cells of a sweep RunConfig."""
+def _has_files(out_dir, cells):
+    from ats_ms.analysis.sweep_report import cell_paths
+    return any(os.path.lexists(path) for cell in cells for path in cell_paths(out_dir, cell.name).values())
+
+
+def sweep_cells(config, out_dir=None):
+    """The cells of a sweep RunConfig; in sweep folder ``out_dir``, named by the earlier rule when the folder holds
+    cells of that rule and none of the current one."""
     from ats_ms.api import grid_groups
     values = config.to_dict()
-    return make_cells(grid_groups(values), values, config.seeds, classic=not config.grid)
+    groups, classic = grid_groups(values), not config.grid
+    cells = make_cells(groups, values, config.seeds, classic=classic)
+    if classic or out_dir is None or not os.path.isdir(out_dir):
+        return cells
+    legacy = make_cells(groups, values, config.seeds, legacy=True)
+    renamed = [old for old, new in zip(legacy, cells) if old.name != new.name]
+    if renamed and _has_files(out_dir, renamed) and not _has_files(out_dir, cells):
+        return legacy
+    return cells
 
 
 def cell_dirs(out_dir):

@@ -145,7 +145,7 @@ class SweepWorker:
     def __init__(self, config, emit=None):
         self.config, self.emit = config, emit or logs.log_line
         self.out_dir = out_dir_of(config)
-        self.cells = sweep_cells(config)
+        self.cells = sweep_cells(config, self.out_dir)
         base = base_overrides(config, self.out_dir)
         self.configs = {cell: cell_config(base, cell) for cell in self.cells}
         self.base = self.configs[self.cells[0]]
@@ -319,7 +319,7 @@ def run_sweep(config, emit=None):
         status = SweepWorker(config, emit).run()
     from ats_ms.analysis.sweep_report import report
     title = os.path.splitext(os.path.basename(config.config))[0] if config.config else ""
-    cells = sweep_cells(config)
+    cells = sweep_cells(config, out_dir)
     if config.report_only:
         check_reported_cells(config, out_dir, cells)
     lines, figure = report(out_dir, cells, title, config.heatmap, classic=not config.grid)

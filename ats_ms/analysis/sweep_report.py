@@ -180,6 +180,7 @@ def collect(out_dir, cells):
         settings = first.settings
         row = {"cell": key, "kd_way": first.kd_way, **{h: settings.get(h) for h in registry.hyper_parameters()},
                "ts_diagonal": first.kd_way == "ATS" and settings["tp_tau"] == settings["t_tau"],
+               "named_by": " ".join(first.shown),
                "seeds": len(found),
                "failed": sum(os.path.exists(os.path.join(out_dir, "claims", f"{c.name}.failed")) for c in group)}
         row["last_mean"], row["last_std"] = _mean_std([a[0] for a in found])
@@ -221,9 +222,9 @@ def varying_axes(rows, kd_way):
     return [h for h in registry.get(kd_way).hyper_names if len({r[h] for r in mine}) > 1]
 
 
-def grid_axes(rows, kd_way):
-    """The hyper-parameters of ``kd_way`` whose values differ between the grid's cells (those its names show)."""
-    return [h for h in registry.get(kd_way).hyper_names if len({r[h] for r in rows if r[h] is not None}) > 1]
+def named_axes(row):
+    """The hyper-parameters the name of ``row``'s cell shows (``grid.make_cells``)."""
+    return row["named_by"].split()
 
 
 def best_lines(rows, key="last_mean", classic=False):
@@ -238,7 +239,7 @@ def best_lines(rows, key="last_mean", classic=False):
     else:
         lines = []
         for kd_way, b in found["per_method"].items():
-            axes = grid_axes(rows, kd_way)
+            axes = named_axes(b)
             values = f" ({_values_text(b, axes)})" if axes else ""
             lines.append(f"best {kd_way} cell{values}: {_cell_text(b, key)}")
     ts = found["best_ts"]
@@ -313,7 +314,7 @@ def cell_lines(rows):
     """One line per cell: its values, last- and best-epoch accuracy."""
     lines = ["cells (test accuracy %, mean ± sample std over seeds): last epoch | best epoch"]
     for r in rows:
-        axes = grid_axes(rows, r["kd_way"])
+        axes = named_axes(r)
         last = _cell_text(r, "last_mean") if r["last_mean"] is not None else "-"
         best = _cell_text(r, "best_mean") if r["best_mean"] is not None else "-"
         lines.append(f"  {r['cell']:<32s} {r['kd_way']:<5s} {_values_text(r, axes):<28s} {last} | {best}")

@@ -65,11 +65,23 @@ def save_epoch(member, improved):
     write_metrics(member)
 
 
+def logged_values(config):
+    """The values the log block prints: the run's flags without those it never reads (the demo's unread spellings
+    ``net``/``n_layer``/``t_net``/``t_n_layer`` and, for a distillation, the hyper-parameters and teacher flags its
+    method ignores)."""
+    from ats_ms.losses import registry
+    values = config.to_dict()
+    skip = set(config.facts.get("unread", ()))
+    if values.get("kd_way"):
+        skip |= set(registry.ignored_flags(values["kd_way"]))
+    return {k: v for k, v in values.items() if k not in skip}
+
+
 def finish(member, say):
     """The log block (once), the final checkpoint, then the resume file is removed; ``say`` gets the summary."""
     from ats_ms.models.checkpoint import save_network
     last = member.history[-1]
-    block = "\n".join(logs.log_block(member.config.namespace(), member.history)) + "\n"
+    block = "\n".join(logs.log_block(logged_values(member.config), member.history)) + "\n"
     log = member.paths["log"]
     written = False
     if os.path.isfile(log):

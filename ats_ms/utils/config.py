@@ -43,6 +43,7 @@ class Flag:
             drops values adopted from that record.
         mapping (bool): YAML may give a mapping instead of the string (the check turns it into the string).
         default_help (str): how ``--help`` describes the default (e.g. "the method's") instead of its value.
+        unread (bool): accepted for the official demo's command lines but never read (left out of the log block).
     """
     name: str
     type: type
@@ -61,6 +62,7 @@ class Flag:
     chooses: tuple = ()
     mapping: bool = False
     default_help: str = ""
+    unread: bool = False
 
     def with_default(self, default):
         return replace(self, default=default)
@@ -332,10 +334,6 @@ class RunConfig:
     def to_dict(self):
         """{flag: value} (a copy)."""
         return dict(self._values)
-
-    def namespace(self):
-        """The values as an ``argparse.Namespace`` (the demo's log block prints ``str(args)``)."""
-        return argparse.Namespace(**self._values)
 
     def replace(self, **changes):
         """A new config with ``changes`` applied as given values and validated again."""
