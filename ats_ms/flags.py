@@ -1,10 +1,12 @@
 """The one table of flags (= YAML keys) of every command: type, default, group, allowed values and range.
 
 Allowed values are imported from the code that uses them (the dataset registry's names, ``SCHEDULES`` from the
-learning-rate recipes, ``KD_WAYS`` from the losses, ...), so each set is defined once. Every command takes a subset
-of ``FLAGS`` (``COMMANDS``), a few with a command-specific default (the demo's distill student is VGG8). ``python -m
-ats_ms.flags`` prints docs/flags.md.
+learning-rate recipes, the method registry's names, ...), so each set is defined once. Every command takes a subset
+of ``FLAGS`` (``COMMANDS``), a few with a command-specific default (the demo's distill student is VGG8). ``FLAGS``
+and ``COMMANDS`` are built from the method registry when first read, and again after a method is registered (a
+user's or a plugin's, at any time). ``python -m ats_ms.flags`` prints docs/flags.md.
 """
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from ats_ms.data.plans import PLANS
@@ -142,7 +144,9 @@ def check_heatmap(label, value):
 check_heatmap.expected = "METHOD:AXIS,AXIS, e.g. ATS:tp_tau,t_tau"
 
 
-FLAGS = _flags(
+def _build_flags():
+    """Every flag row, the method rows from the registry as it is now."""
+    return _flags(
     F("config", str, None, "YAML file whose keys are flags (command-line flags override it)", "general",
       volatile=True, per_student=True),
     # device
@@ -299,7 +303,7 @@ FLAGS = _flags(
     F("small", str, None, "small teacher (default ResNet14)", "demo", check=check_net_name),
     F("large", str, None, "large teacher (default ResNet32)", "demo", check=check_net_name),
     F("student", str, None, "student (default ResNet8)", "demo", check=check_net_name),
-)
+    )
 
 
 @dataclass(frozen=True)
@@ -329,12 +333,15 @@ TRAIN = _names("config") + DEVICE + _names("mode seed dataset_sink_mode") + DATA
     "max_train max_test net n_layer net_name net_style init_ckpt epoches lr momentum weight_decay lr_schedule "
     "amp_level "
     "resume on_nan distribute lr_scale sync_bn log_dir log_name ckpt_dir ckpt_name overwrite print_every")
-KD = ("student_init",) + tuple(name for name, flag in FLAGS.items() if flag.group == "distillation")
 DEMO_STUDENT = {"net": "VGG", "n_layer": 8, "net_name": "VGG8"}
 WITHOUT_RECORD = "of a checkpoint without a record (a checkpoint's record sets it; a different value is an error)"
-SWEEP_SETS = tuple(name for name, flag in FLAGS.items() if flag.per_cell)
 
-COMMANDS = {
+
+def _build_commands(flags):
+    """Every command, its flags from ``flags`` (the table as it is now)."""
+    kd = ("student_init",) + tuple(name for name, flag in flags.items() if flag.group == "distillation")
+    sweep_sets = tuple(name for name, flag in flags.items() if flag.per_cell)
+    return {
     "classify": Command("train a teacher or a plain student with cross-entropy (demo run_classify.py flags)",
                         "Train a network with cross-entropy (a teacher, or a student without KD). Accepts every "
                         "flag of the official demo's run_classify.py. --init_ckpt fine-tunes a checkpoint (e.g. an "
@@ -342,7 +349,7 @@ COMMANDS = {
     "distill": Command("distill a frozen teacher into a student with ATS or a peer method (demo run_distill.py flags)",
                        f"Distill a frozen teacher into a student with one of the methods {', '.join(registry.names())}"
                        f" (--kd_way; a method's hyper-parameters default to its authors' values). Accepts every flag "
-                       f"of the official demo's run_distill.py.", TRAIN + KD, DEMO_STUDENT, trains=True,
+                       f"of the official demo's run_distill.py.", TRAIN + kd, DEMO_STUDENT, trains=True,
                        record="teacher"),
     "sweep": Command("grids of methods and hyper-parameters from one teacher (the paper's tp_tau x t_tau by "
                      "default), cells packed to share its forward",
@@ -351,10 +358,10 @@ COMMANDS = {
                      "that share one teacher forward, whatever their methods; resumable; any number of workers share "
                      "the grid through claim files; mean, std, the best cell per method and heatmaps. Hyper-parameter "
                      "flags and YAML keys give every cell's values unless its --grid group sets them. It sets each "
-                     f"cell's {', '.join(SWEEP_SETS)} itself: these keys of a training YAML are skipped.",
-                     tuple(n for n in TRAIN + KD if n not in SWEEP_SETS) + _names(
+                     f"cell's {', '.join(sweep_sets)} itself: these keys of a training YAML are skipped.",
+                     tuple(n for n in TRAIN + kd if n not in sweep_sets) + _names(
                          "grid tp_taus t_taus heatmap seeds out_dir pack report_only claim_timeout"),
-                     DEMO_STUDENT, yaml_skips=SWEEP_SETS, record="teacher"),
+                     DEMO_STUDENT, yaml_skips=sweep_sets, record="teacher"),
     "eval": Command("top-1/top-5 of a checkpoint on the test split",
                     "Top-1/top-5 (and the demo's batch-mean accuracy) of a checkpoint on the test split. A "
                     "checkpoint written by ats_ms needs no other flag.",
@@ -409,8 +416,35 @@ COMMANDS = {
                        "weights_only=True (no code from the file runs).",
                        _names("net_name n_classes image_size dataset normalize src dst overwrite"),
                        {"net_name": None, "n_classes": None, "normalize": "imagenet"}),
-}
+    }
 GROUP_ORDER = ("general", "data", "networks", "training", "distillation", "outputs", "device")
+
+
+class _Derived(Mapping):
+    """A read-only mapping built by ``build()`` when first read, and again whenever a method has been registered
+    since (``registry.generation()``): the flag rows of a method registered after ``import ats_ms`` exist."""
+
+    def __init__(self, build):
+        self._build, self._generation, self._value = build, None, None
+
+    def _current(self):
+        generation = registry.generation()
+        if generation != self._generation:
+            self._value, self._generation = self._build(), generation
+        return self._value
+
+    def __getitem__(self, name):
+        return self._current()[name]
+
+    def __iter__(self):
+        return iter(self._current())
+
+    def __len__(self):
+        return len(self._current())
+
+
+FLAGS = _Derived(_build_flags)
+COMMANDS = _Derived(lambda: _build_commands(FLAGS))
 
 
 def keys_where(attribute, command=None):

@@ -142,12 +142,11 @@ def test_allowed_values_come_from_the_code_that_uses_them():
     from ats_ms.data import NORMALIZATIONS, dataset_names
     from ats_ms.data.registry import check_dataset
     from ats_ms.engine.lr import SCHEDULES
-    from ats_ms.losses import KD_WAYS
     from ats_ms.models import NET_STYLES
     from ats_ms.utils.device import DEVICES, MODES
     assert FLAGS["dataset"].check is check_dataset and FLAGS["normalize"].choices == tuple(NORMALIZATIONS)
     assert all(name in check_dataset.expected for name in dataset_names())
-    assert FLAGS["lr_schedule"].choices == SCHEDULES and FLAGS["kd_way"].choices == KD_WAYS
+    assert FLAGS["lr_schedule"].choices == SCHEDULES
     assert FLAGS["device_target"].choices == DEVICES and FLAGS["mode"].choices == MODES
     assert FLAGS["net_style"].choices == NET_STYLES == FLAGS["t_net_style"].choices
 

@@ -284,7 +284,7 @@ def test_kill_9_during_a_packed_epoch_then_the_same_command_resumes_every_cell(a
 @pytest.mark.slow
 @ALONE_GROUP
 def test_kill_9_between_the_resume_writes_of_a_pack_repacks_cells_by_progress(alone, tmp_path):
-    """On generic --grid cells (the classic grid's settings, named by what their group sets: sweep-tp2-t2-seed0, ...)."""
+    """On generic --grid cells (the classic grid's settings, named by what their group sets: sweep-tp2-t2-seed0)."""
     reference, config = alone
     cells = ["sweep-tp2-t2-seed0", "sweep-tp3-t2-seed0", "sweep-tp4-t2-seed0"]
     argv = _sweep_argv(config, tmp_path / "out", "--pack", "3", grid=["--grid", "kd_way=ATS tp_tau=2,3,4 t_tau=2"])

@@ -44,10 +44,10 @@ def run_bench(t_net, s_net, batch_size=128, n_classes=100, steps=10, with_torch=
         facts["pipeline"], timers["pipeline"] = bench_steps.setup_pipeline(batch_size, n_classes, num_workers,
                                                                            data_dir, image_size=image_size)
     if methods:
-        from ats_ms.losses import KD_WAYS
-        emit(f"[bench] building and compiling: a pack of every method ({', '.join(KD_WAYS)}) and a pack of "
-             f"{len(KD_WAYS)} ATS students")
-        for name, kd_ways in (("pack_methods", KD_WAYS), ("pack_ats", ("ATS",) * len(KD_WAYS))):
+        every = methods_timed()
+        emit(f"[bench] building and compiling: a pack of every method ({', '.join(every)}) and a pack of "
+             f"{len(every)} ATS students")
+        for name, kd_ways in (("pack_methods", every), ("pack_ats", ("ATS",) * len(every))):
             facts[name], timers[name] = bench_steps.setup_packed(t_net, s_net, batch_size, n_classes, steps,
                                                                  fold_bn, 0, kd_ways, image_size)
     measured = bench_steps.measure_rounds(timers, rounds, emit)
@@ -117,3 +117,9 @@ def table_lines(result):
         from ats_ms.bench.profile import profile_lines
         lines += profile_lines(result["profile"])
     return lines
+
+
+def methods_timed():
+    """The methods ``--methods`` packs: every registered one (its name is the test's handle on a smaller set)."""
+    from ats_ms.losses import registry
+    return registry.names()

@@ -20,12 +20,16 @@ KEY = RECORD_KEY
 FORMAT = 1
 NETWORK_FIELDS = ("net_name", "net_style", "n_classes", "dataset", "normalize")  # every record has them
 LEGACY_IMAGE_SIZE = 32  # records written before image_size was recorded
-KD_FIELDS = registry.per_method_keys() + ("t_net_name",)
 # flag -> record field, for a checkpoint read as the network itself (eval, export, analyze) or as a teacher.
 DATA_FIELDS = ("image_size", "transform")  # recorded since image files came; older records: 32x32, no transform
 AS_NETWORK = {name: name for name in NETWORK_FIELDS + DATA_FIELDS}
 AS_TEACHER = {"t_net_name": "net_name", "t_net_style": "net_style", "n_classes": "n_classes", "dataset": "dataset",
               "normalize": "normalize", "image_size": "image_size", "transform": "transform"}
+
+
+def kd_fields():
+    """The distillation fields of a record: every registered method's keys (as registered now) and the teacher."""
+    return registry.per_method_keys() + ("t_net_name",)
 
 
 def network_record(command, **fields):
@@ -44,7 +48,7 @@ def make_record(config, **extra):
                             class_names=list(get_dataset(config.dataset).classes(config.data_dir)))
     settings = config.to_dict()
     if "kd_way" in settings:
-        record.update({name: settings.get(name) for name in KD_FIELDS})
+        record.update({name: settings.get(name) for name in kd_fields()})
         record.update(dict.fromkeys(registry.ignored_flags(settings["kd_way"])))
     record.update(extra)
     return record

@@ -1,14 +1,12 @@
 """Distillation methods: the registry (``registry``: one entry per ``kd_way``), pure functions (``functional``),
 the method Cells (``objective``, ``ats``) and ``create_loss``.
 
-``KD_WAYS`` (the allowed ``kd_way`` values) comes from the registry, without importing MindSpore; everything else is
-imported on first use.
+``KD_WAYS`` (the allowed ``kd_way`` values) is the registry's names when read (a method registered later is in it),
+without importing MindSpore; everything else is imported on first use.
 """
 import importlib
 
 from ats_ms.losses.registry import create_loss, names
-
-KD_WAYS = names()
 
 _LAZY = {
     "asymmetric_teacher_probs": "functional", "soft_cross_entropy": "functional", "cross_entropy": "functional",
@@ -18,6 +16,8 @@ _LAZY = {
 
 
 def __getattr__(name):
+    if name == "KD_WAYS":
+        return names()
     if name in _LAZY:
         return getattr(importlib.import_module(f"ats_ms.losses.{_LAZY[name]}"), name)
     raise AttributeError(f"module 'ats_ms.losses' has no attribute {name!r}")

@@ -157,22 +157,34 @@ def variant(hyper, default, check_values=None):
 
 
 _METHODS = {}
+_GENERATION = [0]
 MODULE, TWINS = "ats_ms.losses", "ats_ms.reference"
 
 
+def generation():
+    """How many methods have been registered: what is derived from the registry (flag rows, ``--help``, record
+    fields) is rebuilt when it changes."""
+    return _GENERATION[0]
+
+
 def register(method):
-    """Add ``method`` to the registry (its name must be new; a hyper-parameter name it shares with another method
-    must have the same type, range and meaning); returns it."""
+    """Add ``method`` to the registry, at any time (its name must be new; a hyper-parameter name it shares with
+    another method must have the same type, range and meaning); returns it.
+
+    Raises:
+        UserError (ValueError): the name is registered already, or a shared hyper-parameter differs.
+    """
     if method.name.lower() in (name.lower() for name in _METHODS):
-        raise ValueError(f"kd_way {method.name} is registered twice")
+        raise UserError(f"kd_way {method.name} is registered twice; expected a new name")
     for h in method.hyper:
         for other in _METHODS.values():
             same = next((o for o in other.hyper if o.name == h.name), None)
             if same is not None and (same.type, same.check, same.help) != (h.type, h.check, h.help):
-                raise ValueError(f"hyper-parameter {h.name} of {method.name} differs from {other.name}'s in type, "
+                raise UserError(f"hyper-parameter {h.name} of {method.name} differs from {other.name}'s in type, "
                                  f"range or meaning; expected one definition per name (only its default may differ: "
                                  f"registry.variant)")
     _METHODS[method.name] = method
+    _GENERATION[0] += 1
     return method
 
 register(Method(

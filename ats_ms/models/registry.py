@@ -24,10 +24,12 @@ def register_model(name, builder, styles=("paper",), image_size=32):
     """Register ``builder(n_classes[, style]) -> nn.Cell`` under the canonical ``name``.
 
     ``styles`` lists the styles the builder knows; a builder of more than ``paper`` takes ``style`` as a keyword.
-    ``image_size`` is the input side the network was designed for (32: CIFAR, 224: ImageNet).
+    ``image_size`` is the input side the network was designed for (32: CIFAR, 224: ImageNet). A user's network may be
+    registered at any time (the built-in ones are registered first); a name registered twice is a UserError.
     """
+    _ensure_loaded()
     if _key(name) in _BUILDERS:
-        raise KeyError(f"model {name} registered twice")
+        raise UserError(f"network {name} is registered twice; expected a new name")
     _BUILDERS[_key(name)] = (name, builder, tuple(styles), int(image_size))
 
 
@@ -37,10 +39,11 @@ _LOADED = []
 
 
 def _ensure_loaded():
+    """Register the built-in families once, before any user entry, whenever that comes."""
     if not _LOADED:
+        _LOADED.append(True)
         for family in FAMILIES:
             importlib.import_module(f"ats_ms.models.{family}")
-        _LOADED.append(True)
 
 
 def list_models():
