@@ -4,10 +4,11 @@ per training image, relative to the cross-entropy's (docs/comparing.md).
     python scripts/gradient_scale.py TEACHER_CKPT [STUDENT_CKPT ...]
 
 On the digits training split, in batches of 64 (the comparison's), it prints for a fresh ResNet8 (seed 0) and for
-each student checkpoint (a recorded ResNet8) one row per method of configs/compare/digits-ResNet32-ResNet8.yaml (plus
-TS and ATS with s_tau 4): the mean L2 norm of the per-image gradient, its ratio to the cross-entropy's, and the mean
-cosine between the two. Then, for TS (tau 4) and ATS (4, 2), what their soft targets ask of a student matched at
-s_tau 1: the mean probability of the true class, and how often another class gets the most.
+each student checkpoint (a ResNet8 on digits) one row per method as configs/compare/digits-ResNet32-ResNet8.yaml sets
+it (written out in ``GRID``, plus TS and ATS with s_tau 4): the mean L2 norm of the per-image gradient, its ratio to
+the cross-entropy's, and the mean cosine between the two. DKD is taken at epoch 1 of its warm-up. Then, for TS
+(tau 4) and ATS (4, 2), what their soft targets ask of a student matched at s_tau 1: the mean probability of the
+true class, and how often another class gets the most.
 """
 import sys
 

@@ -250,8 +250,8 @@ def test_nothing_below_the_command_line_imports_it():
 
 
 # The layers, lowest first: a module imports only from its own layer or below (function-level imports included).
-LAYERS = (("utils", "reference"), ("losses", "models", "data", "verify"), ("engine", "convert"), ("flags", "api"),
-          ("analysis", "demo", "bench"), ("cli", "__main__"))
+LAYERS = (("utils", "reference", "plugins"), ("losses", "models", "data", "verify"), ("engine", "convert"),
+          ("flags", "api"), ("analysis", "demo", "bench"), ("cli", "__main__"))
 LAYER_OF = {name: level for level, names in enumerate(LAYERS) for name in names}
 
 

@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 
 
+@pytest.mark.slow
 def test_usage_example_runs_twice_and_its_students_learn(tmp_path):
+    """The example as README shows it (a minute alone): it prints what it trains, its students learn, and a second
+    run starts over the first one's files."""
     block = re.search(r"<!-- tested-example -->\n```python\n(.*?)```", README, re.S)
     assert block, "README lost its tested example"
     script = tmp_path / "example.py"
@@ -30,9 +34,12 @@ def test_usage_example_runs_twice_and_its_students_learn(tmp_path):
     with open(tmp_path / "stderr", "w") as err:
         again = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path, stdout=subprocess.PIPE, stderr=err,
                                  text=True, env=dict(env, PYTHONUNBUFFERED="1"))
+        watchdog = threading.Timer(300, again.kill)
+        watchdog.start()
         try:
             started = any(line.startswith("network: ResNet14") for line in again.stdout)
         finally:
+            watchdog.cancel()
             again.kill()
             again.wait()
     assert started, (tmp_path / "stderr").read_text()[-3000:]

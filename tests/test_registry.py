@@ -113,9 +113,9 @@ def test_run_config_can_be_copied_deep_copied_and_pickled(tmp_path):
 
 def test_grid_cells_are_named_by_what_differs():
     groups = [("ATS", {"tp_tau": (3.0, 4.0), "t_tau": (2.0,)}), ("TS", {"t_tau": (2.0, 4.0)}), ("none", {})]
-    names = [c.name for c in make_cells(groups, {"lamb": 0.7}, (0,))]
-    assert names == ["sweep-ATS-tp3-t2-seed0", "sweep-ATS-tp4-t2-seed0", "sweep-TS-t2-seed0", "sweep-TS-t4-seed0",
-                     "sweep-none-seed0"]
+    names = [c.name for c in make_cells(groups, {"lamb": 0.7}, (0,))]  # a sweep-wide value other than the default
+    assert names == ["sweep-ATS-tp3-t2-lamb0.7-seed0", "sweep-ATS-tp4-t2-lamb0.7-seed0", "sweep-TS-t2-lamb0.7-seed0",
+                     "sweep-TS-t4-lamb0.7-seed0", "sweep-none-seed0"]
     cells = make_cells(groups, {"lamb": 0.7}, (0, 1))
     assert cells[0].settings == {"tp_tau": 3.0, "t_tau": 2.0, "s_tau": 1.0, "lamb": 0.7,  # defaults < flags < grid
                                  "logit_std": False}
@@ -128,7 +128,7 @@ def test_grid_cells_are_named_by_what_differs():
     assert classic[0].name == "sweep-tp2-t1-seed0"  # existing sweep folders resume and report as before
     with pytest.raises(ValueError, match="holds the cell sweep-tp3-seed0 twice"):
         make_cells([("ATS", {"tp_tau": (3.0,)}), ("ATS", {"tp_tau": (3.0, 4.0)})], {}, (0,))
-    with pytest.raises(ValueError, match="holds the cell sweep-t2-seed0 twice"):  # the same run under two names
+    with pytest.raises(ValueError, match=r"holds the cell sweep-t2-seed0 twice \(also as sweep-tp4-t2-seed0"):
         make_cells([("ATS", {"t_tau": (2.0,)}), ("ATS", {"tp_tau": (4.0,), "t_tau": (2.0,)})], {}, (0,))
 
 
@@ -139,9 +139,11 @@ def test_a_folder_of_cells_named_by_the_earlier_rule_keeps_their_names(digits_te
                                 grid=("kd_way=ATS tp_tau=4 t_tau=2", "kd_way=KD"))
     fresh = [c.name for c in sweep_cells(config, str(tmp_path))]
     assert fresh[0] == "sweep-ATS-tp4-t2-seed0"
-    old = cell_paths(str(tmp_path), "sweep-ATS-t2-seed0")["log"]
-    os.makedirs(os.path.dirname(old))
-    open(old, "w").close()
+    for name in ("sweep-ATS-t2-seed0", fresh[1]):  # the old ATS name, and a cell whose name did not change
+        for kind in ("log", "ckpt"):
+            path = cell_paths(str(tmp_path), name)[kind]
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            open(path, "w").close()
     names = [c.name for c in sweep_cells(config, str(tmp_path))]
     assert names[0] == "sweep-ATS-t2-seed0" and names[1:] == fresh[1:]
     open(cell_paths(str(tmp_path), fresh[0])["log"], "w").close()  # a folder with both: today's rule

@@ -5,7 +5,8 @@ it, from the classic ATS grid ``--tp_taus`` x ``--t_taus`` (``api.grid_groups``)
 defaults, overridden by the sweep's own hyper-parameter flags and YAML keys, overridden by its group's values.
 
 Names: the classic grid keeps ``sweep-tp{tp}-t{t}-seed{s}``; any other grid names a cell ``sweep-{kd_way}-{key}{value}
-...-seed{s}`` by every value its ``--grid`` group sets and every value that differs between the grid's cells
+...-seed{s}`` by every value its ``--grid`` group sets, every value that differs from its method's default (a
+sweep-wide ``--lamb 0.9``) and every value that differs between the grid's cells
 (``kd_way`` when several methods are swept or nothing else would be shown; a hyper-parameter's ``short`` name, e.g.
 ``tp``, ``t``, ``s`` for the temperatures): ``kd_way=ATS tp_tau=4 t_tau=2`` beside ``kd_way=KD`` is
 ``sweep-ATS-tp4-t2-seed0``. A folder whose cells were named by the earlier rule (only what differs) keeps its names,
@@ -75,7 +76,7 @@ def _generic_name(kd_way, values, shown, seed):
 def make_cells(groups, base, seeds, classic=False, legacy=False):
     """Every cell of ``groups`` ([(kd_way, {hyper-parameter: tuple of values})]) and ``seeds``, in a fixed order
     (group, combination, seed); UserError when two cells would be the same run. ``legacy``: names by the earlier
-    rule (only the values that differ between cells, not those a group sets)."""
+    rule (only the values that differ between cells)."""
     combos = []
     for kd_way, group in groups:
         names = list(group)
@@ -88,7 +89,9 @@ def make_cells(groups, base, seeds, classic=False, legacy=False):
     several = len({kd_way for kd_way, _, _ in combos}) > 1
     cells, seen = [], set()
     for kd_way, values, set_by_group in combos:
-        shown = differ if legacy else differ | (set_by_group & set(values))
+        defaults = registry.get(kd_way).defaults()
+        changed = {k for k, v in values.items() if v != defaults[k]}
+        shown = differ if legacy else differ | (set_by_group & set(values)) | changed
         if several or not shown:
             shown = shown | {"kd_way"}
         for seed in seeds:
@@ -97,9 +100,10 @@ def make_cells(groups, base, seeds, classic=False, legacy=False):
             cell = Cell(kd_way, tuple(values.items()), seed, name, named_by)
             run = (kd_way, cell.values, seed)
             if cell.name in seen or run in seen:
-                twice = cell.name if cell.name in seen else next(c.name for c in cells if c.values == cell.values
-                                                                  and (c.kd_way, c.seed) == (kd_way, seed))
-                raise UserError(f"the grid holds the cell {twice} twice; expected each combination of method "
+                same = cell.name if cell.name in seen else next(c.name for c in cells if c.values == cell.values
+                                                                 and (c.kd_way, c.seed) == (kd_way, seed))
+                also = "" if same == cell.name else f" (also as {cell.name}: a default gives the same values)"
+                raise UserError(f"the grid holds the cell {same} twice{also}; expected each combination of method "
                                 f"and values once")
             seen.update((cell.name, run))
             cells.append(cell)
@@ -107,8 +111,12 @@ def make_cells(groups, base, seeds, classic=False, legacy=False):
 
 
 def _has_files(out_dir, cells):
+    """Whether sweep folder ``out_dir`` holds any file of ``cells`` (checkpoints, logs, metrics, claims)."""
+    import glob
+
     from ats_ms.analysis.sweep_report import cell_paths
-    return any(os.path.lexists(path) for cell in cells for path in cell_paths(out_dir, cell.name).values())
+    return any(os.path.lexists(path) for cell in cells for path in cell_paths(out_dir, cell.name).values()) or \
+        any(glob.glob(os.path.join(glob.escape(out_dir), "claims", glob.escape(cell.name) + ".*")) for cell in cells)
 
 
 def sweep_cells(config, out_dir=None):
@@ -121,8 +129,9 @@ def sweep_cells(config, out_dir=None):
     if classic or out_dir is None or not os.path.isdir(out_dir):
         return cells
     legacy = make_cells(groups, values, config.seeds, legacy=True)
-    renamed = [old for old, new in zip(legacy, cells) if old.name != new.name]
-    if renamed and _has_files(out_dir, renamed) and not _has_files(out_dir, cells):
+    renamed = [(old, new) for old, new in zip(legacy, cells) if old.name != new.name]
+    if renamed and _has_files(out_dir, [old for old, _ in renamed]) and \
+            not _has_files(out_dir, [new for _, new in renamed]):
         return legacy
     return cells
 

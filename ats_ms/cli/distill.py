@@ -1,4 +1,5 @@
-"""``python -m ats_ms distill``: ATS/TS distillation from a frozen teacher (the demo's run_distill.py)."""
+"""``python -m ats_ms distill``: distillation from a frozen teacher with any registered method (``--kd_way``; the
+demo's run_distill.py flags)."""
 import sys
 
 from ats_ms.cli.classify import _train

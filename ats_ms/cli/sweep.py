@@ -1,7 +1,8 @@
-"""``python -m ats_ms sweep``: ATS distillation over a tp_tau x t_tau grid (and seeds), packed, resumable, shared.
+"""``python -m ats_ms sweep``: distillations over grids of methods and hyper-parameters (``--grid``; default: the
+classic ATS tp_tau x t_tau grid) and seeds, packed, resumable, shared.
 
-The flags of ``distill`` go to every cell, but those the sweep sets per cell (``flags.SWEEP_SETS``: kd_way, the
-temperatures, seed, output names, resume) are skipped in its YAML and refused on its command line, and data-parallel
+The flags of ``distill`` go to every cell, but those the sweep sets per cell (the flag rows marked ``per_cell``: kd_way,
+seed, output names, resume, overwrite) are skipped in its YAML and refused on its command line, and data-parallel
 flags are refused; the teacher comes from the config (``t_ckpt``, else its ``ckpt_dir``).
 Cells of one seed train ``--pack`` at a time sharing one teacher forward. Under msrun (scripts/run_sweep_gpu.sh,
 run_sweep_ascend.sh) each worker uses its DEVICE_ID and takes cells through claim files. ``--report_only True`` only

@@ -48,7 +48,7 @@ class StudentsWithLoss(nn.Cell):
     Args:
         students (list[nn.Cell]): the K networks being trained (their parameter names get the prefix ``k.``).
         teacher (FrozenTeacher | None): frozen teacher, or None when no loss uses one.
-        loss_fns (list[nn.Cell]): one ``DistillLoss``-like cell per student, taking (s_logits, t_logits, labels).
+        loss_fns (list[nn.Cell]): one method Cell per student (``create_loss``), taking (s_logits, t_logits, labels).
 
     Inputs: images (N, 3, H, W), labels (N,).
     Outputs: (sum of the K losses (scalar), losses (K,), batch accuracies (K,)).

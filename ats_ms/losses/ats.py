@@ -6,7 +6,7 @@ All Cells take ``construct(s_logits, t_logits, labels)`` with s_logits/t_logits 
 """
 from mindspore import nn
 
-from ats_ms.losses import functional as F
+from ats_ms.losses.functional import ats_kd_loss
 from ats_ms.losses.registry import create_loss, get
 from ats_ms.utils.checks import check_temperature, check_unit_interval
 
@@ -41,7 +41,7 @@ class ATSLoss(nn.Cell):
         self.s_tau = check_temperature("s_tau", s_tau)
 
     def construct(self, s_logits, t_logits, labels):
-        return F.ats_kd_loss(s_logits, t_logits, labels, self.tp_tau, self.t_tau, self.s_tau)
+        return ats_kd_loss(s_logits, t_logits, labels, self.tp_tau, self.t_tau, self.s_tau)
 
 
 class TSLoss(ATSLoss):
