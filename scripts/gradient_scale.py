@@ -1,7 +1,7 @@
 """How hard each method pushes a student: the gradient of its whole objective with respect to the student's logits,
 per training image, relative to the cross-entropy's (docs/comparing.md).
 
-    python scripts/gradient_scale.py TEACHER_CKPT [STUDENT_CKPT ...]
+    python scripts/gradient_scale.py TEACHER_CKPT [STUDENT_CKPT ...]      (PyNative: a few minutes per student here)
 
 On the digits training split, in batches of 64 (the comparison's), it prints for a fresh ResNet8 (seed 0) and for
 each student checkpoint (a ResNet8 on digits) one row per method as configs/compare/digits-ResNet32-ResNet8.yaml sets
@@ -83,4 +83,7 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help"):
+        print(__doc__.strip(), file=sys.stderr)
+        sys.exit(2)
     main(sys.argv[1:])

@@ -3,8 +3,10 @@
 # (tests marked with one xdist_group, which share a session fixture, run in the same one).
 #   bash scripts/run_tests.sh [pytest args...]        e.g. -m "not slow" (skips end-to-end runs, msrun, soaks)
 # Environment:
-#   ATS_WITH_TORCH=1     also install the CPU build of torch==2.13.0 so the PyTorch parity tests run (CI sets it;
-#                        a plain run skips those tests instead of downloading torch).
+#   ATS_WITH_TORCH=1     also install torch==2.13.0 from pip's index (a CPU build where the index serves one; elsewhere
+#                        first: pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu) so the
+#                        PyTorch parity tests run (CI sets it; a plain run skips those tests instead of downloading
+#                        torch).
 #   ATS_TEST_WORKERS=N   pytest processes (default 2; 0 runs in this process).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

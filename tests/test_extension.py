@@ -126,6 +126,7 @@ def test_a_plugin_method_network_and_dataset_reach_everything_derived(plugin, di
         "toy-digits"
 
 
+@pytest.mark.slow
 def test_the_command_line_loads_a_plugin_and_sweeps_its_method(plugin, digits_teacher, tmp_path):
     folder, _ = plugin
     out = tmp_path / "sweep"

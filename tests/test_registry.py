@@ -120,15 +120,16 @@ def test_grid_cells_are_named_by_what_differs():
     assert cells[0].settings == {"tp_tau": 3.0, "t_tau": 2.0, "s_tau": 1.0, "lamb": 0.7,  # defaults < flags < grid
                                  "logit_std": False}
     assert [c.name for c in make_cells([("ATS", {"lamb": (0.2, 0.8)})], {}, (0,))] == \
-        ["sweep-lamb0.2-seed0", "sweep-lamb0.8-seed0"]
+        ["sweep-ATS-lamb0.2-seed0", "sweep-ATS-lamb0.8-seed0"]
+    assert make_cells([("KD", {})], {"kd_weight": 0.5}, (0,))[0].name == "sweep-KD-kd_weight0.5-seed0"
     compared = [("ATS", {"tp_tau": (4.0,), "t_tau": (2.0,)}), ("TS", {"t_tau": (4.0,)}), ("KD", {})]
     assert [c.name for c in make_cells(compared, {}, (0,))][:2] == ["sweep-ATS-tp4-t2-seed0", "sweep-TS-t4-seed0"]
     assert make_cells(compared, {}, (0,), legacy=True)[0].name == "sweep-ATS-t2-seed0"  # what it was named before
     classic = make_cells([("ATS", {"tp_tau": (2.0,), "t_tau": (1.0,)})], {}, (0,), classic=True)
     assert classic[0].name == "sweep-tp2-t1-seed0"  # existing sweep folders resume and report as before
-    with pytest.raises(ValueError, match="holds the cell sweep-tp3-seed0 twice"):
+    with pytest.raises(ValueError, match="holds the cell sweep-ATS-tp3-seed0 twice"):
         make_cells([("ATS", {"tp_tau": (3.0,)}), ("ATS", {"tp_tau": (3.0, 4.0)})], {}, (0,))
-    with pytest.raises(ValueError, match=r"holds the cell sweep-t2-seed0 twice \(also as sweep-tp4-t2-seed0"):
+    with pytest.raises(ValueError, match=r"holds the cell sweep-ATS-t2-seed0 twice \(also as sweep-ATS-tp4-t2"):
         make_cells([("ATS", {"t_tau": (2.0,)}), ("ATS", {"tp_tau": (4.0,), "t_tau": (2.0,)})], {}, (0,))
 
 

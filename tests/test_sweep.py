@@ -284,9 +284,9 @@ def test_kill_9_during_a_packed_epoch_then_the_same_command_resumes_every_cell(a
 @pytest.mark.slow
 @ALONE_GROUP
 def test_kill_9_between_the_resume_writes_of_a_pack_repacks_cells_by_progress(alone, tmp_path):
-    """On generic --grid cells (the classic grid's settings, named by what their group sets: sweep-tp2-t2-seed0)."""
+    """On generic --grid cells (the classic grid's settings, named by their method and what their group sets)."""
     reference, config = alone
-    cells = ["sweep-tp2-t2-seed0", "sweep-tp3-t2-seed0", "sweep-tp4-t2-seed0"]
+    cells = ["sweep-ATS-tp2-t2-seed0", "sweep-ATS-tp3-t2-seed0", "sweep-ATS-tp4-t2-seed0"]
     argv = _sweep_argv(config, tmp_path / "out", "--pack", "3", grid=["--grid", "kd_way=ATS tp_tau=2,3,4 t_tau=2"])
     killed = subprocess.run(argv, env=kill_hook(tmp_path / "hook", 5), capture_output=True, text=True, timeout=600)
     assert killed.returncode == -signal.SIGKILL
@@ -296,8 +296,8 @@ def test_kill_9_between_the_resume_writes_of_a_pack_repacks_cells_by_progress(al
     assert epochs == [2, 1, 1]
     done = subprocess.run(argv, env=subprocess_env(), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "pack of 2 (seed 0, from epoch 2): sweep-tp3-t2-seed0, sweep-tp4-t2-seed0" in done.stdout
-    assert "pack of 1 (seed 0, from epoch 3): sweep-tp2-t2-seed0" in done.stdout
+    assert "pack of 2 (seed 0, from epoch 2): sweep-ATS-tp3-t2-seed0, sweep-ATS-tp4-t2-seed0" in done.stdout
+    assert "pack of 1 (seed 0, from epoch 3): sweep-ATS-tp2-t2-seed0" in done.stdout
     _check_resumed_grid(tmp_path / "out", reference, cells)
 
 

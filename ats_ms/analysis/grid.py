@@ -5,12 +5,12 @@ it, from the classic ATS grid ``--tp_taus`` x ``--t_taus`` (``api.grid_groups``)
 defaults, overridden by the sweep's own hyper-parameter flags and YAML keys, overridden by its group's values.
 
 Names: the classic grid keeps ``sweep-tp{tp}-t{t}-seed{s}``; any other grid names a cell ``sweep-{kd_way}-{key}{value}
-...-seed{s}`` by every value its ``--grid`` group sets, every value that differs from its method's default (a
-sweep-wide ``--lamb 0.9``) and every value that differs between the grid's cells
-(``kd_way`` when several methods are swept or nothing else would be shown; a hyper-parameter's ``short`` name, e.g.
-``tp``, ``t``, ``s`` for the temperatures): ``kd_way=ATS tp_tau=4 t_tau=2`` beside ``kd_way=KD`` is
-``sweep-ATS-tp4-t2-seed0``. A folder whose cells were named by the earlier rule (only what differs) keeps its names,
-so it resumes and reports as before (``sweep_cells``).
+...-seed{s}`` by its method, every value its ``--grid`` group sets, every value that differs from its method's default
+(e.g. set for every cell by a sweep flag such as ``--lamb 0.9``) and every value that differs between the grid's
+cells (a hyper-parameter's ``short`` name, e.g. ``tp``, ``t``, ``s`` for the temperatures): ``kd_way=ATS tp_tau=4
+t_tau=2`` beside ``kd_way=KD`` is ``sweep-ATS-tp4-t2-seed0``. A folder whose cells were named by the earlier rule
+(only what differs between cells; the method only when several were swept) keeps its names, so it resumes and
+reports as before (``sweep_cells``).
 """
 import itertools
 import os
@@ -76,7 +76,7 @@ def _generic_name(kd_way, values, shown, seed):
 def make_cells(groups, base, seeds, classic=False, legacy=False):
     """Every cell of ``groups`` ([(kd_way, {hyper-parameter: tuple of values})]) and ``seeds``, in a fixed order
     (group, combination, seed); UserError when two cells would be the same run. ``legacy``: names by the earlier
-    rule (only the values that differ between cells)."""
+    rule (only the values that differ between cells; the method when several are swept or nothing else differs)."""
     combos = []
     for kd_way, group in groups:
         names = list(group)
@@ -92,7 +92,7 @@ def make_cells(groups, base, seeds, classic=False, legacy=False):
         defaults = registry.get(kd_way).defaults()
         changed = {k for k, v in values.items() if v != defaults[k]}
         shown = differ if legacy else differ | (set_by_group & set(values)) | changed
-        if several or not shown:
+        if several or not shown or not legacy:
             shown = shown | {"kd_way"}
         for seed in seeds:
             name = (_classic_name if classic else _generic_name)(kd_way, values, shown, seed)
