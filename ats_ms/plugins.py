@@ -13,6 +13,7 @@ GROUP = "ats_ms.plugins"
 ENVIRONMENT = "ATS_MS_PLUGINS"
 FLAG = "--plugin"
 _LOADED = {}
+_SCANNED = []  # the installed entry points are read once per process
 
 
 def split_plugin_flags(argv):
@@ -47,9 +48,10 @@ def _entry_points():
 
 
 def _import(name, load):
+    """``load()`` plugin ``name`` unless loaded already; any failure becomes one UserError naming it."""
     from ats_ms.utils.errors import UserError
     if name in _LOADED:
-        return _LOADED[name]
+        return
     try:
         _LOADED[name] = load()
     except UserError as exc:
@@ -57,12 +59,11 @@ def _import(name, load):
     except Exception as exc:  # any failure of a user's module: one line naming it
         raise UserError(f"plugin {name} failed to import ({type(exc).__name__}: {exc}); expected an importable "
                         f"module that registers methods, networks or datasets") from exc
-    return _LOADED[name]
 
 
 def load_plugins(modules=(), environ=None, entry_points=True):
-    """Import the plugins: the installed entry points of ``ats_ms.plugins`` (when ``entry_points``), the modules of
-    ``ATS_MS_PLUGINS`` in ``environ`` (default: ``os.environ``) and ``modules``, each once.
+    """Import the plugins: the installed entry points of ``ats_ms.plugins`` (when ``entry_points``; read once per
+    process), the modules of ``ATS_MS_PLUGINS`` in ``environ`` (default: ``os.environ``) and ``modules``, each once.
 
     Returns:
         list[str]: the names loaded, in order.
@@ -72,9 +73,11 @@ def load_plugins(modules=(), environ=None, entry_points=True):
     """
     environ = os.environ if environ is None else environ
     names = []
-    for point in _entry_points() if entry_points else ():
-        _import(f"{point.name} ({point.value})", point.load)
-        names.append(point.value)
+    if entry_points and not _SCANNED:
+        for point in _entry_points():
+            _import(f"{point.name} ({point.value})", point.load)
+            names.append(point.value)
+        _SCANNED.append(True)
     listed = [m.strip() for m in environ.get(ENVIRONMENT, "").split(",") if m.strip()]
     for module in listed + list(modules):
         _import(module, lambda module=module: importlib.import_module(module))

@@ -91,9 +91,10 @@ def make_cells(groups, base, seeds, classic=False, legacy=False):
     for kd_way, values, set_by_group in combos:
         defaults = registry.get(kd_way).defaults()
         changed = {k for k, v in values.items() if v != defaults[k]}
-        shown = differ if legacy else differ | (set_by_group & set(values)) | changed
-        if several or not shown or not legacy:
-            shown = shown | {"kd_way"}
+        if legacy:
+            shown = differ | ({"kd_way"} if several or not differ else set())
+        else:
+            shown = differ | (set_by_group & set(values)) | changed | {"kd_way"}
         for seed in seeds:
             name = (_classic_name if classic else _generic_name)(kd_way, values, shown, seed)
             named_by = ("tp_tau", "t_tau") if classic else tuple(k for k in values if k in shown)
