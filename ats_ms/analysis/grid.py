@@ -87,7 +87,7 @@ def make_cells(groups, base, seeds, classic=False, legacy=False):
         if len({values[name] for _, values, _ in combos if name in values}) > 1:
             differ.add(name)
     several = len({kd_way for kd_way, _, _ in combos}) > 1
-    cells, seen = [], set()
+    cells, names, runs = [], set(), {}
     for kd_way, values, set_by_group in combos:
         defaults = registry.get(kd_way).defaults()
         changed = {k for k, v in values.items() if v != defaults[k]}
@@ -100,13 +100,13 @@ def make_cells(groups, base, seeds, classic=False, legacy=False):
             named_by = ("tp_tau", "t_tau") if classic else tuple(k for k in values if k in shown)
             cell = Cell(kd_way, tuple(values.items()), seed, name, named_by)
             run = (kd_way, cell.values, seed)
-            if cell.name in seen or run in seen:
-                same = cell.name if cell.name in seen else next(c.name for c in cells if c.values == cell.values
-                                                                 and (c.kd_way, c.seed) == (kd_way, seed))
-                also = "" if same == cell.name else f" (also as {cell.name}: a default gives the same values)"
+            if name in names or run in runs:
+                same = name if name in names else runs[run]
+                also = "" if same == name else f" (also as {name}: a default gives the same values)"
                 raise UserError(f"the grid holds the cell {same} twice{also}; expected each combination of method "
                                 f"and values once")
-            seen.update((cell.name, run))
+            names.add(name)
+            runs[run] = name
             cells.append(cell)
     return cells
 

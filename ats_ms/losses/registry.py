@@ -181,8 +181,8 @@ def register(method):
             same = next((o for o in other.hyper if o.name == h.name), None)
             if same is not None and (same.type, same.check, same.help) != (h.type, h.check, h.help):
                 raise UserError(f"hyper-parameter {h.name} of {method.name} differs from {other.name}'s in type, "
-                                 f"range or meaning; expected one definition per name (only its default may differ: "
-                                 f"registry.variant)")
+                                f"range or meaning; expected one definition per name (only its default may differ: "
+                                f"registry.variant)")
     _METHODS[method.name] = method
     _GENERATION[0] += 1
     return method
