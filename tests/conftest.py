@@ -21,6 +21,20 @@ TINY_KW = dict(dataset="digits", n_classes=10, max_train=256, max_test=128, batc
                download=False)
 
 
+def pytest_configure(config):
+    """Refuse ``--dist loadgroup`` with pytest 9 and pytest-xdist 3.8 or older: xdist then tags no test with its
+    ``xdist_group`` (pytest 9 reads a node id xdist does not set), so grouped tests spread over the processes and each
+    process computes their session fixtures (msrun runs, reference grids) again."""
+    if hasattr(config, "workerinput") or config.getoption("dist", "no") != "loadgroup":
+        return
+    from importlib.metadata import version
+    pytest_major = int(pytest.__version__.split(".")[0])
+    xdist = tuple(int(part) for part in version("pytest-xdist").split(".")[:2])
+    if pytest_major >= 9 and xdist <= (3, 8):
+        raise pytest.UsageError(f"pytest {pytest.__version__} breaks --dist loadgroup of pytest-xdist "
+                                f"{version('pytest-xdist')}; expected pytest<9 (requirements.txt)")
+
+
 def pytest_runtest_setup(item):
     """Collect the previous tests' garbage, then freeze what survives: MindSpore runs a full ``gc.collect()`` before
     every graph compile, which would otherwise rescan the whole session's objects (hundreds of thousands) each time."""
