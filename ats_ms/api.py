@@ -338,7 +338,7 @@ def train(config, emit=logs.log_line, arrays=None):
         UserError: bad input (nothing is written); NonFiniteLoss (a UserError): the loss became NaN/inf.
     """
     from ats_ms.engine.pack import check_pack
-    from ats_ms.engine.trainer import NonFiniteLoss
+    from ats_ms.utils.errors import NonFiniteLoss
     pack = check_pack([config])
     trainer_cls = _prepare_device(config)
     member = trainer_cls(pack, emit=emit, arrays=arrays).prepare().run()[0]

@@ -40,23 +40,24 @@ MOMENTUM_RANGE = range_check(0, 1, high_open=True)
 
 
 def _flags(*rows):
-    return {row.name: row for row in rows}
+    return {flag.name: flag for flag in rows}
 
 
-def F(name, type_, default, help_, group, choices=(), check=None, many="", **facts):  # noqa: N802 (table row)
-    return Flag(name, type_, default, help_, group, tuple(choices), check, many, **facts)
+def row(name, type_, default, help_, group, choices=(), validate=None, many="", **facts):
+    """One Flag of the table (positional arguments in the table's column order)."""
+    return Flag(name, type_, default, help_, group, tuple(choices), validate, many, **facts)
 
 
 def _method_rows():
     """kd_way and one row per hyper-parameter of the registered methods (default: the method's)."""
     methods = registry.methods()
     summaries = "; ".join(f"{m.name}: {m.summary}" for m in methods)
-    rows = [F("kd_way", str, "ATS", f"distillation method (any case): {summaries}",
+    rows = [row("kd_way", str, "ATS", f"distillation method (any case): {summaries}",
               "distillation", registry.names(), per_student=True, per_cell=True)]
     for h in registry.hyper_parameters().values():
         defaults = ", ".join(f"{m.name} {format_value(m.defaults()[h.name])}" for m in methods
                              if h.name in m.hyper_names)
-        rows.append(F(h.name, h.type, None, h.help, "distillation", check=h.check, per_student=True,
+        rows.append(row(h.name, h.type, None, h.help, "distillation", validate=h.validate, per_student=True,
                       default_help=f"the method's ({defaults})"))
     return rows
 
@@ -147,162 +148,162 @@ check_heatmap.expected = "METHOD:AXIS,AXIS, e.g. ATS:tp_tau,t_tau"
 def _build_flags():
     """Every flag row, the method rows from the registry as it is now."""
     return _flags(
-    F("config", str, None, "YAML file whose keys are flags (command-line flags override it)", "general",
+    row("config", str, None, "YAML file whose keys are flags (command-line flags override it)", "general",
       volatile=True, per_student=True),
     # device
-    F("device_target", str, "CPU", "device", "device", DEVICES),
-    F("device_id", int, 0, "device index (under msrun: the worker's DEVICE_ID unless given)", "device",
-      check=NON_NEGATIVE_INT, volatile=True),
-    F("mode", str, "graph", "execution mode", "device", MODES, volatile=True),
-    F("seed", int, 0, "seed for initialisation, data order and augmentation", "device", check=SEED_RANGE,
+    row("device_target", str, "CPU", "device", "device", DEVICES),
+    row("device_id", int, 0, "device index (under msrun: the worker's DEVICE_ID unless given)", "device",
+      validate=NON_NEGATIVE_INT, volatile=True),
+    row("mode", str, "graph", "execution mode", "device", MODES, volatile=True),
+    row("seed", int, 0, "seed for initialisation, data order and augmentation", "device", validate=SEED_RANGE,
       per_cell=True),
-    F("dataset_sink_mode", bool, None, "feed the device through a data sink (none: True on GPU/Ascend, False on "
+    row("dataset_sink_mode", bool, None, "feed the device through a data sink (none: True on GPU/Ascend, False on "
                                        "CPU); the non-finite check then runs once per epoch", "device"),
     # data
-    F("dataset", str, "cifar100", "dataset", "data", check=check_dataset, chooses=("teacher",)),
-    F("data_dir", str, "./data/", "folder holding the dataset (its top folder, or the folder that holds it)", "data",
+    row("dataset", str, "cifar100", "dataset", "data", validate=check_dataset, chooses=("teacher",)),
+    row("data_dir", str, "./data/", "folder holding the dataset (its top folder, or the folder that holds it)", "data",
       volatile=True),
-    F("download", bool, True, "download CIFAR when missing", "data", volatile=True),
-    F("n_classes", int, None, "number of classes (none: the checkpoint's record, else the dataset's, read from its "
-                              "files for folder)", "data", check=CLASS_RANGE),
-    F("image_size", int, None, "height and width of the network's input (none: the checkpoint's record, else the "
+    row("download", bool, True, "download CIFAR when missing", "data", volatile=True),
+    row("n_classes", int, None, "number of classes (none: the checkpoint's record, else the dataset's, read from its "
+                              "files for folder)", "data", validate=CLASS_RANGE),
+    row("image_size", int, None, "height and width of the network's input (none: the checkpoint's record, else the "
                                "dataset's: 32 for CIFAR and digits, 64 for tiny-imagenet, 224 for the others)", "data",
-      check=IMAGE_SIZE_RANGE),
-    F("transform", str, None, "transform recipe (none: the dataset's): crop (resize if needed, RandomCrop with "
+      validate=IMAGE_SIZE_RANGE),
+    row("transform", str, None, "transform recipe (none: the dataset's): crop (resize if needed, RandomCrop with "
                               "padding size/8, flip) or resized-crop (RandomResizedCrop and flip; evaluation "
                               "Resize(size*8/7) and CenterCrop, torchvision's ImageNet recipe)", "data",
       tuple(RECIPES)),
-    F("batch_size", int, 128, "batch size (per device with --distribute)", "data", check=BATCH_RANGE),
-    F("normalize", str, None, "input normalisation: cifar (the demo) or imagenet (the paper's code, its published "
+    row("batch_size", int, 128, "batch size (per device with --distribute)", "data", validate=BATCH_RANGE),
+    row("normalize", str, None, "input normalisation: cifar (the demo) or imagenet (the paper's code, its published "
                               "teachers and torchvision's); none: the checkpoint's record, else the dataset's (cifar "
                               "for CIFAR and digits, imagenet for the others)", "data", tuple(NORMALIZATIONS)),
-    F("drop_last", bool, None, "drop the last partial training batch (none: True with --net_style demo, as the "
+    row("drop_last", bool, None, "drop the last partial training batch (none: True with --net_style demo, as the "
                                "demo's loader; False otherwise, as the official PyTorch code)", "data"),
-    F("num_workers", int, 0, "data pipeline workers (0: one per CPU core, at most 8)", "data",
-      check=NON_NEGATIVE_INT, volatile=True),
-    F("max_train", int, 0, "use only the first N training images (0: all)", "data", check=NON_NEGATIVE_INT),
-    F("max_test", int, 0, "use only the first N test images (0: all)", "data", check=NON_NEGATIVE_INT),
-    F("split", str, "train", "split whose images are analysed", "data", SPLITS),
+    row("num_workers", int, 0, "data pipeline workers (0: one per CPU core, at most 8)", "data",
+      validate=NON_NEGATIVE_INT, volatile=True),
+    row("max_train", int, 0, "use only the first N training images (0: all)", "data", validate=NON_NEGATIVE_INT),
+    row("max_test", int, 0, "use only the first N test images (0: all)", "data", validate=NON_NEGATIVE_INT),
+    row("split", str, "train", "split whose images are analysed", "data", SPLITS),
     # networks
-    F("net", str, "ResNet", "network family (demo flag; the network is chosen by --net_name)", "networks",
+    row("net", str, "ResNet", "network family (demo flag; the network is chosen by --net_name)", "networks",
       unread=True),
-    F("n_layer", int, 14, "network depth (demo flag; the network is chosen by --net_name)", "networks",
-      check=POSITIVE_INT, unread=True),
-    F("net_name", str, "ResNet14", "network", "networks",
-      check=check_net_name),
-    F("net_style", str, "paper", "paper: the official PyTorch networks; demo: the official MindSpore demo's ResNet "
+    row("n_layer", int, 14, "network depth (demo flag; the network is chosen by --net_name)", "networks",
+      validate=POSITIVE_INT, unread=True),
+    row("net_name", str, "ResNet14", "network", "networks",
+      validate=check_net_name),
+    row("net_style", str, "paper", "paper: the official PyTorch networks; demo: the official MindSpore demo's ResNet "
                                  "and VGG (padding, BatchNorm, initialisers)", "networks", NET_STYLES),
-    F("student_init", str, "auto", "student initialisation: network (its own), weights_init (the official "
+    row("student_init", str, "auto", "student initialisation: network (its own), weights_init (the official "
                                    "distillation script's), auto (weights_init for distill with --lr_schedule "
                                    "paper, else network)", "networks", STUDENT_INITS),
-    F("init_ckpt", str, None, "start the network (a distillation's student) from this checkpoint (ours, or converted "
+    row("init_ckpt", str, None, "start the network (a distillation's student) from this checkpoint (ours, or converted "
                               "from PyTorch/torchvision); with another class count the classifier is re-initialised "
                               "and the record says so", "networks", path=True),
     # training
-    F("epoches", int, 240, "number of training epochs (demo spelling)", "training", check=EPOCH_RANGE),
-    F("lr", float, 0.03, "base learning rate", "training", check=POSITIVE),
-    F("momentum", float, 0.9, "SGD momentum", "training", check=MOMENTUM_RANGE),
-    F("weight_decay", float, 0.0, "weight decay on all parameters (paper 5e-4, demo 0)", "training",
-      check=NON_NEGATIVE),
-    F("lr_schedule", str, "demo", "paper (official PyTorch per-epoch), demo (per-step warm-up + poly) or step (x0.1 "
+    row("epoches", int, 240, "number of training epochs (demo spelling)", "training", validate=EPOCH_RANGE),
+    row("lr", float, 0.03, "base learning rate", "training", validate=POSITIVE),
+    row("momentum", float, 0.9, "SGD momentum", "training", validate=MOMENTUM_RANGE),
+    row("weight_decay", float, 0.0, "weight decay on all parameters (paper 5e-4, demo 0)", "training",
+      validate=NON_NEGATIVE),
+    row("lr_schedule", str, "demo", "paper (official PyTorch per-epoch), demo (per-step warm-up + poly) or step (x0.1 "
                                   "after 30/60/90 % of the epochs, the ImageNet recipe)", "training", SCHEDULES),
-    F("amp_level", str, "O0", "mixed precision level", "training", AMP_LEVELS),
-    F("resume", bool, False, "continue an interrupted run from its resume checkpoint", "training", volatile=True,
+    row("amp_level", str, "O0", "mixed precision level", "training", AMP_LEVELS),
+    row("resume", bool, False, "continue an interrupted run from its resume checkpoint", "training", volatile=True,
       per_student=True, per_cell=True),
-    F("on_nan", str, "stop", "non-finite loss: stop the run, or skip the batch (the schedule still advances)",
+    row("on_nan", str, "stop", "non-finite loss: stop the run, or skip the batch (the schedule still advances)",
       "training", ON_NAN),
-    F("distribute", bool, False, "data-parallel training under msrun", "training"),
-    F("lr_scale", str, "none", "with --distribute: scale lr linearly with the device count (linear) or not",
+    row("distribute", bool, False, "data-parallel training under msrun", "training"),
+    row("lr_scale", str, "none", "with --distribute: scale lr linearly with the device count (linear) or not",
       "training", LR_SCALES),
-    F("sync_bn", bool, False, "with --distribute on GPU/Ascend: SyncBatchNorm in the student", "training"),
+    row("sync_bn", bool, False, "with --distribute on GPU/Ascend: SyncBatchNorm in the student", "training"),
     # distillation
-    F("t_net", str, "ResNet", "teacher family (demo flag; the teacher is chosen by --t_net_name)", "distillation",
+    row("t_net", str, "ResNet", "teacher family (demo flag; the teacher is chosen by --t_net_name)", "distillation",
       unread=True),
-    F("t_n_layer", int, 14, "teacher depth (demo flag; the teacher is chosen by --t_net_name)", "distillation",
-      check=POSITIVE_INT, unread=True),
-    F("t_net_name", str, "ResNet14", "teacher network (taken from the teacher checkpoint's record when not given)",
-      "distillation", check=check_net_name, chooses=("teacher",)),
-    F("t_net_style", str, "paper", "teacher network style (taken from the record when not given)", "distillation",
+    row("t_n_layer", int, 14, "teacher depth (demo flag; the teacher is chosen by --t_net_name)", "distillation",
+      validate=POSITIVE_INT, unread=True),
+    row("t_net_name", str, "ResNet14", "teacher network (taken from the teacher checkpoint's record when not given)",
+      "distillation", validate=check_net_name, chooses=("teacher",)),
+    row("t_net_style", str, "paper", "teacher network style (taken from the record when not given)", "distillation",
       NET_STYLES),
-    F("t_ckpt", str, None, "teacher checkpoint (default: {ckpt_dir}/{dataset}-{t_net_name}.ckpt)", "distillation",
+    row("t_ckpt", str, None, "teacher checkpoint (default: {ckpt_dir}/{dataset}-{t_net_name}.ckpt)", "distillation",
       path=True, chooses=("teacher",)),
     *_method_rows(),
-    F("fold_teacher_bn", bool, True, "fold the frozen teacher's BatchNorms into its convolutions (same logits up "
+    row("fold_teacher_bn", bool, True, "fold the frozen teacher's BatchNorms into its convolutions (same logits up "
                                      "to float rounding, faster)", "distillation"),
     # outputs
-    F("log_dir", str, "./logs/", "folder of the log, metrics and effective config", "outputs", volatile=True,
+    row("log_dir", str, "./logs/", "folder of the log, metrics and effective config", "outputs", volatile=True,
       per_cell=True),
-    F("log_name", str, "classify.log", "log file the demo's block is appended to", "outputs", per_student=True,
+    row("log_name", str, "classify.log", "log file the demo's block is appended to", "outputs", per_student=True,
       location=True, per_cell=True, output="name"),
-    F("ckpt_dir", str, "./ckpts/", "checkpoint folder", "outputs", location=True,
+    row("ckpt_dir", str, "./ckpts/", "checkpoint folder", "outputs", location=True,
       chooses=("teacher", "checkpoint")),
-    F("ckpt_name", str, None, "checkpoint file name (default: {dataset}-{net_name}.ckpt; distill: "
+    row("ckpt_name", str, None, "checkpoint file name (default: {dataset}-{net_name}.ckpt; distill: "
                               "{dataset}-{t_net_name}-{net_name}-{kd_way}.ckpt)", "outputs", per_student=True,
       location=True, per_cell=True, output="name", chooses=("checkpoint",)),
-    F("overwrite", bool, False, "allow replacing an existing checkpoint or starting over a half-done run", "outputs",
+    row("overwrite", bool, False, "allow replacing an existing checkpoint or starting over a half-done run", "outputs",
       volatile=True, per_student=True, per_cell=True),
-    F("print_every", int, 50, "progress line every N steps (0: never)", "outputs", check=NON_NEGATIVE_INT,
+    row("print_every", int, 50, "progress line every N steps (0: never)", "outputs", validate=NON_NEGATIVE_INT,
       volatile=True),
-    F("json", str, None, "also write the result as JSON to this file", "outputs", output="file"),
-    F("out_dir", str, None, "output folder", "outputs", output="dir"),
+    row("json", str, None, "also write the result as JSON to this file", "outputs", output="file"),
+    row("out_dir", str, None, "output folder", "outputs", output="dir"),
     # eval / export / convert
-    F("ckpt", str, None, "checkpoint path (overrides --ckpt_dir/--ckpt_name)", "networks", chooses=("checkpoint",)),
-    F("device", str, None, "the demo's spelling of --device_target", "device", DEVICES),
-    F("file_format", str, "MINDIR", "MINDIR, or AIR on Ascend", "outputs", EXPORT_FORMATS),
-    F("src", str, None, "PyTorch .pth state_dict to convert", "networks"),
-    F("dst", str, None, "MindSpore .ckpt file to write (never overwritten unless --overwrite)", "outputs",
+    row("ckpt", str, None, "checkpoint path (overrides --ckpt_dir/--ckpt_name)", "networks", chooses=("checkpoint",)),
+    row("device", str, None, "the demo's spelling of --device_target", "device", DEVICES),
+    row("file_format", str, "MINDIR", "MINDIR, or AIR on Ascend", "outputs", EXPORT_FORMATS),
+    row("src", str, None, "PyTorch .pth state_dict to convert", "networks"),
+    row("dst", str, None, "MindSpore .ckpt file to write (never overwritten unless --overwrite)", "outputs",
       output="file"),
     # analyze
-    F("taus", float, None, "TS temperatures (default: the paper's 0.05 ... 10.0)", "analysis",
-      check=check_temperature, many="unique"),
-    F("pairs", str, None, "extra ATS pairs tp_tau:t_tau, e.g. 4:2,6:3", "analysis", check=check_pair, many="csv"),
-    F("student_net_name", str, None, "student network of --student_ckpt (default: from its record)", "analysis",
-      check=check_net_name),
-    F("student_ckpt", str, None, "student whose probabilities enter the decomposition (default: a uniform "
+    row("taus", float, None, "TS temperatures (default: the paper's 0.05 ... 10.0)", "analysis",
+      validate=check_temperature, many="unique"),
+    row("pairs", str, None, "extra ATS pairs tp_tau:t_tau, e.g. 4:2,6:3", "analysis", validate=check_pair, many="csv"),
+    row("student_net_name", str, None, "student network of --student_ckpt (default: from its record)", "analysis",
+      validate=check_net_name),
+    row("student_ckpt", str, None, "student whose probabilities enter the decomposition (default: a uniform "
                                  "student)", "analysis"),
-    F("max_images", int, 0, "use only the first N images (0: all)", "analysis", check=NON_NEGATIVE_INT),
+    row("max_images", int, 0, "use only the first N images (0: all)", "analysis", validate=NON_NEGATIVE_INT),
     # sweep
-    F("grid", str, None, f"a group of cells: kd_way=METHOD and a comma-separated value list per hyper-parameter, "
+    row("grid", str, None, f"a group of cells: kd_way=METHOD and a comma-separated value list per hyper-parameter, "
                          f"one cell per combination, e.g. {GRID_EXAMPLE}; repeat for more groups (YAML: grid: a list "
                          f"of mappings). Without it: the classic ATS grid --tp_taus x --t_taus", "sweep",
-      check=check_grid, many="repeat", mapping=True),
-    F("heatmap", str, None, "the two numeric axes of a method's report heatmap, METHOD:AXIS,AXIS (default: per "
-                            "method, its first two axes with several values)", "sweep", check=check_heatmap),
-    F("tp_taus", float, (1.0, 2.0, 3.0, 4.0, 5.0, 6.0), "correct-class temperatures of the classic ATS grid", "sweep",
-      check=check_temperature, many="unique"),
-    F("t_taus", float, (1.0, 2.0, 3.0, 4.0, 5.0), "wrong-class temperatures of the classic ATS grid", "sweep",
-      check=check_temperature, many="unique"),
-    F("seeds", int, (0,), "seeds (each cell runs once per seed)", "sweep", check=SEED_RANGE, many="unique"),
-    F("pack", int, 0, "cells (of one seed) trained together, sharing one teacher forward (0: as many as the memory "
-                      "estimate allows; 1: one at a time)", "sweep", check=NON_NEGATIVE_INT),
-    F("report_only", bool, False, "only gather the finished cells into the table and figure", "sweep"),
-    F("claim_timeout", float, 1800.0, "seconds after which another machine's claim that its worker no longer "
+      validate=check_grid, many="repeat", mapping=True),
+    row("heatmap", str, None, "the two numeric axes of a method's report heatmap, METHOD:AXIS,AXIS (default: per "
+                            "method, its first two axes with several values)", "sweep", validate=check_heatmap),
+    row("tp_taus", float, (1.0, 2.0, 3.0, 4.0, 5.0, 6.0), "correct-class temperatures of the classic ATS grid", "sweep",
+      validate=check_temperature, many="unique"),
+    row("t_taus", float, (1.0, 2.0, 3.0, 4.0, 5.0), "wrong-class temperatures of the classic ATS grid", "sweep",
+      validate=check_temperature, many="unique"),
+    row("seeds", int, (0,), "seeds (each cell runs once per seed)", "sweep", validate=SEED_RANGE, many="unique"),
+    row("pack", int, 0, "cells (of one seed) trained together, sharing one teacher forward (0: as many as the memory "
+                      "estimate allows; 1: one at a time)", "sweep", validate=NON_NEGATIVE_INT),
+    row("report_only", bool, False, "only gather the finished cells into the table and figure", "sweep"),
+    row("claim_timeout", float, 1800.0, "seconds after which another machine's claim that its worker no longer "
                                       "refreshes is taken over (a claim of this machine: when its process is gone)",
-      "sweep", check=POSITIVE),
+      "sweep", validate=POSITIVE),
     # bench
-    F("steps", int, 10, "timed steps per row and round", "bench", check=POSITIVE_INT),
-    F("rounds", int, 3, "alternating rounds over the rows (medians reported)", "bench", check=POSITIVE_INT),
-    F("torch", bool, False, "also time a PyTorch twin step (needs torch)", "bench"),
-    F("methods", bool, False, "also time a pack of one student per distillation method against a pack of as many "
+    row("steps", int, 10, "timed steps per row and round", "bench", validate=POSITIVE_INT),
+    row("rounds", int, 3, "alternating rounds over the rows (medians reported)", "bench", validate=POSITIVE_INT),
+    row("torch", bool, False, "also time a PyTorch twin step (needs torch)", "bench"),
+    row("methods", bool, False, "also time a pack of one student per distillation method against a pack of as many "
                               "ATS students (the peers' losses' cost per cell)", "bench"),
-    F("pipelines", bool, False, "time only the image-file pipeline (decode, transform recipe, batch) at 64x64 and "
+    row("pipelines", bool, False, "time only the image-file pipeline (decode, transform recipe, batch) at 64x64 and "
                                 "224x224 against a torch DataLoader doing torchvision's work on the same files with "
                                 "as many workers (needs torch; --data_dir: an ImageFolder, else synthetic JPEGs)",
       "bench"),
-    F("profile", bool, False, "also time each part of the step and its oneDNN kernels (child process)", "bench"),
-    F("threads", int, 0, "CPU kernel threads (0: MindSpore's default)", "bench", check=NON_NEGATIVE_INT),
+    row("profile", bool, False, "also time each part of the step and its oneDNN kernels (child process)", "bench"),
+    row("threads", int, 0, "CPU kernel threads (0: MindSpore's default)", "bench", validate=NON_NEGATIVE_INT),
     # check
-    F("dtype", str, "float32", "logit dtype of the loss check", "check", tuple(TOLERANCES)),
-    F("models", bool, False, "also check the networks' forward pass against the numpy reference", "check"),
-    F("jobs", int, 0, "processes compiling the loss grid in parallel (0: up to 3 on CPU, 1 on GPU/Ascend)", "check",
-      check=NON_NEGATIVE_INT),
+    row("dtype", str, "float32", "logit dtype of the loss check", "check", tuple(TOLERANCES)),
+    row("models", bool, False, "also check the networks' forward pass against the numpy reference", "check"),
+    row("jobs", int, 0, "processes compiling the loss grid in parallel (0: up to 3 on CPU, 1 on GPU/Ascend)", "check",
+      validate=NON_NEGATIVE_INT),
     # demo
-    F("plan", str, None, "digits, or cifar100 (default: cifar100 when --data_dir holds it)", "demo", tuple(PLANS)),
-    F("teacher_epochs", int, None, "teacher epochs (default: the plan's)", "demo", check=EPOCH_RANGE),
-    F("student_epochs", int, None, "student epochs (default: the plan's)", "demo", check=EPOCH_RANGE),
-    F("small", str, None, "small teacher (default ResNet14)", "demo", check=check_net_name),
-    F("large", str, None, "large teacher (default ResNet32)", "demo", check=check_net_name),
-    F("student", str, None, "student (default ResNet8)", "demo", check=check_net_name),
+    row("plan", str, None, "digits, or cifar100 (default: cifar100 when --data_dir holds it)", "demo", tuple(PLANS)),
+    row("teacher_epochs", int, None, "teacher epochs (default: the plan's)", "demo", validate=EPOCH_RANGE),
+    row("student_epochs", int, None, "student epochs (default: the plan's)", "demo", validate=EPOCH_RANGE),
+    row("small", str, None, "small teacher (default ResNet14)", "demo", validate=check_net_name),
+    row("large", str, None, "large teacher (default ResNet32)", "demo", validate=check_net_name),
+    row("student", str, None, "student (default ResNet8)", "demo", validate=check_net_name),
     )
 
 
@@ -488,7 +489,7 @@ def markdown():
             for flag in (f for f in flags.values() if f.group == group):
                 kind = flag.type.__name__ + (" list" if flag.many else "")
                 allowed = f" (one of: {', '.join(map(str, flag.choices))})" if flag.choices else \
-                    (f" ({flag.check.expected})" if getattr(flag.check, "expected", None) else "")
+                    (f" ({flag.validate.expected})" if getattr(flag.validate, "expected", None) else "")
                 default = flag.default_help or format_value(flag.default)
                 lines.append(f"| `--{flag.name}` | {kind} | {default} | {group}: {flag.help}"
                              f"{allowed} |")

@@ -125,7 +125,7 @@ ABOVE_RANGE = {"batch_size": 2**31, "epoches": 10**13, "n_classes": 10**11, "tea
 def test_every_numeric_flag_has_a_range_check():
     numeric = {name for name, flag in FLAGS.items() if flag.type in (int, float)}
     assert numeric == set(OUT_OF_RANGE)
-    assert all(FLAGS[name].check is not None for name in numeric)
+    assert all(FLAGS[name].validate is not None for name in numeric)
 
 
 @pytest.mark.parametrize("name,value,bound", [(n, v, "low") for n, v in sorted(OUT_OF_RANGE.items())]
@@ -144,7 +144,7 @@ def test_allowed_values_come_from_the_code_that_uses_them():
     from ats_ms.engine.lr import SCHEDULES
     from ats_ms.models import NET_STYLES
     from ats_ms.utils.device import DEVICES, MODES
-    assert FLAGS["dataset"].check is check_dataset and FLAGS["normalize"].choices == tuple(NORMALIZATIONS)
+    assert FLAGS["dataset"].validate is check_dataset and FLAGS["normalize"].choices == tuple(NORMALIZATIONS)
     assert all(name in check_dataset.expected for name in dataset_names())
     assert FLAGS["lr_schedule"].choices == SCHEDULES
     assert FLAGS["device_target"].choices == DEVICES and FLAGS["mode"].choices == MODES

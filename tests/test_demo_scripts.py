@@ -20,8 +20,8 @@ EPOCH_LINE = re.compile(r"^\[Epoch:1\] \[Loss:[\d.e+-]+\] \[TrAcc:[\d.e+-]+\] \[
 
 def _script(name, cwd, *extra):
     env = dict(os.environ, EPOCHES="1", DEVICE="CPU")
-    proc = subprocess.run(["bash", str(ROOT / "scripts" / name), *extra], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=900)
+    proc = subprocess.run(["bash", str(ROOT / "scripts" / name), *extra], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
 

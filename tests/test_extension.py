@@ -1,66 +1,29 @@
-"""A user's own method, network and dataset, registered by a plugin module after ``import ats_ms``, reach everything
-derived from the registries: the flag table and ``--help``, ``make_config``, training (in a pack beside built-in
-methods), the checkpoint record, ``check``'s rows, sweep cell names and the command line through ``--plugin``."""
+"""A user's own method, network and dataset, registered by the plugin module docs/extending.md shows (imported after
+``import ats_ms``), reach everything derived from the registries: the flag table and ``--help``, ``make_config``,
+training (in a pack beside built-in methods), the checkpoint record, ``check``'s rows, sweep cell names and the
+command line through ``--plugin``."""
 import json
 import subprocess
 import sys
-import textwrap
 
 import pytest
 
 import ats_ms
 
-from conftest import TINY_KW, subprocess_env
+from conftest import ROOT, TINY_KW, subprocess_env
 
 ms = pytest.importorskip("mindspore")
 
 PLUGIN = "toy_ats_plugin"
-SOURCE = textwrap.dedent('''
-    """A user's plugin: the method ToyKD (one new hyper-parameter, a factor that grows with the epoch), the network
-    ToyNet and the dataset toy-digits (the first 300 digits)."""
-    import mindspore as ms
-    from mindspore import nn, ops
-
-    from ats_ms.data.registry import DatasetEntry, register_dataset
-    from ats_ms.losses import registry
-    from ats_ms.losses.functional import cross_entropy, soft_cross_entropy
-    from ats_ms.models.registry import register_model
-    from ats_ms.reference import losses as twins
-
-    TOY_GAMMA = registry.HyperParameter("toy_gamma", float, 2.0, registry.NON_NEGATIVE, "ToyKD: weight of its KD term")
 
 
-    def toy_objective(s_logits, t_logits, labels, t_tau, toy_gamma, epoch=1.0):
-        target = ops.softmax(ops.stop_gradient(ops.cast(t_logits, ms.float32)) / t_tau, axis=-1)
-        factor = ops.minimum(epoch / 2.0, 1.0)
-        return cross_entropy(s_logits, labels) + factor * toy_gamma * t_tau ** 2 * soft_cross_entropy(
-            s_logits, target, t_tau)
+def _documented_plugin():
+    """The plugin module of docs/extending.md ("A worked plugin"): the test runs what the page shows."""
+    text = (ROOT / "docs" / "extending.md").read_text()
+    return text.split("<!-- tested-plugin -->\n```python\n", 1)[1].split("```", 1)[0]
 
 
-    def toy_twin(s_logits, t_logits, labels, t_tau, toy_gamma, epoch=1.0):
-        return twins.cross_entropy(s_logits, labels) + min(epoch / 2.0, 1.0) * toy_gamma * t_tau ** 2 * \\
-            twins.soft_cross_entropy(s_logits, twins.softmax(t_logits / t_tau), t_tau)
-
-
-    def toy_net(n_classes):
-        return nn.SequentialCell(nn.Conv2d(3, 8, 3, stride=4), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
-                                 nn.Dense(8, n_classes))
-
-
-    def toy_arrays(data_dir, split, download):
-        from ats_ms.data import load_arrays
-        images, labels = load_arrays("digits", data_dir, split)
-        return images[:300], labels[:300]
-
-
-    registry.register(registry.Method(
-        "ToyKD", "a user's KD whose term grows over two epochs", (registry.variant(registry.T_TAU, 4.0), TOY_GAMMA),
-        f"{__name__}:toy_objective", f"{__name__}:toy_twin", cell="ats_ms.losses.objective:EpochObjective"))
-    register_model("ToyNet", toy_net)
-    register_dataset(DatasetEntry("toy-digits", "300 digits", 32, "cifar", "crop",
-                                  classes=lambda data_dir: tuple(str(i) for i in range(10)), n_classes=10,
-                                  open_arrays=toy_arrays))
-''')
+SOURCE = _documented_plugin()
 
 
 @pytest.fixture
@@ -87,14 +50,15 @@ def plugin(tmp_path_factory, monkeypatch):
     plugins._LOADED.pop(PLUGIN, None)
 
 
-def test_a_plugin_method_network_and_dataset_reach_everything_derived(plugin, digits_teacher, tmp_path, cli):
+def test_a_plugin_method_network_and_dataset_reach_everything_derived(plugin, digits_teacher, tmp_path, cli,
+                                                                     monkeypatch):
     from ats_ms.analysis.grid import make_cells
     from ats_ms.engine.record import read_record
     from ats_ms.flags import FLAGS
     from ats_ms.losses import KD_WAYS
     from ats_ms.verify.losses import grid_cases
     assert "ToyKD" in KD_WAYS and FLAGS["toy_gamma"].default is None and "ToyKD" in FLAGS["kd_way"].choices
-    assert "ToyKD" in {kd_way for kd_way, _ in grid_cases()}  # check's rows
+    assert {epoch for kd_way, _, epoch in grid_cases() if kd_way == "ToyKD"} == {1, 10}  # check's rows, from uses_epoch
     assert "--toy_gamma" in cli("distill", "--help").stdout
     cells = make_cells([("ToyKD", {"toy_gamma": (1.0, 3.0)}), ("KD", {})], {}, (0,))
     assert [c.name for c in cells] == ["sweep-ToyKD-toy_gamma1-seed0", "sweep-ToyKD-toy_gamma3-seed0",
@@ -105,8 +69,8 @@ def test_a_plugin_method_network_and_dataset_reach_everything_derived(plugin, di
     loss.set_epoch(3)
     after = float(loss(s, t, y).asnumpy())
     twin = plugin[1].toy_twin
-    assert before == pytest.approx(twin(_logits(0), _logits(1), _labels(), 4.0, 3.0, 1.0), rel=1e-5)
-    assert after == pytest.approx(twin(_logits(0), _logits(1), _labels(), 4.0, 3.0, 3.0), rel=1e-5) != before
+    assert before == pytest.approx(twin(_logits(0), _logits(1), _labels(), 4.0, 3.0, epoch=1.0), rel=1e-5)
+    assert after == pytest.approx(twin(_logits(0), _logits(1), _labels(), 4.0, 3.0, epoch=3.0), rel=1e-5) != before
 
     dirs = dict(ckpt_dir=str(tmp_path / "ckpts"), log_dir=str(tmp_path / "logs"), epoches=2, lr=0.05)
     student = ats_ms.make_config("distill", t_ckpt=digits_teacher[1], net_name="ToyNet", **TINY_KW, **dirs)
@@ -116,6 +80,24 @@ def test_a_plugin_method_network_and_dataset_reach_everything_derived(plugin, di
     record = read_record(str(tmp_path / "ckpts" / "toy.ckpt"))
     assert (record["kd_way"], record["toy_gamma"], record["net_name"]) == ("ToyKD", 3.0, "ToyNet")
     assert read_record(str(tmp_path / "ckpts" / "kd.ckpt"))["toy_gamma"] is None
+
+    from ats_ms.engine.trainer import Trainer
+    from ats_ms.utils.errors import Interrupted
+    save = Trainer._save_epoch
+
+    def interrupted_after_epoch_1(self, member, improved):
+        save(self, member, improved)
+        if member.history[-1]["epoch"] == 1 and member is self.members[-1]:
+            raise KeyboardInterrupt
+
+    again = [student.replace(kd_way="ToyKD", toy_gamma=3.0, ckpt_name="toy.ckpt", ckpt_dir=str(tmp_path / "again")),
+             student.replace(kd_way="KD", ckpt_name="kd.ckpt", ckpt_dir=str(tmp_path / "again"))]
+    monkeypatch.setattr(Trainer, "_save_epoch", interrupted_after_epoch_1)
+    with pytest.raises(Interrupted, match="toy.resume.ckpt"):
+        ats_ms.train_pack(again, emit=lambda line: None)
+    monkeypatch.setattr(Trainer, "_save_epoch", save)
+    resumed = ats_ms.train_pack([c.replace(resume=True) for c in again], emit=lambda line: None)
+    assert [r["history"][-1]["loss"] for r in resumed] == [toy["history"][-1]["loss"], kd["history"][-1]["loss"]]
 
     teacher = ats_ms.make_config("classify", dataset="toy-digits", net_name="ToyNet", epoches=1, batch_size=64,
                                  print_every=0, download=False, ckpt_dir=str(tmp_path / "ckpts"),

@@ -10,8 +10,9 @@ from conftest import TINY_KW
 
 ms = pytest.importorskip("mindspore")
 
-from ats_ms.engine.trainer import Interrupted, Trainer  # noqa: E402
+from ats_ms.engine.trainer import Trainer  # noqa: E402
 from ats_ms.losses.objective import EpochObjective  # noqa: E402
+from ats_ms.utils.errors import Interrupted  # noqa: E402
 
 PEERS = {"DKD": {"dkd_warmup": 2}, "CTKD": {"ctkd_decay_epochs": 2}}
 

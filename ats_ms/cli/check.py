@@ -14,14 +14,18 @@ def _check(config):
     from ats_ms.verify.losses import TOLERANCES, run_loss_check
 
     start = time.time()
+    loss_tol, grad_tol, param_tol = TOLERANCES[config.dtype]
     print(f"loss check on {config.device_target}:{config.device_id}, {config.mode} mode, {config.dtype} logits, "
-          f"tolerance {TOLERANCES[config.dtype][0]:g} (loss), {TOLERANCES[config.dtype][1]:g} (gradient) against the "
-          f"float64 numpy twins, gradients by finite differences")
-    print(f"{'kd_way':6s} {'classes':>7s} {'logits':9s} {'cases':>5s} {'loss err':>10s} {'grad err':>10s} result")
+          f"tolerance {loss_tol:g} (loss), {grad_tol:g} (gradient), {param_tol:g} (gradient of the loss's own "
+          f"parameters: CTKD's temperature) against the float64 numpy twins, gradients by finite differences")
+    print(f"{'kd_way':6s} {'classes':>7s} {'logits':9s} {'cases':>5s} {'epochs':>10s} {'loss err':>10s} "
+          f"{'grad err':>10s} {'param err':>10s} result")
 
     def show(r):
-        print(f"{r.kd_way:6s} {r.n_classes:7d} {r.logits:9s} {r.cases:5d} {r.loss_err:10.2e} {r.grad_err:10.2e} "
-              f"{'PASS' if r.passed else 'FAIL'}{'' if r.finite else ' (non-finite)'}", flush=True)
+        param = "-" if r.param_err is None else f"{r.param_err:.2e}"
+        print(f"{r.kd_way:6s} {r.n_classes:7d} {r.logits:9s} {r.cases:5d} {','.join(map(str, r.epochs)):>10s} "
+              f"{r.loss_err:10.2e} {r.grad_err:10.2e} {param:>10s} {'PASS' if r.passed else 'FAIL'}"
+              f"{'' if r.finite else ' (non-finite)'}", flush=True)
 
     results = run_loss_check(config.dtype, setup, jobs, progress=show)
     ok = all(r.passed for r in results)

@@ -11,7 +11,7 @@ def guarded(main):
     """Decorate ``main(argv) -> int`` so UserError prints one ``error:`` line and returns 2 (3 for NaN/inf loss)."""
     @functools.wraps(main)
     def wrapper(argv=None):
-        from ats_ms.engine.trainer import NonFiniteLoss
+        from ats_ms.utils.errors import NonFiniteLoss
         token = COMMAND_LINE.set(True)  # messages keep the flags' spelling (the API's name keywords)
         try:
             return main(argv)
@@ -81,7 +81,7 @@ def command_main(command, action):
     which then scans only what the run itself creates."""
     @guarded
     def main(argv=None):
-        from ats_ms.engine.trainer import Interrupted
+        from ats_ms.utils.errors import Interrupted
         argv = sys.argv[1:] if argv is None else list(argv)
         config = parse(command, argv)
         gc.collect()

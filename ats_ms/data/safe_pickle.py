@@ -5,17 +5,13 @@ Any other global (``os.system``, ``builtins.eval``, ...) is refused before anyth
 """
 import pickle
 
-from ats_ms.utils.errors import UserError
+from ats_ms.utils.errors import ForbiddenGlobal, UserError
 
 ALLOWED_GLOBALS = {
     ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
     ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"),
     ("numpy._core.multiarray", "scalar"), ("_codecs", "encode"),
 }
-
-
-class ForbiddenGlobal(pickle.UnpicklingError):
-    """The file asked for a global outside ``ALLOWED_GLOBALS``."""
 
 
 class RestrictedUnpickler(pickle.Unpickler):

@@ -95,19 +95,3 @@ def finish(member, say):
         os.remove(member.paths["resume"])
     for line in logs.summary_lines(member.history, member.paths):
         say(line)
-
-
-class NonFiniteLoss(UserError):
-    """Training produced a NaN/inf loss (exit status 3)."""
-
-
-class Interrupted(UserError):
-    """Ctrl-C during training (exit status 130): the message says where each run's resume file is."""
-
-    def __init__(self, members):
-        saved = [f"{m.paths['resume']} (epoch {m.history[-1]['epoch']})" for m in members
-                 if m.history and os.path.isfile(m.paths["resume"])]
-        where = f"resume file{'s' if len(saved) > 1 else ''}: {', '.join(saved)}" if saved else \
-            "no epoch had finished, so there is nothing to resume"
-        super().__init__(f"interrupted during training; {where}")
-        self.resumable = bool(saved)

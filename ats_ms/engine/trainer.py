@@ -10,11 +10,10 @@ import time
 
 from ats_ms.engine import outputs
 from ats_ms.engine.callbacks import StopRequest
-from ats_ms.engine.outputs import Interrupted, NonFiniteLoss  # noqa: F401 (raised here, imported from here)
 from ats_ms.engine.pack import Member, build_cells, check_pack, frozen_teacher, load_teacher, pack_data
 from ats_ms.utils import logs
 from ats_ms.utils.config import save_effective
-from ats_ms.utils.errors import UserError
+from ats_ms.utils.errors import Interrupted, UserError
 
 AMP_LEVELS = ("O0", "O1", "O2", "O3")
 ON_NAN = ("stop", "skip")

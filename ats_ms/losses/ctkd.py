@@ -16,7 +16,7 @@ import math
 import mindspore as ms
 from mindspore import nn, ops
 
-from ats_ms.losses.functional import _fp32, cross_entropy
+from ats_ms.losses.functional import as_float32, cross_entropy
 from ats_ms.losses.kd import kd_term
 from ats_ms.losses.objective import EpochObjective
 
@@ -46,7 +46,7 @@ def learned_temperature(theta, ctkd_t_start, ctkd_t_end):
 
 
 def ctkd_objective(s_logits, t_logits, labels, ctkd_t_start, ctkd_t_end, ctkd_decay_epochs, ce_weight, kd_weight,
-                   theta):
+                   theta, *, epoch):
     """The CTKD objective's forward value at ``theta`` (a scalar Tensor; ``CTKDObjective`` passes it through the
     gradient reversal): ce_weight * CE(s, y) + kd_weight * ``kd_term`` at the learned temperature.
 
@@ -54,12 +54,14 @@ def ctkd_objective(s_logits, t_logits, labels, ctkd_t_start, ctkd_t_end, ctkd_de
         s_logits, t_logits (Tensor): (N, C) logits of any float dtype; labels (Tensor): (N,).
         ctkd_t_start, ctkd_t_end (float); ctkd_decay_epochs (int, read by the Cell); ce_weight, kd_weight (float).
         theta (Tensor): scalar.
+        epoch (Tensor): the 1-based epoch; the value does not depend on it (the Cell reverses theta's gradient by
+            ``reversal_factor(epoch)``).
 
     Returns:
         Tensor: scalar float32.
     """
-    s_logits = _fp32(s_logits)
-    t_logits = ops.stop_gradient(_fp32(t_logits))
+    s_logits = as_float32(s_logits)
+    t_logits = ops.stop_gradient(as_float32(t_logits))
     temperature = learned_temperature(theta, ctkd_t_start, ctkd_t_end)
     return ce_weight * cross_entropy(s_logits, labels) + kd_weight * kd_term(s_logits, t_logits, temperature)
 
@@ -82,7 +84,7 @@ class CTKDObjective(EpochObjective):
     def construct(self, s_logits, t_logits, labels):
         self.check_classes(s_logits)
         theta = self.reverse(self.theta, reversal_factor(self.epoch, self.decay_epochs))
-        return self.fn(s_logits, t_logits, labels, *self.args, theta)
+        return self.fn(s_logits, t_logits, labels, *self.args, theta, epoch=self.epoch)
 
     def state(self):
         theta = float(self.theta.asnumpy())

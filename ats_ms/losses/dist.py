@@ -11,7 +11,7 @@ sqrt(sum of squares + 1e-24) so a single-sample batch (centred vectors of zeros)
 """
 from mindspore import ops
 
-from ats_ms.losses.functional import _fp32, cross_entropy
+from ats_ms.losses.functional import as_float32, cross_entropy
 
 PEARSON_EPS = 1e-8
 NORM_FLOOR = 1e-24
@@ -55,7 +55,7 @@ def dist_objective(s_logits, t_logits, labels, t_tau, ce_weight, kd_weight, dist
     Returns:
         Tensor: scalar float32.
     """
-    s_logits = _fp32(s_logits)
-    t_logits = ops.stop_gradient(_fp32(t_logits))
+    s_logits = as_float32(s_logits)
+    t_logits = ops.stop_gradient(as_float32(t_logits))
     return ce_weight * cross_entropy(s_logits, labels) + \
         kd_weight * dist_term(s_logits, t_logits, t_tau, dist_beta, dist_gamma)

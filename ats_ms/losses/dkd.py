@@ -13,8 +13,7 @@ Undefined with fewer than 3 classes.
 """
 from mindspore import ops
 
-from ats_ms.losses.functional import _fp32, cross_entropy, label_mask
-from ats_ms.losses.kd import EXCLUDED, kl_batchmean, kl_from_logits
+from ats_ms.losses.functional import EXCLUDED, as_float32, cross_entropy, kl_batchmean, kl_from_logits, label_mask
 from ats_ms.losses.standardize import standardize_both
 
 
@@ -51,8 +50,7 @@ def warmup_factor(epoch, warmup):
     return ops.minimum(epoch / warmup, 1.0)
 
 
-def dkd_objective(s_logits, t_logits, labels, t_tau, ce_weight, dkd_alpha, dkd_beta, dkd_warmup, logit_std=False,
-                  epoch=1.0):
+def dkd_objective(s_logits, t_logits, labels, t_tau, ce_weight, dkd_alpha, dkd_beta, dkd_warmup, logit_std, *, epoch):
     """The DKD method: ce_weight * CE(s, y) + ``warmup_factor`` * ``dkd_term`` (on standardised logits when
     ``logit_std``; the cross-entropy keeps the raw logits).
 
@@ -64,7 +62,7 @@ def dkd_objective(s_logits, t_logits, labels, t_tau, ce_weight, dkd_alpha, dkd_b
     Returns:
         Tensor: scalar float32.
     """
-    s_logits = _fp32(s_logits)
-    s_kd, t_kd = standardize_both(s_logits, ops.stop_gradient(_fp32(t_logits)), logit_std)
+    s_logits = as_float32(s_logits)
+    s_kd, t_kd = standardize_both(s_logits, ops.stop_gradient(as_float32(t_logits)), logit_std)
     return ce_weight * cross_entropy(s_logits, labels) + \
         warmup_factor(epoch, dkd_warmup) * dkd_term(s_kd, t_kd, labels, t_tau, dkd_alpha, dkd_beta)

@@ -15,6 +15,8 @@ cross-entropy (not the KL divergence; same gradient, different value):
     L = (1 - \lambda)\, CE(s, y)
         + \lambda\, \tau_s^2\, \frac{1}{N}\sum_n -\sum_c q_{nc} \log\mathrm{softmax}(s_n/\tau_s)_c
 
+The KL helpers the peer methods share (``kl_batchmean``, ``kl_from_logits``: KD, DKD, CTKD) live here too.
+
 Every function computes in float32 whatever the input dtype (float16/bfloat16 logits are cast), subtracts the row
 maximum inside softmax/log_softmax, and so stays finite for logits up to 1e4 and temperatures down to 0.05. The numpy
 twins in ``ats_ms.reference.losses`` carry the same names and argument order.
@@ -25,7 +27,8 @@ from mindspore import ops
 from ats_ms.losses.standardize import standardize_both
 
 
-def _fp32(x):
+def as_float32(x):
+    """``x`` cast to float32 (the objectives compute in float32 whatever the logits' dtype)."""
     return ops.cast(x, ms.float32)
 
 
@@ -55,7 +58,7 @@ def asymmetric_teacher_probs(t_logits, labels, tp_tau, t_tau):
     Returns:
         Tensor: (N, C) float32 probabilities, rows sum to 1.
     """
-    z = ops.stop_gradient(_fp32(t_logits))
+    z = ops.stop_gradient(as_float32(t_logits))
     mask = label_mask(labels, z.shape[-1])
     inv_tau = mask * (1.0 / tp_tau) + (1.0 - mask) * (1.0 / t_tau)
     return ops.softmax(z * inv_tau, axis=-1)
@@ -72,8 +75,8 @@ def soft_cross_entropy(s_logits, target_probs, s_tau):
     Returns:
         Tensor: scalar float32.
     """
-    log_p = ops.log_softmax(_fp32(s_logits) * (1.0 / s_tau), axis=-1)
-    return -(_fp32(target_probs) * log_p).sum(axis=-1).mean()
+    log_p = ops.log_softmax(as_float32(s_logits) * (1.0 / s_tau), axis=-1)
+    return -(as_float32(target_probs) * log_p).sum(axis=-1).mean()
 
 
 def cross_entropy(s_logits, labels):
@@ -87,7 +90,7 @@ def cross_entropy(s_logits, labels):
         Tensor: scalar float32.
     """
     mask = label_mask(labels, s_logits.shape[-1])
-    return -(mask * ops.log_softmax(_fp32(s_logits), axis=-1)).sum(axis=-1).mean()
+    return -(mask * ops.log_softmax(as_float32(s_logits), axis=-1)).sum(axis=-1).mean()
 
 
 def ats_kd_loss(s_logits, t_logits, labels, tp_tau, t_tau, s_tau):
@@ -119,7 +122,7 @@ def distill_loss(s_logits, t_logits, labels, tp_tau, t_tau, s_tau, lamb):
     Returns:
         Tensor: scalar float32.
     """
-    s_logits = _fp32(s_logits)  # one cast: both terms' gradients meet in float32 (bfloat16 AddN has no CPU kernel)
+    s_logits = as_float32(s_logits)  # one cast: both terms' gradients meet in float32 (bfloat16 AddN has no CPU kernel)
     ce = cross_entropy(s_logits, labels)
     kd = ats_kd_loss(s_logits, t_logits, labels, tp_tau, t_tau, s_tau)
     return (1.0 - lamb) * ce + lamb * kd
@@ -137,8 +140,8 @@ def ats_objective(s_logits, t_logits, labels, tp_tau, t_tau, s_tau, lamb, logit_
     Returns:
         Tensor: scalar float32.
     """
-    s_logits = _fp32(s_logits)
-    s_kd, t_kd = standardize_both(s_logits, ops.stop_gradient(_fp32(t_logits)), logit_std)
+    s_logits = as_float32(s_logits)
+    s_kd, t_kd = standardize_both(s_logits, ops.stop_gradient(as_float32(t_logits)), logit_std)
     return (1.0 - lamb) * cross_entropy(s_logits, labels) + lamb * ats_kd_loss(s_kd, t_kd, labels, tp_tau, t_tau,
                                                                                  s_tau)
 
@@ -159,3 +162,34 @@ def ce_objective(s_logits, t_logits, labels):
         Tensor: scalar float32.
     """
     return cross_entropy(s_logits, labels)
+
+
+def kl_batchmean(teacher_log_probs, student_log_probs):
+    """Batch mean of KL(p || q) = sum_c p_c (log p_c - log q_c) from log-probabilities (N, C); scalar float32."""
+    return (ops.exp(teacher_log_probs) * (teacher_log_probs - student_log_probs)).sum(axis=-1).mean()
+
+
+EXPM1_LIMIT = 20.0
+EXCLUDED = 1e9  # subtracted from excluded columns: their probability is exactly 0
+
+
+def kl_from_logits(t_scaled, s_scaled, exclude=None):
+    """Per-row KL(softmax(t) || softmax(s)) of scaled logits (N, C), accurate when they are close; with ``exclude``
+    (an (N, C) 0/1 mask) both distributions are taken over the other columns (DKD's non-target classes).
+
+    With u = s - t centred by its mean under p = softmax(t), KL = log sum_c p_c exp(u_c) = log1p(sum_c p_c
+    expm1(u_c)): no cancellation between two log-partition functions, which would cost T^2 times float32's
+    rounding (CTKD's learned T reaches 20). Rows with max u >= 20 (far apart, no cancellation to fear) take the
+    plain sum_c p_c (log p_c - log q_c).
+
+    Returns:
+        Tensor: (N,) float32.
+    """
+    shift = 0.0 if exclude is None else EXCLUDED * exclude
+    log_p = ops.log_softmax(t_scaled - shift, axis=-1)
+    p = ops.exp(log_p)
+    u = s_scaled - t_scaled
+    u = u - (p * u).sum(axis=-1, keepdims=True)
+    near = ops.log1p((p * ops.expm1(ops.minimum(u, EXPM1_LIMIT))).sum(axis=-1))
+    far = (p * (log_p - ops.log_softmax(s_scaled - shift, axis=-1))).sum(axis=-1)
+    return ops.select(u.max(axis=-1) < EXPM1_LIMIT, near, far)

@@ -12,39 +12,8 @@ of the teacher too, so a vanishing teacher probability contributes 0, never NaN.
 """
 from mindspore import ops
 
-from ats_ms.losses.functional import _fp32, cross_entropy
+from ats_ms.losses.functional import as_float32, cross_entropy, kl_from_logits
 from ats_ms.losses.standardize import standardize_both
-
-
-def kl_batchmean(teacher_log_probs, student_log_probs):
-    """Batch mean of KL(p || q) = sum_c p_c (log p_c - log q_c) from log-probabilities (N, C); scalar float32."""
-    return (ops.exp(teacher_log_probs) * (teacher_log_probs - student_log_probs)).sum(axis=-1).mean()
-
-
-EXPM1_LIMIT = 20.0
-EXCLUDED = 1e9  # subtracted from excluded columns: their probability is exactly 0
-
-
-def kl_from_logits(t_scaled, s_scaled, exclude=None):
-    """Per-row KL(softmax(t) || softmax(s)) of scaled logits (N, C), accurate when they are close; with ``exclude``
-    (an (N, C) 0/1 mask) both distributions are taken over the other columns (DKD's non-target classes).
-
-    With u = s - t centred by its mean under p = softmax(t), KL = log sum_c p_c exp(u_c) = log1p(sum_c p_c
-    expm1(u_c)): no cancellation between two log-partition functions, which would cost T^2 times float32's
-    rounding (CTKD's learned T reaches 20). Rows with max u >= 20 (far apart, no cancellation to fear) take the
-    plain sum_c p_c (log p_c - log q_c).
-
-    Returns:
-        Tensor: (N,) float32.
-    """
-    shift = 0.0 if exclude is None else EXCLUDED * exclude
-    log_p = ops.log_softmax(t_scaled - shift, axis=-1)
-    p = ops.exp(log_p)
-    u = s_scaled - t_scaled
-    u = u - (p * u).sum(axis=-1, keepdims=True)
-    near = ops.log1p((p * ops.expm1(ops.minimum(u, EXPM1_LIMIT))).sum(axis=-1))
-    far = (p * (log_p - ops.log_softmax(s_scaled - shift, axis=-1))).sum(axis=-1)
-    return ops.select(u.max(axis=-1) < EXPM1_LIMIT, near, far)
 
 
 def kd_term(s_logits, t_logits, temperature):
@@ -71,8 +40,8 @@ def kd_objective(s_logits, t_logits, labels, t_tau, ce_weight, kd_weight, logit_
     Returns:
         Tensor: scalar float32.
     """
-    s_logits = _fp32(s_logits)
-    s_kd, t_kd = standardize_both(s_logits, ops.stop_gradient(_fp32(t_logits)), logit_std)
+    s_logits = as_float32(s_logits)
+    s_kd, t_kd = standardize_both(s_logits, ops.stop_gradient(as_float32(t_logits)), logit_std)
     return ce_weight * cross_entropy(s_logits, labels) + kd_weight * kd_term(s_kd, t_kd, t_tau)
 
 

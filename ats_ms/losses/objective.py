@@ -57,8 +57,9 @@ class Objective(nn.Cell):
 
 
 class EpochObjective(Objective):
-    """An objective whose last argument is the 1-based epoch (DKD's warm-up), held in a Parameter that
-    ``set_epoch`` changes between epochs (inside the compiled graph, in normal and dataset sink mode alike).
+    """The Cell of a method that declares ``uses_epoch``: its objective gets the 1-based epoch as the keyword
+    ``epoch`` (DKD's warm-up), held in a Parameter that ``set_epoch`` changes between epochs (inside the compiled
+    graph, in normal and dataset sink mode alike).
 
     Args/Inputs/Outputs: as ``Objective``.
     """
@@ -69,7 +70,7 @@ class EpochObjective(Objective):
 
     def construct(self, s_logits, t_logits, labels):
         self.check_classes(s_logits)
-        return self.fn(s_logits, t_logits, labels, *self.args, self.epoch)
+        return self.fn(s_logits, t_logits, labels, *self.args, epoch=self.epoch)
 
     def set_epoch(self, epoch):
         self.epoch.set_data(ms.Tensor(float(epoch), ms.float32))

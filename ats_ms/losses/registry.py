@@ -7,7 +7,9 @@ the teacher. The flag table (``ats_ms.flags``), the per-student keys of a pack, 
 the API's per-method rules, ``create_loss`` and the ``check`` rows all read this registry.
 
 Every objective maps (student logits (N, C), teacher logits (N, C), labels (N,), *hyper-parameters in the entry's
-order) to a float32 scalar; its twin takes float64 numpy arrays and the same arguments.
+order) to a float32 scalar; its twin takes float64 numpy arrays and the same arguments. A method that declares
+``uses_epoch`` also takes the 1-based epoch as the keyword ``epoch`` (objective and twin alike, no default), gets a
+Cell that holds it (``EpochObjective``) and is checked at several epochs (``Method.check_epochs``).
 """
 import importlib
 from dataclasses import dataclass, field, replace
@@ -34,7 +36,7 @@ class HyperParameter:
         name (str): flag, YAML key and ``create_loss`` keyword.
         type (type): float, int or bool.
         default: the method's default.
-        check (callable): ``check(label, value) -> value`` raising UserError (``ats_ms.utils.checks``).
+        validate (callable): ``validate(label, value) -> value`` raising UserError (``ats_ms.utils.checks``).
         help (str): one line for ``--help`` and docs/flags.md.
         check_values (tuple): values ``python -m ats_ms check`` combines (default: the default alone).
         short (str): its name in sweep cell names (default: ``name``).
@@ -42,7 +44,7 @@ class HyperParameter:
     name: str
     type: type
     default: object
-    check: Callable
+    validate: Callable
     help: str
     check_values: tuple = ()
     short: str = ""
@@ -59,23 +61,34 @@ class Method:
         objective (str): ``"module:function"`` of the pure MindSpore objective.
         twin (str): ``"module:function"`` of the float64 numpy forward twin (same arguments).
         cell (str): ``"module:Class"`` of its Cell, built as ``Class(method, {hyper-parameter: value})``
-            (default: ``Objective``, which calls the objective with the values in order).
+            (default: ``Objective``, which calls the objective with the values in order, or ``EpochObjective`` for a
+            method that ``uses_epoch``).
         needs_teacher (bool): whether the objective reads the teacher's logits.
         tied (dict): flags this method accepts but reads as one of its hyper-parameters (TS: ``tp_tau`` is
             ``t_tau``); a different explicit value is an error, the record holds the tied value.
         ignores (tuple): further flags it ignores (recorded as null), besides other methods' hyper-parameters.
         min_classes (int): the fewest classes its objective is defined for.
+        uses_epoch (bool): the objective changes with the 1-based training epoch; objective and twin take it as the
+            keyword ``epoch`` and ``create_loss``'s Cell offers ``set_epoch``.
+        schedule (str): the hyper-parameter giving the length, in epochs, of its epoch-dependent schedule (DKD:
+            ``dkd_warmup``); ``check`` runs it at the schedule's start, middle, end and after (``check_epochs``).
+        learned_twin (str): for a Cell with trainable parameters of its own (CTKD's temperature), ``"module:function"``
+            mapping the twin's arguments (with ``epoch``) to the float64 gradients of those parameters, in the Cell's
+            ``trainable_params()`` order; ``check`` compares them.
     """
     name: str
     summary: str
     hyper: tuple
     objective: str
     twin: str
-    cell: str = "ats_ms.losses.objective:Objective"
+    cell: str = ""
     needs_teacher: bool = True
     tied: dict = field(default_factory=dict)
     ignores: tuple = ()
     min_classes: int = 1
+    uses_epoch: bool = False
+    schedule: str = ""
+    learned_twin: str = ""
 
     @property
     def hyper_names(self):
@@ -91,11 +104,31 @@ class Method:
 
     def cell_cls(self):
         """The Cell class (imports MindSpore)."""
-        return _resolve(self.cell)
+        default = "EpochObjective" if self.uses_epoch else "Objective"
+        return _resolve(self.cell or f"ats_ms.losses.objective:{default}")
 
     def twin_fn(self):
         """The float64 numpy forward twin."""
         return _resolve(self.twin)
+
+    def learned_twin_fn(self):
+        """The float64 twin of the gradients of the Cell's own parameters (None without one)."""
+        return _resolve(self.learned_twin) if self.learned_twin else None
+
+    def epoch_keywords(self, epoch):
+        """``{"epoch": epoch}`` for a method that ``uses_epoch``, else ``{}``: the keywords of objective and twin."""
+        return {"epoch": float(epoch)} if self.uses_epoch else {}
+
+    def check_epochs(self, values):
+        """The 1-based epochs ``check`` runs ``values`` at: 1 for a method that does not use the epoch or whose schedule
+        has length 0; the schedule's start, middle, end and twice its length (DKD at its defaults: 1, 10, 20, 40);
+        1 and 10 for a method that uses the epoch without naming its schedule."""
+        if not self.uses_epoch:
+            return (1,)
+        if not self.schedule:
+            return (1, 10)
+        length = int(values[self.schedule])
+        return tuple(sorted({1, max(1, length // 2), length, 2 * length})) if length > 0 else (1,)
 
     def check_hyper(self, values, label=str):
         """{name: value} of every hyper-parameter: ``values`` checked, the method's default where missing or None.
@@ -111,7 +144,7 @@ class Method:
         out = {}
         for h in self.hyper:
             value = values.get(h.name)
-            out[h.name] = h.default if value is None else h.check(label(h.name), value)
+            out[h.name] = h.default if value is None else h.validate(label(h.name), value)
         return out
 
 
@@ -176,10 +209,13 @@ def register(method):
     """
     if method.name.lower() in (name.lower() for name in _METHODS):
         raise UserError(f"kd_way {method.name} is registered twice; expected a new name")
+    if method.schedule and (not method.uses_epoch or method.schedule not in method.hyper_names):
+        raise UserError(f"kd_way {method.name}'s schedule {method.schedule!r} must be one of its hyper-parameters and "
+                        f"the method must declare uses_epoch=True")
     for h in method.hyper:
         for other in _METHODS.values():
             same = next((o for o in other.hyper if o.name == h.name), None)
-            if same is not None and (same.type, same.check, same.help) != (h.type, h.check, h.help):
+            if same is not None and (same.type, same.validate, same.help) != (h.type, h.validate, h.help):
                 raise UserError(f"hyper-parameter {h.name} of {method.name} differs from {other.name}'s in type, "
                                 f"range or meaning; expected one definition per name (only its default may differ: "
                                 f"registry.variant)")
@@ -204,8 +240,8 @@ register(Method(
 register(Method(
     "DKD", "decoupled KD (Zhao et al., CVPR 2022): ce_weight CE + warm-up (alpha TCKD + beta NCKD)",
     (variant(T_TAU, 4.0, (1.0, 4.0)), variant(CE_WEIGHT, 1.0, (1.0,)), DKD_ALPHA, DKD_BETA, DKD_WARMUP, LOGIT_STD),
-    f"{MODULE}.dkd:dkd_objective", f"{TWINS}.peers:dkd_objective", cell=f"{MODULE}.objective:EpochObjective",
-    min_classes=3))
+    f"{MODULE}.dkd:dkd_objective", f"{TWINS}.peers:dkd_objective", min_classes=3, uses_epoch=True,
+    schedule="dkd_warmup"))
 register(Method(
     "LS", "logit standardisation (Sun et al., CVPR 2024): KD on z-scored logits",
     (variant(T_TAU, 2.0, (1.0, 2.0)), CE_WEIGHT, variant(KD_WEIGHT, 9.0, (9.0,))), f"{MODULE}.kd:ls_objective",
@@ -218,7 +254,8 @@ register(Method(
 register(Method(
     "CTKD", "curriculum temperature KD (Li et al., AAAI 2023): KD with a learned, adversarial temperature",
     (CTKD_T_START, CTKD_T_END, CTKD_DECAY, CE_WEIGHT, KD_WEIGHT), f"{MODULE}.ctkd:ctkd_objective",
-    f"{TWINS}.peers:ctkd_objective", cell=f"{MODULE}.ctkd:CTKDObjective"))
+    f"{TWINS}.peers:ctkd_objective", cell=f"{MODULE}.ctkd:CTKDObjective", uses_epoch=True,
+    schedule="ctkd_decay_epochs", learned_twin=f"{TWINS}.peers:ctkd_learned_gradient"))
 
 
 def names():
@@ -310,8 +347,8 @@ def create_loss(kd_way, **hyper):
 def _check_tied(method, flag, value, target_value, label):
     """A tied flag given explicitly must equal its hyper-parameter (checked by that hyper-parameter's range)."""
     target = method.tied[flag]
-    check = next(h.check for h in method.hyper if h.name == target)
-    if check(label(flag), value) != target_value:
+    validate = next(h.validate for h in method.hyper if h.name == target)
+    if validate(label(flag), value) != target_value:
         raise UserError(f"kd_way {method.name} uses one value for {label(flag)} and {label(target)} "
                         f"({target_value}), but {label(flag)} is {value}; expected equal values, or another kd_way")
 

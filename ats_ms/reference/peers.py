@@ -49,8 +49,7 @@ def dkd_term(s_logits, t_logits, labels, t_tau, dkd_alpha, dkd_beta):
     return t_tau ** 2 * (dkd_alpha * tckd + dkd_beta * nckd)
 
 
-def dkd_objective(s_logits, t_logits, labels, t_tau, ce_weight, dkd_alpha, dkd_beta, dkd_warmup, logit_std=False,
-                  epoch=1.0):
+def dkd_objective(s_logits, t_logits, labels, t_tau, ce_weight, dkd_alpha, dkd_beta, dkd_warmup, logit_std, *, epoch):
     """ce_weight CE + min(epoch / warmup, 1) ``dkd_term`` (1 without warm-up)."""
     s_kd, t_kd = standardize_both(s_logits, t_logits, logit_std)
     factor = min(epoch / dkd_warmup, 1.0) if dkd_warmup else 1.0
@@ -84,9 +83,26 @@ def learned_temperature(theta, ctkd_t_start, ctkd_t_end):
 
 
 def ctkd_objective(s_logits, t_logits, labels, ctkd_t_start, ctkd_t_end, ctkd_decay_epochs, ce_weight, kd_weight,
-                   theta=1.0):
-    """ce_weight CE + kd_weight ``kd_term`` at the learned temperature (theta starts at 1)."""
+                   theta=1.0, *, epoch):
+    """ce_weight CE + kd_weight ``kd_term`` at the learned temperature (theta starts at 1); the value does not depend
+    on ``epoch`` (the Cell scales theta's gradient by ``reversal_factor``)."""
     temperature = learned_temperature(theta, ctkd_t_start, ctkd_t_end)
     return ce_weight * cross_entropy(s_logits, labels) + kd_weight * kd_term(np.asarray(s_logits, np.float64),
                                                                              np.asarray(t_logits, np.float64),
                                                                              temperature)
+
+
+def reversal_factor(epoch, decay_epochs):
+    """CTKD's gradient-reversal lambda at the 1-based ``epoch``: 0.5 (cos(pi min(e, D) / D) + 1) - 1."""
+    e = min(max(float(epoch), 0.0), float(decay_epochs))
+    return (np.cos(e * np.pi / decay_epochs) + 1.0) * 0.5 - 1.0
+
+
+def ctkd_learned_gradient(s_logits, t_logits, labels, ctkd_t_start, ctkd_t_end, ctkd_decay_epochs, ce_weight,
+                          kd_weight, theta=1.0, *, epoch, step=1e-5):
+    """(d loss / d theta,) as the Cell's backward pass gives it: lambda(epoch) times the central finite difference of
+    ``ctkd_objective`` in theta."""
+    def at(value):
+        return ctkd_objective(s_logits, t_logits, labels, ctkd_t_start, ctkd_t_end, ctkd_decay_epochs, ce_weight,
+                              kd_weight, value, epoch=epoch)
+    return (reversal_factor(epoch, ctkd_decay_epochs) * (at(theta + step) - at(theta - step)) / (2 * step),)

@@ -29,7 +29,8 @@ class Flag:
         help (str): one line for ``--help`` and docs/flags.md.
         group (str): ``--help`` section (data, networks, training, distillation, outputs, device, or a command's).
         choices (tuple): allowed values (strings compare case-insensitively).
-        check (callable | None): ``check(label, value) -> value`` raising UserError (see ``ats_ms.utils.checks``).
+        validate (callable | None): ``validate(label, value) -> value`` raising UserError (see
+            ``ats_ms.utils.checks``).
         many (str): ``""`` one value, ``"csv"`` a comma-separated list (YAML: a list too), ``"unique"`` the same
             without repeated values, ``"repeat"`` a flag given several times; all give a tuple.
         volatile (bool): may change between an interrupted run and its resumption (not part of its identity).
@@ -51,7 +52,7 @@ class Flag:
     help: str
     group: str
     choices: tuple = ()
-    check: Optional[Callable] = None
+    validate: Optional[Callable] = None
     many: str = ""
     volatile: bool = False
     path: bool = False
@@ -72,8 +73,8 @@ class Flag:
         extra = [f"default: {self.default_help or format_value(self.default)}"]
         if self.choices:
             extra.append(f"one of: {', '.join(map(str, self.choices))}")
-        elif self.check is not None and getattr(self.check, "expected", None):
-            extra.append(self.check.expected)
+        elif self.validate is not None and getattr(self.validate, "expected", None):
+            extra.append(self.validate.expected)
         return f"{self.help} ({'; '.join(extra)})"
 
 
@@ -157,8 +158,8 @@ def coerce(flag, value, where):
         raise UserError(f"{label}={value!r} has the wrong type; expected {_type_name(flag)}")
     if flag.choices:
         value = check_choice(label, value, flag.choices)
-    if flag.check is not None:
-        value = flag.check(label, value)
+    if flag.validate is not None:
+        value = flag.validate(label, value)
     return value
 
 

@@ -7,6 +7,10 @@ entry of small inputs and on a fixed sample of entries (every label entry includ
 needs only its forward twin. Errors are scaled to the quantity: loss error |a - b| / max(|b|, 1); gradient error
 max|a - b| / max(max|b|, 1 / N) (each gradient entry is O(1) / N). All cases of one class count run in one compiled
 graph, called once with ordinary and once with extreme logits.
+
+A method that ``uses_epoch`` runs every case at epoch 1 and its defaults again at the other ``check_epochs`` (DKD
+before, during and after its warm-up: 1, 10, 20, 40); the gradients of a Cell's own parameters (CTKD's temperature,
+whose gradient is reversed by lambda(epoch): 0 to -1 over its schedule) are compared with its ``learned_twin``.
 """
 import itertools
 from dataclasses import dataclass
@@ -17,9 +21,11 @@ from ats_ms.losses import registry
 
 CLASS_COUNTS = (10, 100, 1000)
 LOGIT_KINDS = {"ordinary": 3.0, "extreme": 1e4}
-# (loss, gradient) tolerances per logit dtype; float32 gradients get 1e-4 (the parity tests' bound): the peers' T^2
-# factors (CTKD's learned T is 15.6 at the start) amplify MindSpore's CPU exp/softmax rounding (about 1e-6).
-TOLERANCES = {"float32": (1e-5, 1e-4), "float16": (1e-2, 1e-2), "bfloat16": (2e-2, 2e-2)}
+# (loss, gradient, own-parameter gradient) tolerances per logit dtype; float32 gradients get 1e-4 (the parity tests'
+# bound): the peers' T^2 factors (CTKD's learned T is 15.6 at the start) amplify MindSpore's CPU exp/softmax rounding
+# (about 1e-6). CTKD's temperature gradient is a difference of terms as large as the loss (1e5 with logits of 1e4):
+# float32 keeps it to 5e-4 relative there, 1e-5 with ordinary logits.
+TOLERANCES = {"float32": (1e-5, 1e-4, 1e-3), "float16": (1e-2, 1e-2, 2e-2), "bfloat16": (2e-2, 2e-2, 4e-2)}
 BATCH = 8
 FD_STEP = 1e-4
 FD_ENTRIES = 64  # inputs with more entries get the gradient checked on this many (every label entry included)
@@ -36,6 +42,8 @@ class GroupResult:
     grad_err: float
     finite: bool
     passed: bool
+    epochs: tuple = (1,)
+    param_err: object = None  # the worst own-parameter gradient error (None: the Cell has no parameter of its own)
 
 
 def method_cases(method):
@@ -48,9 +56,15 @@ def method_cases(method):
     return cases + [dict(defaults, **{h.name: not h.default}) for h in method.hyper if h.type is bool]
 
 
-def grid_cases():
-    """Every (kd_way, {hyper-parameter: value}) case, method by method in registry order."""
-    return [(method.name, case) for method in registry.methods() for case in method_cases(method)]
+def grid_cases(defaults_only=False):
+    """Every (kd_way, {hyper-parameter: value}, epoch) case, method by method in registry order: each case at epoch
+    1, then the method's defaults at its other ``check_epochs``."""
+    out = []
+    for method in registry.methods():
+        defaults = method.defaults()
+        out += [(method.name, case, 1) for case in ([defaults] if defaults_only else method_cases(method))]
+        out += [(method.name, defaults, epoch) for epoch in method.check_epochs(defaults) if epoch != 1]
+    return out
 
 
 def make_inputs(n_classes, kind, dtype, seed=0):
@@ -93,15 +107,15 @@ def fd_entries(shape, labels, limit=FD_ENTRIES, seed=0):
     return sorted(chosen)
 
 
-def fd_gradient(twin, s, z, labels, args, entries, step=FD_STEP):
-    """Central finite differences of ``twin(s, z, labels, *args)`` with respect to ``s`` on ``entries`` (float64);
-    returns (N, C) with NaN elsewhere."""
+def fd_gradient(twin, s, z, labels, args, entries, step=FD_STEP, **keywords):
+    """Central finite differences of ``twin(s, z, labels, *args, **keywords)`` with respect to ``s`` on ``entries``
+    (float64); returns (N, C) with NaN elsewhere."""
     grad = np.full(s.shape, np.nan)
     for i, j in entries:
         up, down = s.copy(), s.copy()
         up[i, j] += step
         down[i, j] -= step
-        grad[i, j] = (twin(up, z, labels, *args) - twin(down, z, labels, *args)) / (2 * step)
+        grad[i, j] = (twin(up, z, labels, *args, **keywords) - twin(down, z, labels, *args, **keywords)) / (2 * step)
     return grad
 
 
@@ -112,15 +126,21 @@ def _grid_cell(cases):
     from ats_ms.losses import create_loss
 
     class LossGrid(nn.Cell):
-        """Every case's (loss, grad wrt student logits) in one graph: one gradient of the cases' summed losses, each
-        case on its own copy of the student logits (one differentiation instead of one per case compiles faster; the
-        copies are distinct input tensors so that PyNative mode, which tracks tensors, does not add the cases'
-        gradients)."""
+        """Every case's (loss, grad wrt student logits, grads wrt the Cell's own parameters) in one graph: one
+        gradient of the cases' summed losses, each case on its own copy of the student logits (one differentiation
+        instead of one per case compiles faster; the copies are distinct input tensors so that PyNative mode, which
+        tracks tensors, does not add the cases' gradients)."""
 
         def __init__(self):
             super().__init__()
-            self.members = nn.CellList([create_loss(kd_way, **case) for kd_way, case in cases])
-            self.value_and_grad = ms.value_and_grad(self.summed, grad_position=tuple(range(len(cases))), has_aux=True)
+            self.members = nn.CellList([create_loss(kd_way, **case) for kd_way, case, _ in cases])
+            for member, (_, _, epoch) in zip(self.members, cases):
+                member.set_epoch(epoch)
+            owned = [member.trainable_params() for member in self.members]
+            self.owned = tuple(len(params) for params in owned)
+            self.weights = ms.ParameterTuple([p for params in owned for p in params])
+            self.value_and_grad = ms.value_and_grad(self.summed, grad_position=tuple(range(len(cases))),
+                                                    weights=self.weights if len(self.weights) else None, has_aux=True)
 
         def summed(self, *inputs):
             n = len(self.members)
@@ -135,21 +155,51 @@ def _grid_cell(cases):
 
         def construct(self, *inputs):
             (_, losses), grads = self.value_and_grad(*inputs)
+            if len(self.weights):
+                grads, weight_grads = grads
+            else:
+                weight_grads = ()
             out = ()
+            start = 0
             for i in range(len(self.members)):
-                out = out + ((losses[i], grads[i]),)
+                out = out + ((losses[i], grads[i], weight_grads[start:start + self.owned[i]]),)
+                start = start + self.owned[i]
             return out
 
     return LossGrid()
 
 
+def _errors(method, case, epoch, out, s64, z64, labels, entries):
+    """(loss error, gradient error, own-parameter gradient error or None, finite) of one case's (loss, student
+    gradient, own parameters' gradients); the last error is relative to max(|want|, 1)."""
+    import mindspore as ms
+    rows, cols = np.array(entries).T
+    args = [case[name] for name in method.hyper_names]
+    keywords = method.epoch_keywords(epoch)
+    loss, grad, owned = out
+    loss, grad = float(loss.asnumpy()), grad.astype(ms.float32).asnumpy().astype(np.float64)
+    want = method.twin_fn()(s64, z64, labels, *args, **keywords)
+    want_grad = fd_gradient(method.twin_fn(), s64, z64, labels, args, entries, **keywords)[rows, cols]
+    finite = bool(np.isfinite(loss) and np.isfinite(grad).all())
+    loss_err = abs(loss - want) / max(abs(want), 1.0)
+    grad_err = np.abs(grad[rows, cols] - want_grad).max() / max(np.abs(want_grad).max(), 1 / BATCH)
+    learned = method.learned_twin_fn()
+    param_err = None
+    for got, wanted in zip(owned, learned(s64, z64, labels, *args, **keywords) if learned else ()):
+        got = got.astype(ms.float32).asnumpy().astype(np.float64)
+        finite &= bool(np.isfinite(got).all())
+        err = float(np.abs(got - wanted).max() / max(np.abs(wanted).max(), 1.0))
+        param_err = err if param_err is None else max(param_err, err)
+    return loss_err, grad_err, param_err, finite
+
+
 def check_class_count(n_classes, dtype="float32", defaults_only=False):
-    """Run every case (``defaults_only``: each method at its defaults) for one class count on the current MindSpore
-    device; returns its GroupResults."""
+    """Run every case (``defaults_only``: each method at its defaults, at each of its ``check_epochs``) for one class
+    count on the current MindSpore device; returns its GroupResults."""
     import mindspore as ms
 
-    loss_tol, grad_tol = TOLERANCES[dtype]
-    cases = [(m.name, m.defaults()) for m in registry.methods()] if defaults_only else grid_cases()
+    loss_tol, grad_tol, param_tol = TOLERANCES[dtype]
+    cases = grid_cases(defaults_only)
     grid = _grid_cell(cases)
     results = []
     for kind in LOGIT_KINDS:
@@ -157,23 +207,16 @@ def check_class_count(n_classes, dtype="float32", defaults_only=False):
         outs = grid(*[_tensor(s, dtype) for _ in cases], _tensor(z, dtype), ms.Tensor(labels))
         s64, z64 = s.astype(np.float64), z.astype(np.float64)
         entries = fd_entries(s.shape, labels)
-        rows, cols = np.array(entries).T
         for method in registry.methods():
-            twin = method.twin_fn()
-            rows_of = [(case, out) for (kd_way, case), out in zip(cases, outs) if kd_way == method.name]
-            loss_err = grad_err = 0.0
-            finite = True
-            for case, (loss, grad) in rows_of:
-                args = [case[name] for name in method.hyper_names]
-                loss, grad = float(loss.asnumpy()), grad.astype(ms.float32).asnumpy().astype(np.float64)
-                want = twin(s64, z64, labels, *args)
-                want_grad = fd_gradient(twin, s64, z64, labels, args, entries)[rows, cols]
-                finite &= bool(np.isfinite(loss) and np.isfinite(grad).all())
-                loss_err = max(loss_err, abs(loss - want) / max(abs(want), 1.0))
-                grad_err = max(grad_err, np.abs(grad[rows, cols] - want_grad).max()
-                               / max(np.abs(want_grad).max(), 1 / BATCH))
-            results.append(GroupResult(method.name, n_classes, kind, len(rows_of), loss_err, grad_err, finite,
-                                       finite and loss_err <= loss_tol and grad_err <= grad_tol))
+            mine = [(case, epoch, out) for (kd_way, case, epoch), out in zip(cases, outs) if kd_way == method.name]
+            errors = [_errors(method, case, epoch, out, s64, z64, labels, entries) for case, epoch, out in mine]
+            loss_err, grad_err = max(e[0] for e in errors), max(e[1] for e in errors)
+            params = [e[2] for e in errors if e[2] is not None]
+            param_err = max(params) if params else None
+            finite = all(e[3] for e in errors)
+            passed = finite and loss_err <= loss_tol and grad_err <= grad_tol and (param_err or 0.0) <= param_tol
+            results.append(GroupResult(method.name, n_classes, kind, len(mine), loss_err, grad_err, finite, passed,
+                                       tuple(sorted({epoch for _, epoch, _ in mine})), param_err))
     return results
 
 
