@@ -146,9 +146,39 @@ def _finish_training(values, sources):
         raise UserError("--sync_bn True synchronises BatchNorm across devices; expected it with --distribute True")
 
 
+def resolve_method(values, sources, label=lambda name: f"--{name}"):
+    """Apply ``values["kd_way"]``'s registry entry to a flag dict in place, by where each value came from: its unset
+    hyper-parameters take its defaults, tied flags take their hyper-parameter's value, ignored ones become None.
+
+    Args:
+        values (dict): flag values (``kd_way`` and the hyper-parameters).
+        sources (dict): where each came from; an ignored or contradicting tied flag is refused only when
+            ``given`` (command line or keyword), YAML values of other methods are ignored.
+
+    Raises:
+        UserError: a given hyper-parameter the method does not use, a tied flag that contradicts, a bad value.
+    """
+    method = registry.get(values["kd_way"], label("kd_way"))
+    values["kd_way"] = method.name
+    given = {h: values[h] for h in registry.hyper_parameters() if h in values and sources.get(h) == "given"
+             and h not in method.hyper_names and h not in method.tied and values[h] is not None}
+    if given:
+        method.check_hyper(given, label)
+    own = {h: values.get(h) for h in method.hyper_names}
+    values.update(method.check_hyper(own, label))
+    for flag, target in method.tied.items():
+        if sources.get(flag, "default") != "default" and values.get(flag) is not None:
+            registry.check_tied(method, flag, values[flag], values[target], label)
+        values[flag] = values[target]
+    for flag in registry.ignored_flags(method.name):
+        if flag in registry.hyper_parameters() and flag in values:
+            values[flag] = None
+    return values
+
+
 def _finish_distill(values, sources):
     _finish_training(values, sources)
-    registry.resolve_method(values, sources)
+    resolve_method(values, sources)
     if registry.get(values["kd_way"]).needs_teacher:
         _finish_teacher(values, sources)
     _fill_classes(values)
@@ -304,11 +334,6 @@ _FINISH = {"classify": _finish_classify, "distill": _finish_distill, "sweep": _f
            "convert": _finish_convert}
 
 
-def print_lines(line):
-    """The command line's console: print and flush (progress reaches a pipe or a log file at once)."""
-    print(line, flush=True)
-
-
 def _prepare_device(config):
     """Configure device, mode and seeds; with --distribute start communication. Returns the trainer class."""
     from ats_ms.engine.trainer import Trainer
@@ -348,7 +373,7 @@ def train(config, emit=logs.log_line, arrays=None):
 
 
 @speak_keywords
-def train_pack(configs, emit=logs.log_line, labels=None, arrays=None, data=None):
+def train_pack(configs, emit=logs.log_line, labels=None, arrays=None, data=None, teacher=None):
     """Train several distillations from one teacher as one pack: one teacher forward per batch for all students.
 
     The configs may differ only in their method (kd_way), its hyper-parameters and their output names (teacher,
@@ -359,7 +384,10 @@ def train_pack(configs, emit=logs.log_line, labels=None, arrays=None, data=None)
         configs (list[RunConfig]): from ``make_config("distill", ...)`` (or ``config.replace(tp_tau=...)``).
         emit (callable): receives each output line (default: the ``ats_ms`` logger); labels (list[str] | None):
             prefix of each run's own lines.
-        arrays (tuple | None): as ``train``; data (tuple | None): (train, test) ``DataSplit`` already opened.
+        arrays (tuple | None): as ``train``; data (tuple | None): (train, test) ``DataSplit`` already opened
+            (``CheckedSplits`` from ``ats_ms.data.pipeline.pack_data``: their labels are not checked again).
+        teacher (FrozenTeacher | None): the pack's teacher already loaded (``ats_ms.engine.teacher``; a sweep loads
+            it once for all its packs), else read from the configs' teacher checkpoint.
 
     Returns:
         list[dict]: per run ``config``, ``history``, ``status`` (``done``, or ``failed`` when its loss became
@@ -368,5 +396,5 @@ def train_pack(configs, emit=logs.log_line, labels=None, arrays=None, data=None)
     from ats_ms.engine.pack import check_pack
     pack = check_pack(list(configs))
     trainer_cls = _prepare_device(pack[0])
-    members = trainer_cls(pack, emit=emit, labels=labels, arrays=arrays, data=data).prepare().run()
+    members = trainer_cls(pack, emit=emit, labels=labels, arrays=arrays, data=data, teacher=teacher).prepare().run()
     return [{"config": m.config, "history": m.history, "status": m.status, "error": m.error} for m in members]

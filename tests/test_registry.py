@@ -12,7 +12,7 @@ import pytest
 import ats_ms
 from ats_ms import reference as ref
 from ats_ms.analysis.grid import make_cells
-from ats_ms.losses import KD_WAYS, registry
+from ats_ms.losses import KD_WAYS, catalogue, registry
 from ats_ms.verify.losses import fd_entries, fd_gradient
 
 from conftest import TINY_KW
@@ -73,7 +73,7 @@ def test_none_ignores_every_hyper_parameter_and_the_teacher():
 def test_a_method_is_registered_once_and_a_shared_name_has_one_definition():
     with pytest.raises(ValueError, match="registered twice"):
         registry.register(registry.get("TS"))
-    clash = registry.Method("X", "x", (registry.HyperParameter("t_tau", float, 9.0, registry.T_TAU.validate, "x"),),
+    clash = registry.Method("X", "x", (registry.HyperParameter("t_tau", float, 9.0, catalogue.T_TAU.validate, "x"),),
                             "m:f", "m:f")
     with pytest.raises(ValueError, match="one definition per name"):
         registry.register(clash)

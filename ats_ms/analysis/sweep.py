@@ -234,15 +234,14 @@ class SweepWorker:
         """Train until no cell is left for this worker; returns {cell name: done | failed}."""
         from ats_ms.analysis.claims import Claims
         from ats_ms.api import train_pack
-        from ats_ms.data.pipeline import check_labels
-        from ats_ms.engine.pack import load_teacher, open_splits
+        from ats_ms.data.pipeline import pack_data
+        from ats_ms.engine.teacher import frozen_teacher, load_teacher
         self.check_trained_cells()
         teacher_config = next((c for c in self.configs.values() if c.needs_teacher), None)
-        # the teacher checkpoint is read, strictly, before any data or cell
+        # the teacher checkpoint is read, strictly, before any data or cell: once for every pack
         teacher = load_teacher(teacher_config) if teacher_config is not None else None
-        data = open_splits(self.base)  # once for every pack, and checked before anything is written
-        for split in data:
-            check_labels(split.labels, self.base.n_classes, f"{self.base.dataset} {split.split}")
+        frozen = frozen_teacher(teacher, teacher_config) if teacher is not None else None
+        data = pack_data(self.base)  # once for every pack, and checked before anything is written
         self.claims = Claims(os.path.join(self.out_dir, "claims"), self.config.claim_timeout)
         self.retrain_damaged()
         done_before = sum(_finished(c) for c in self.configs.values())
@@ -264,7 +263,7 @@ class SweepWorker:
             try:
                 with self.claims.heartbeat(names):
                     results = train_pack([self.configs[cell] for cell in pack], emit=self.emit, labels=names,
-                                         data=data)
+                                         data=data, teacher=frozen)
                 for name, result in zip(names, results):
                     self.status[name] = result["status"]
                     if result["status"] == "failed":

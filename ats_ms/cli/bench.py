@@ -2,7 +2,7 @@
 pipeline and (--torch) PyTorch, in alternating rounds in one process."""
 import sys
 
-from ats_ms.cli.common import command_main
+from ats_ms.cli.common import command_main, print_lines
 from ats_ms.utils.errors import UserError
 
 
@@ -14,7 +14,6 @@ def _bench(config):
             import torch  # noqa: F401
         except ImportError:
             raise UserError("--torch needs PyTorch, which is not installed; pip install torch==2.13.0 (CPU build)")
-    from ats_ms.api import print_lines
     if config.pipelines:
         from ats_ms.bench.pipelines import pipeline_lines, run_pipelines
         result = run_pipelines(config.data_dir, config.num_workers, config.batch_size, config.rounds, print_lines)

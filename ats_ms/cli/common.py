@@ -7,6 +7,11 @@ import sys
 from ats_ms.utils.errors import COMMAND_LINE, UserError
 
 
+def print_lines(line):
+    """The command line's console: print and flush (progress reaches a pipe or a log file at once)."""
+    print(line, flush=True)
+
+
 def guarded(main):
     """Decorate ``main(argv) -> int`` so UserError prints one ``error:`` line and returns 2 (3 for NaN/inf loss)."""
     @functools.wraps(main)

@@ -1,11 +1,10 @@
 """``python -m ats_ms demo``: the main job (what ``bash scripts/run_demo.sh`` runs)."""
 import sys
 
-from ats_ms.cli.common import command_main
+from ats_ms.cli.common import command_main, print_lines
 
 
 def _demo(config):
-    from ats_ms.api import print_lines
     from ats_ms.demo import run_demo
     from ats_ms.utils import device
     device.configure(config.device_target, config.device_id, "graph", 0)

@@ -10,12 +10,11 @@ gathers the grid. Exit status 3 when a cell's loss became NaN/inf (recorded in c
 """
 import sys
 
-from ats_ms.cli.common import command_main
+from ats_ms.cli.common import command_main, print_lines
 
 
 def _sweep(config):
     from ats_ms.analysis.sweep import run_sweep
-    from ats_ms.api import print_lines
     status = run_sweep(config, emit=print_lines)
     return 3 if "failed" in status.values() else 0
 

@@ -59,6 +59,8 @@ class DataSplit:
             source with ``image`` (uint8 HWC, ``stored_size`` square) and ``label`` columns.
         stored_size (int | None): height = width of the stored images when all share it (None: they vary).
         sound (ndarray | None): (N,) bool, the image files whose checks passed (``FileSource``), kept across epochs.
+        checked_classes (int | None): the class count its labels were checked against (``create_dataset`` does
+            not check them again for it).
     """
     name: str
     split: str
@@ -69,6 +71,7 @@ class DataSplit:
     native: Optional[Callable] = None
     stored_size: Optional[int] = None
     sound: Optional[np.ndarray] = None
+    checked_classes: Optional[int] = None
 
     def __post_init__(self):
         if self.images is not None and self.stored_size is None and self.images.shape[1] == self.images.shape[2]:
@@ -166,7 +169,8 @@ def create_dataset(name, data_dir, split, batch_size, n_classes=None, normalize=
         data = DataSplit(entry.name, split, arrays[1], images=arrays[0]) if arrays is not None else \
             open_split(entry.name, data_dir, split, download)
     n_classes = n_classes or (entry.n_classes or int(data.labels.max()) + 1)
-    check_labels(data.labels, n_classes, f"{entry.name} {split}")
+    if data.checked_classes != n_classes:
+        check_labels(data.labels, n_classes, f"{entry.name} {split}")
     train = split == "train"
     augment = train if augment is None else augment
     shuffle = train if shuffle is None else shuffle
@@ -190,3 +194,30 @@ def create_dataset(name, data_dir, split, batch_size, n_classes=None, normalize=
     source = source.map(ops, input_columns="image", num_parallel_workers=workers)
     source = source.map(T.TypeCast(ms.int32), input_columns="label", num_parallel_workers=1)
     return source.batch(batch_size, drop_remainder=drop_remainder)
+
+
+def open_splits(config):
+    """The (train, test) ``DataSplit`` of a run's dataset (downloaded if asked, limited by max_train/max_test)."""
+    return (open_split(config.dataset, config.data_dir, "train", config.download, config.max_train),
+            open_split(config.dataset, config.data_dir, "test", False, config.max_test))
+
+
+class CheckedSplits(tuple):
+    """(train, test) ``DataSplit`` whose labels ``pack_data`` has checked (given to it again, they are not)."""
+
+
+def pack_data(config, data=None, arrays=None):
+    """The (train, test) ``DataSplit`` a pack trains on, as ``CheckedSplits``: ``data`` already opened, ``arrays``
+    ((train images, labels), (test images, labels)), else the config's dataset; labels checked against its classes
+    (once: ``CheckedSplits`` are returned as they are, so a sweep checks its data once for all its packs)."""
+    if isinstance(data, CheckedSplits):
+        return data
+    if data is None and arrays is not None:
+        (train_x, train_y), (test_x, test_y) = arrays
+        data = (DataSplit(config.dataset, "train", train_y, images=train_x),
+                DataSplit(config.dataset, "test", test_y, images=test_x))
+    data = data if data is not None else open_splits(config)
+    for split in data:
+        check_labels(split.labels, config.n_classes, f"{config.dataset} {split.split}")
+        split.checked_classes = config.n_classes
+    return CheckedSplits(data)

@@ -7,7 +7,7 @@ own student, loss, optimizer, files and history.
 import os
 
 from ats_ms.engine import record as records
-from ats_ms.models.checkpoint import LOSS_PREFIX, is_loss_entry
+from ats_ms.models.checkpoint import LOSS_PREFIX
 from ats_ms.utils import naming
 from ats_ms.utils.config import RunConfig
 from ats_ms.utils.errors import UserError
@@ -58,47 +58,6 @@ def method_values(config):
     return method.name, {name: settings[name] for name in method.hyper_names}
 
 
-def open_splits(config):
-    """The (train, test) ``DataSplit`` of a run's dataset (downloaded if asked, limited by max_train/max_test)."""
-    from ats_ms.data.pipeline import open_split
-    return (open_split(config.dataset, config.data_dir, "train", config.download, config.max_train),
-            open_split(config.dataset, config.data_dir, "test", False, config.max_test))
-
-
-def pack_data(config, data=None, arrays=None):
-    """The (train, test) ``DataSplit`` a pack trains on: ``data`` already opened, ``arrays`` ((train images,
-    labels), (test images, labels)), else the config's dataset; labels checked against its classes."""
-    from ats_ms.data.pipeline import DataSplit, check_labels
-    if data is None and arrays is not None:
-        (train_x, train_y), (test_x, test_y) = arrays
-        data = (DataSplit(config.dataset, "train", train_y, images=train_x),
-                DataSplit(config.dataset, "test", test_y, images=test_x))
-    data = data if data is not None else open_splits(config)
-    for split in data:
-        check_labels(split.labels, config.n_classes, f"{config.dataset} {split.split}")
-    return data
-
-
-def load_teacher(config):
-    """The teacher network of a config that needs one, loaded strictly from its checkpoint."""
-    from ats_ms.models import create_model
-    from ats_ms.models.checkpoint import load_strict
-    path = naming.teacher_ckpt_path(config)
-    net = create_model(config.t_net_name, config.n_classes, style=config.t_net_style)
-    load_strict(net, path, source=f"teacher checkpoint {path}", n_classes_flag=True)
-    return net
-
-
-def frozen_teacher(teacher_net, config):
-    """The pack's ``FrozenTeacher`` (BatchNorms folded with ``fold_teacher_bn``, mixed precision as the run's)."""
-    from ats_ms.engine.cells import FrozenTeacher
-    frozen = FrozenTeacher(teacher_net, fold_bn=config.fold_teacher_bn)
-    if config.amp_level != "O0":
-        import mindspore as ms
-        ms.amp.auto_mixed_precision(frozen, config.amp_level)
-    return frozen
-
-
 def build_cells(members, teacher, lrs, config, grad_reducer):
     """(training cell, evaluation cell) of ``members``: one teacher forward, each member's student, loss and
     optimizer (made once, on ``lrs``), ``grad_reducer(optimizer)`` per member for data parallelism (or None)."""
@@ -127,12 +86,12 @@ class Member:
 
     def build_student(self, adapt, say):
         """Create the student (seeded, initialised, adapted by ``adapt``, mixed precision), and with ``--resume``
-        load its resume file (parameters, history; the optimizer state is kept for ``build_optimizer``)."""
+        restore its resume file (``state.restore_resume``: parameters, history; the optimizer state is kept for
+        ``build_optimizer``)."""
         import mindspore as ms
 
         from ats_ms.engine import state as run_state
         from ats_ms.models import create_model
-        from ats_ms.models.checkpoint import load_strict
         from ats_ms.models.init import effective_init, official_weights_init
         from ats_ms.utils import logs
         c = self.config
@@ -154,20 +113,13 @@ class Member:
             [(LOSS_PREFIX + p.name, p) for p in self.loss.trainable_params()]
         if not c.resume:
             return
-        if not os.path.isfile(self.paths["resume"]):
+        restored = run_state.restore_resume(self.paths["resume"], c, student, self.named)
+        if restored is None:
             if self.label is None:  # a sweep resumes every cell that has a resume file; others start quietly
                 say(logs.no_resume_line(self.paths["resume"]))
             return
-        saved, params, self.optimizer_state = run_state.read_state(self.paths["resume"], c)
-        load_strict(student, {k: v for k, v in params.items() if not is_loss_entry(k)}, source=self.paths["resume"])
-        own = {name: p for name, p in self.named if is_loss_entry(name)}
-        if set(own) != {k for k in params if is_loss_entry(k)}:
-            raise UserError(f"--resume: {self.paths['resume']} holds other loss parameters than kd_way "
-                            f"{c.to_dict().get('kd_way')} has; expected a resume file of this run")
-        for name, param in own.items():
-            param.set_data(ms.Tensor(params[name].asnumpy()))
-        self.history, self.start_epoch = saved["history"], saved["epoch"]
-        say(logs.resumed_line(self.paths["resume"], saved["epoch"]))
+        self.history, self.start_epoch, self.optimizer_state = restored
+        say(logs.resumed_line(self.paths["resume"], self.start_epoch))
 
     def build_optimizer(self, lrs):
         """The student's optimizer on the per-step learning rates ``lrs`` (once), with its resumed state."""

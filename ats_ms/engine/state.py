@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 
-from ats_ms.models.checkpoint import STATE_KEY, is_optimizer_entry
+from ats_ms.models.checkpoint import STATE_KEY, is_loss_entry, is_optimizer_entry, load_strict
 from ats_ms.utils.errors import UserError
 
 
@@ -121,3 +121,27 @@ def load_optimizer_state(optimizer, named_params, optimizer_state, path):
     for name, moment in wanted.items():
         moment.set_data(ms.Tensor(optimizer_state[name].asnumpy()))
     optimizer.global_step.set_data(ms.Tensor(optimizer_state["global_step"].asnumpy()))
+
+
+def restore_resume(path, config, student, named):
+    """Restore a run from its resume file ``path`` into ``student`` and the loss parameters among ``named`` ((name,
+    Parameter) pairs, ``loss.``-prefixed for the loss Cell's own); None when there is no such file.
+
+    Returns:
+        tuple | None: (history, last finished epoch, optimizer state for ``load_optimizer_state``).
+
+    Raises:
+        UserError: the file belongs to another run, or holds other loss parameters than the run's method has.
+    """
+    import mindspore as ms
+    if not os.path.isfile(path):
+        return None
+    saved, params, optimizer_state = read_state(path, config)
+    load_strict(student, {k: v for k, v in params.items() if not is_loss_entry(k)}, source=path)
+    own = {name: p for name, p in named if is_loss_entry(name)}
+    if set(own) != {k for k in params if is_loss_entry(k)}:
+        raise UserError(f"--resume: {path} holds other loss parameters than kd_way "
+                        f"{config.to_dict().get('kd_way')} has; expected a resume file of this run")
+    for name, param in own.items():
+        param.set_data(ms.Tensor(params[name].asnumpy()))
+    return saved["history"], saved["epoch"], optimizer_state

@@ -8,9 +8,11 @@ evaluated on the test split in one pass and its files are written (``ats_ms.engi
 """
 import time
 
+from ats_ms.data.pipeline import pack_data
 from ats_ms.engine import outputs
 from ats_ms.engine.callbacks import StopRequest
-from ats_ms.engine.pack import Member, build_cells, check_pack, frozen_teacher, load_teacher, pack_data
+from ats_ms.engine.pack import Member, build_cells, check_pack
+from ats_ms.engine.teacher import frozen_teacher, load_teacher
 from ats_ms.utils import logs
 from ats_ms.utils.config import save_effective
 from ats_ms.utils.errors import Interrupted, UserError
@@ -45,12 +47,13 @@ class Trainer:
         labels (list[str] | None): one label per run; given, each run's own lines start with ``[label] ``.
         arrays (tuple | None): ((train images, labels), (test images, labels)) instead of reading the dataset.
         data (tuple | None): (train, test) ``DataSplit`` already opened (a sweep opens them once for all packs).
+        teacher (FrozenTeacher | None): the teacher already loaded (a sweep loads it once for all packs).
 
     A run whose loss becomes NaN/inf (``--on_nan stop``) ends with status ``failed`` and its ``error``; the others
     continue (``ats_ms.train`` turns a failed run into ``NonFiniteLoss``).
     """
 
-    def __init__(self, configs, emit=logs.log_line, labels=None, arrays=None, data=None):
+    def __init__(self, configs, emit=logs.log_line, labels=None, arrays=None, data=None, teacher=None):
         configs = check_pack(configs if isinstance(configs, (list, tuple)) else [configs])
         labels = list(labels) if labels is not None else [None] * len(configs)
         if len(labels) != len(configs):
@@ -59,6 +62,7 @@ class Trainer:
         self.members = [Member(c, label) for c, label in zip(configs, labels)]
         self.emit, self.arrays, self.data = emit, arrays, data
         self.rank, self.group_size = 0, 1
+        self.given_teacher = teacher
         self.teacher_net, self.frozen_teacher = None, None
         self.train_data, self.test_data = None, None
         self.prepared = False
@@ -80,7 +84,10 @@ class Trainer:
         """
         if self.needs_teacher:
             from ats_ms.models.layers import param_count
-            self.teacher_net = load_teacher(self.config)
+            if self.given_teacher is not None:
+                self.frozen_teacher, self.teacher_net = self.given_teacher, self.given_teacher.teacher
+            else:
+                self.teacher_net = load_teacher(self.config)
             self.teacher_params = param_count(self.teacher_net)
         self._open_data()
         if self.rank == 0:

@@ -1,4 +1,6 @@
-"""The registry of distillation methods (``kd_way``): one ``Method`` entry per method, everything else derived.
+"""The registry of distillation methods (``kd_way``): how a method is described (``HyperParameter``, ``Method``) and
+registered, and what reads the registry. The built-in methods are in ``ats_ms.losses.catalogue``, imported before the
+registry is first read or added to; everything else is derived from the entries when needed.
 
 An entry names the method, its hyper-parameters (flag name, type, default, range check, help), its pure MindSpore
 objective, its Cell and its float64 numpy forward twin (as ``"module:attribute"`` strings, imported on first use, so
@@ -15,16 +17,7 @@ import importlib
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
-from ats_ms.utils.checks import (
-    NON_NEGATIVE,
-    NON_NEGATIVE_INT,
-    POSITIVE,
-    POSITIVE_INT,
-    check_bool,
-    check_choice,
-    check_temperature,
-    check_unit_interval,
-)
+from ats_ms.utils.checks import check_choice
 from ats_ms.utils.errors import UserError
 
 
@@ -153,37 +146,6 @@ def _resolve(ref):
     return getattr(importlib.import_module(module), name)
 
 
-def _temperature(name, default, help_, check_values, short):
-    return HyperParameter(name, float, default, check_temperature, help_, check_values, short)
-
-
-def _weight(name, default, help_, check_values=()):
-    return HyperParameter(name, float, default, NON_NEGATIVE, help_, check_values)
-
-
-TP_TAU = _temperature("tp_tau", 4.0, "teacher temperature of the correct class (ATS)", (1.0, 4.0, 6.0), "tp")
-T_TAU = _temperature("t_tau", 3.0, "temperature (ATS: of the teacher's wrong classes)", (1.0, 2.0, 5.0), "t")
-S_TAU = _temperature("s_tau", 1.0, "student temperature (TS, ATS)", (1.0, 4.0), "s")
-LAMB = HyperParameter("lamb", float, 0.5, check_unit_interval, "weight of the KD term, (1 - lamb) of the "
-                                                                 "cross-entropy (TS, ATS)", (0.5, 1.0))
-LOGIT_STD = HyperParameter("logit_std", bool, False, check_bool, "logit standardisation (Sun et al., CVPR 2024) "
-                                                                 "of both logits before the KD term",
-                           (False, True))
-CE_WEIGHT = _weight("ce_weight", 0.1, "weight of the cross-entropy", (0.1, 1.0))
-KD_WEIGHT = _weight("kd_weight", 0.9, "weight of the KD term", (0.9,))
-DKD_ALPHA = _weight("dkd_alpha", 1.0, "DKD: weight of TCKD (target vs the rest)")
-DKD_BETA = _weight("dkd_beta", 8.0, "DKD: weight of NCKD (among the non-target classes)", (8.0, 2.0))
-DKD_WARMUP = HyperParameter("dkd_warmup", int, 20, NON_NEGATIVE_INT, "DKD: epochs of the linear warm-up of its KD "
-                                                                     "term (0: none)", (20, 0))
-DIST_BETA = _weight("dist_beta", 1.0, "DIST: weight of the inter-class relation", (1.0, 2.0))
-DIST_GAMMA = _weight("dist_gamma", 1.0, "DIST: weight of the intra-class relation", (1.0, 0.5))
-CTKD_T_START = HyperParameter("ctkd_t_start", float, 1.0, POSITIVE, "CTKD: lowest learned temperature")
-CTKD_T_END = HyperParameter("ctkd_t_end", float, 20.0, POSITIVE, "CTKD: range of the learned temperature (T = "
-                                                                  "t_start + t_end * sigmoid(theta))")
-CTKD_DECAY = HyperParameter("ctkd_decay_epochs", int, 10, POSITIVE_INT, "CTKD: epochs of the cosine schedule of "
-                                                                        "its gradient-reversal factor (0 to -1)")
-
-
 def variant(hyper, default, check_values=None):
     """``hyper`` with a method's own default (and values for ``check``)."""
     return replace(hyper, default=default, **({} if check_values is None else {"check_values": check_values}))
@@ -191,12 +153,21 @@ def variant(hyper, default, check_values=None):
 
 _METHODS = {}
 _GENERATION = [0]
-MODULE, TWINS = "ats_ms.losses", "ats_ms.reference"
+_BUILTIN = {"module": "ats_ms.losses.catalogue", "loaded": False}
+
+
+def _ensure_builtin():
+    """Import the catalogue of built-in methods once, before anything reads or adds to the registry (so they come
+    first whenever a user's method is registered)."""
+    if not _BUILTIN["loaded"]:
+        _BUILTIN["loaded"] = True
+        importlib.import_module(_BUILTIN["module"])
 
 
 def generation():
     """How many methods have been registered: what is derived from the registry (flag rows, ``--help``, record
     fields) is rebuilt when it changes."""
+    _ensure_builtin()
     return _GENERATION[0]
 
 
@@ -207,6 +178,7 @@ def register(method):
     Raises:
         UserError (ValueError): the name is registered already, or a shared hyper-parameter differs.
     """
+    _ensure_builtin()
     if method.name.lower() in (name.lower() for name in _METHODS):
         raise UserError(f"kd_way {method.name} is registered twice; expected a new name")
     if method.schedule and (not method.uses_epoch or method.schedule not in method.hyper_names):
@@ -223,43 +195,9 @@ def register(method):
     _GENERATION[0] += 1
     return method
 
-register(Method(
-    "ATS", "asymmetric temperature scaling (Li et al., NeurIPS 2022): tp_tau on the true class, t_tau elsewhere",
-    (TP_TAU, T_TAU, S_TAU, LAMB, LOGIT_STD), f"{MODULE}.functional:ats_objective", f"{TWINS}.losses:ats_objective"))
-register(Method(
-    "TS", "temperature scaling (Hinton et al.) as the official ATS codes optimise it: one teacher temperature t_tau",
-    (T_TAU, S_TAU, LAMB, LOGIT_STD), f"{MODULE}.functional:ts_objective", f"{TWINS}.losses:ts_objective",
-    tied={"tp_tau": "t_tau"}))
-register(Method(
-    "none", "no distillation: the cross-entropy alone (the teacher is not read)", (),
-    f"{MODULE}.functional:ce_objective", f"{TWINS}.losses:ce_objective", needs_teacher=False, ignores=("t_net_name",)))
-register(Method(
-    "KD", "knowledge distillation (Hinton et al.), as mdistiller: ce_weight CE + kd_weight T^2 KL",
-    (variant(T_TAU, 4.0, (1.0, 4.0)), CE_WEIGHT, KD_WEIGHT, LOGIT_STD), f"{MODULE}.kd:kd_objective",
-    f"{TWINS}.peers:kd_objective"))
-register(Method(
-    "DKD", "decoupled KD (Zhao et al., CVPR 2022): ce_weight CE + warm-up (alpha TCKD + beta NCKD)",
-    (variant(T_TAU, 4.0, (1.0, 4.0)), variant(CE_WEIGHT, 1.0, (1.0,)), DKD_ALPHA, DKD_BETA, DKD_WARMUP, LOGIT_STD),
-    f"{MODULE}.dkd:dkd_objective", f"{TWINS}.peers:dkd_objective", min_classes=3, uses_epoch=True,
-    schedule="dkd_warmup"))
-register(Method(
-    "LS", "logit standardisation (Sun et al., CVPR 2024): KD on z-scored logits",
-    (variant(T_TAU, 2.0, (1.0, 2.0)), CE_WEIGHT, variant(KD_WEIGHT, 9.0, (9.0,))), f"{MODULE}.kd:ls_objective",
-    f"{TWINS}.peers:ls_objective", min_classes=2))
-register(Method(
-    "DIST", "DIST (Huang et al., NeurIPS 2022): Pearson relations of the softened predictions across classes "
-            "and across the batch",
-    (variant(T_TAU, 4.0, (1.0, 4.0)), variant(CE_WEIGHT, 1.0, (1.0,)), variant(KD_WEIGHT, 2.0, (2.0,)), DIST_BETA,
-     DIST_GAMMA), f"{MODULE}.dist:dist_objective", f"{TWINS}.peers:dist_objective"))
-register(Method(
-    "CTKD", "curriculum temperature KD (Li et al., AAAI 2023): KD with a learned, adversarial temperature",
-    (CTKD_T_START, CTKD_T_END, CTKD_DECAY, CE_WEIGHT, KD_WEIGHT), f"{MODULE}.ctkd:ctkd_objective",
-    f"{TWINS}.peers:ctkd_objective", cell=f"{MODULE}.ctkd:CTKDObjective", uses_epoch=True,
-    schedule="ctkd_decay_epochs", learned_twin=f"{TWINS}.peers:ctkd_learned_gradient"))
-
-
 def names():
     """The registered ``kd_way`` values, in registration order."""
+    _ensure_builtin()
     return tuple(_METHODS)
 
 
@@ -270,13 +208,14 @@ def get(kd_way, label="kd_way"):
 
 def methods():
     """Every registered Method."""
+    _ensure_builtin()
     return tuple(_METHODS.values())
 
 
 def hyper_parameters():
     """{name: HyperParameter} over every method, first registration first (the distillation flags)."""
     out = {}
-    for method in _METHODS.values():
+    for method in methods():
         for h in method.hyper:
             out.setdefault(h.name, h)
     return out
@@ -292,36 +231,6 @@ def ignored_flags(kd_way):
     method = get(kd_way)
     others = set(hyper_parameters()) - set(method.hyper_names) - set(method.tied)
     return tuple(sorted(others | set(method.ignores)))
-
-
-def resolve_method(values, sources, label=lambda name: f"--{name}"):
-    """Apply ``values["kd_way"]``'s rules to a flag dict in place: its unset hyper-parameters take its defaults,
-    tied flags take their hyper-parameter's value, ignored ones become None.
-
-    Args:
-        values (dict): flag values (``kd_way`` and the hyper-parameters).
-        sources (dict): where each came from; an ignored or contradicting tied flag is refused only when
-            ``given`` (command line or keyword), YAML values of other methods are ignored.
-
-    Raises:
-        UserError: a given hyper-parameter the method does not use, a tied flag that contradicts, a bad value.
-    """
-    method = get(values["kd_way"], label("kd_way"))
-    values["kd_way"] = method.name
-    given = {h: values[h] for h in hyper_parameters() if h in values and sources.get(h) == "given"
-             and h not in method.hyper_names and h not in method.tied and values[h] is not None}
-    if given:
-        method.check_hyper(given, label)
-    own = {h: values.get(h) for h in method.hyper_names}
-    values.update(method.check_hyper(own, label))
-    for flag, target in method.tied.items():
-        if sources.get(flag, "default") != "default" and values.get(flag) is not None:
-            _check_tied(method, flag, values[flag], values[target], label)
-        values[flag] = values[target]
-    for flag in ignored_flags(method.name):
-        if flag in hyper_parameters() and flag in values:
-            values[flag] = None
-    return values
 
 
 def create_loss(kd_way, **hyper):
@@ -340,11 +249,11 @@ def create_loss(kd_way, **hyper):
     values = method.check_hyper(hyper, label=str)
     for flag, value in tied.items():
         if value is not None:
-            _check_tied(method, flag, value, values[method.tied[flag]], str)
+            check_tied(method, flag, value, values[method.tied[flag]], str)
     return method.cell_cls()(method, values)
 
 
-def _check_tied(method, flag, value, target_value, label):
+def check_tied(method, flag, value, target_value, label=str):
     """A tied flag given explicitly must equal its hyper-parameter (checked by that hyper-parameter's range)."""
     target = method.tied[flag]
     validate = next(h.validate for h in method.hyper if h.name == target)
