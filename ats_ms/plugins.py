@@ -13,6 +13,7 @@ GROUP = "ats_ms.plugins"
 ENVIRONMENT = "ATS_MS_PLUGINS"
 FLAG = "--plugin"
 _LOADED = {}
+_MODULES = {}  # module path -> None, in loading order
 _SCANNED = []  # the installed entry points are read once per process
 
 
@@ -77,9 +78,16 @@ def load_plugins(modules=(), environ=None, entry_points=True):
         for point in _entry_points():
             _import(f"{point.name} ({point.value})", point.load)
             names.append(point.value)
+            _MODULES.setdefault(point.value.split(":")[0])
         _SCANNED.append(True)
     listed = [m.strip() for m in environ.get(ENVIRONMENT, "").split(",") if m.strip()]
     for module in listed + list(modules):
         _import(module, lambda module=module: importlib.import_module(module))
         names.append(module)
+        _MODULES.setdefault(module)
     return names
+
+
+def loaded_modules():
+    """The modules of every plugin this process loaded, in order (a worker process imports them again)."""
+    return tuple(_MODULES)

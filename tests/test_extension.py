@@ -48,6 +48,7 @@ def plugin(tmp_path_factory, monkeypatch):
     sys.modules.pop(PLUGIN, None)
     from ats_ms import plugins
     plugins._LOADED.pop(PLUGIN, None)
+    plugins._MODULES.pop(PLUGIN, None)
 
 
 def test_a_plugin_method_network_and_dataset_reach_everything_derived(plugin, digits_teacher, tmp_path, cli,

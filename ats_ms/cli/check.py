@@ -18,12 +18,12 @@ def _check(config):
     print(f"loss check on {config.device_target}:{config.device_id}, {config.mode} mode, {config.dtype} logits, "
           f"tolerance {loss_tol:g} (loss), {grad_tol:g} (gradient), {param_tol:g} (gradient of the loss's own "
           f"parameters: CTKD's temperature) against the float64 numpy twins, gradients by finite differences")
-    print(f"{'kd_way':6s} {'classes':>7s} {'logits':9s} {'cases':>5s} {'epochs':>10s} {'loss err':>10s} "
+    print(f"{'kd_way':6s} {'classes':>7s} {'logits':9s} {'cases':>5s} {'epochs':>12s} {'loss err':>10s} "
           f"{'grad err':>10s} {'param err':>10s} result")
 
     def show(r):
         param = "-" if r.param_err is None else f"{r.param_err:.2e}"
-        print(f"{r.kd_way:6s} {r.n_classes:7d} {r.logits:9s} {r.cases:5d} {','.join(map(str, r.epochs)):>10s} "
+        print(f"{r.kd_way:6s} {r.n_classes:7d} {r.logits:9s} {r.cases:5d} {','.join(map(str, r.epochs)):>12s} "
               f"{r.loss_err:10.2e} {r.grad_err:10.2e} {param:>10s} {'PASS' if r.passed else 'FAIL'}"
               f"{'' if r.finite else ' (non-finite)'}", flush=True)
 

@@ -1,7 +1,8 @@
 """Any registered dataset as a mindspore.dataset pipeline with C++ vision ops.
 
-``open_split`` finds a split and its size and labels (``ats_ms.data.registry`` says how); ``create_dataset`` builds
-the batched pipeline. Three sources:
+``open_split`` finds a split and its size and labels (``ats_ms.data.registry`` says how); ``open_splits`` and
+``pack_data`` give a run's (train, test) splits with their labels checked once (``CheckedSplits``); ``create_dataset``
+builds the batched pipeline. Three sources:
 - image files (folder, tiny-imagenet, cub200, stanford-dogs): a random-access source (one reader thread,
   ``ats_ms.data.image_bytes``) reads each file's bytes when the sampler asks for it, and the map workers decode them
   (C++ ``Decode``; formats only Pillow knows, such as GIF and WebP, and damaged files are handled by Pillow in the

@@ -21,10 +21,15 @@ class FrozenTeacher(nn.Cell):
         teacher (nn.Cell): the loaded teacher network.
         fold_bn (bool): fold its BatchNorms into the preceding convolutions first (same logits up to float
             rounding, one pass fewer over each activation). The teacher's own cell is modified in place.
+
+    Attributes:
+        param_count (int): the teacher's trainable parameters as loaded (before folding and freezing).
     """
 
     def __init__(self, teacher, fold_bn=False):
         super().__init__()
+        from ats_ms.models.layers import param_count
+        self.param_count = param_count(teacher)  # as loaded: before folding and freezing
         if fold_bn:
             from ats_ms.models.fold import fold_batchnorm
             fold_batchnorm(teacher)

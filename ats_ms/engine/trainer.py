@@ -86,9 +86,10 @@ class Trainer:
             from ats_ms.models.layers import param_count
             if self.given_teacher is not None:
                 self.frozen_teacher, self.teacher_net = self.given_teacher, self.given_teacher.teacher
+                self.teacher_params = self.given_teacher.param_count
             else:
                 self.teacher_net = load_teacher(self.config)
-            self.teacher_params = param_count(self.teacher_net)
+                self.teacher_params = param_count(self.teacher_net)
         self._open_data()
         if self.rank == 0:
             for member in self.members:

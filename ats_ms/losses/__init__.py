@@ -1,5 +1,6 @@
-"""Distillation methods: the registry (``registry``: one entry per ``kd_way``), pure functions (``functional``),
-the method Cells (``objective``, ``ats``) and ``create_loss``.
+"""Distillation methods: the registry (``registry``: how a ``kd_way`` is described and registered), the built-in
+entries (``catalogue``), pure functions (``functional`` and one module per method), the method Cells (``objective``,
+``ats``) and ``create_loss``.
 
 ``KD_WAYS`` (the allowed ``kd_way`` values) is the registry's names when read (a method registered later is in it),
 without importing MindSpore; everything else is imported on first use.

@@ -50,7 +50,8 @@ def warmup_factor(epoch, warmup):
     return ops.minimum(epoch / warmup, 1.0)
 
 
-def dkd_objective(s_logits, t_logits, labels, t_tau, ce_weight, dkd_alpha, dkd_beta, dkd_warmup, logit_std, *, epoch):
+def dkd_objective(s_logits, t_logits, labels, t_tau, ce_weight, dkd_alpha, dkd_beta, dkd_warmup,
+                  logit_std=False, *, epoch):
     """The DKD method: ce_weight * CE(s, y) + ``warmup_factor`` * ``dkd_term`` (on standardised logits when
     ``logit_std``; the cross-entropy keeps the raw logits).
 

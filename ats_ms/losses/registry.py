@@ -160,8 +160,21 @@ def _ensure_builtin():
     """Import the catalogue of built-in methods once, before anything reads or adds to the registry (so they come
     first whenever a user's method is registered)."""
     if not _BUILTIN["loaded"]:
-        _BUILTIN["loaded"] = True
-        importlib.import_module(_BUILTIN["module"])
+        _BUILTIN["loaded"] = True  # the catalogue's own register calls must not import it again
+        try:
+            importlib.import_module(_BUILTIN["module"])
+        except BaseException:
+            _BUILTIN["loaded"] = False
+            raise
+
+
+def __getattr__(name):
+    """The shared hyper-parameters (``T_TAU``, ``CE_WEIGHT``, ...) and range checks (``NON_NEGATIVE``, ...) under
+    their earlier address, for plugins written before they moved to ``ats_ms.losses.catalogue``."""
+    catalogue = importlib.import_module(_BUILTIN["module"])
+    if name.isupper() and hasattr(catalogue, name):
+        return getattr(catalogue, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def generation():
@@ -181,6 +194,9 @@ def register(method):
     _ensure_builtin()
     if method.name.lower() in (name.lower() for name in _METHODS):
         raise UserError(f"kd_way {method.name} is registered twice; expected a new name")
+    if method.cell.endswith(":EpochObjective") and not method.uses_epoch:
+        raise UserError(f"kd_way {method.name} has the Cell EpochObjective but does not declare uses_epoch=True; "
+                        f"expected uses_epoch=True (its Cell follows from it)")
     if method.schedule and (not method.uses_epoch or method.schedule not in method.hyper_names):
         raise UserError(f"kd_way {method.name}'s schedule {method.schedule!r} must be one of its hyper-parameters and "
                         f"the method must declare uses_epoch=True")

@@ -49,7 +49,8 @@ def dkd_term(s_logits, t_logits, labels, t_tau, dkd_alpha, dkd_beta):
     return t_tau ** 2 * (dkd_alpha * tckd + dkd_beta * nckd)
 
 
-def dkd_objective(s_logits, t_logits, labels, t_tau, ce_weight, dkd_alpha, dkd_beta, dkd_warmup, logit_std, *, epoch):
+def dkd_objective(s_logits, t_logits, labels, t_tau, ce_weight, dkd_alpha, dkd_beta, dkd_warmup,
+                  logit_std=False, *, epoch):
     """ce_weight CE + min(epoch / warmup, 1) ``dkd_term`` (1 without warm-up)."""
     s_kd, t_kd = standardize_both(s_logits, t_logits, logit_std)
     factor = min(epoch / dkd_warmup, 1.0) if dkd_warmup else 1.0

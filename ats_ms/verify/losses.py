@@ -220,8 +220,10 @@ def check_class_count(n_classes, dtype="float32", defaults_only=False):
     return results
 
 
-def _worker(setup, n_classes, dtype):
+def _worker(setup, n_classes, dtype, plugins=()):
+    from ats_ms.plugins import load_plugins
     from ats_ms.utils import device
+    load_plugins(plugins, environ={}, entry_points=False)  # the parent's plugins: their methods have rows too
     device.configure(*setup)
     return check_class_count(n_classes, dtype)
 
@@ -250,6 +252,7 @@ def run_loss_check(dtype="float32", setup=("CPU", 0, "graph"), jobs=1, progress=
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(_worker, setup, c, dtype) for c in CLASS_COUNTS]
+        from ats_ms.plugins import loaded_modules
+        futures = [pool.submit(_worker, setup, c, dtype, loaded_modules()) for c in CLASS_COUNTS]
         collect(f.result() for f in futures)
     return results
