@@ -1,4 +1,4 @@
-"""Worker run by msrun in tests/test_distributed.py (2 processes on 127.0.0.1).
+"""Worker run by msrun in tests/e2e/test_distributed.py (2 processes on 127.0.0.1).
 
 1. One data-parallel TrainStep on this rank's half of a fixed batch; the student's parameters go to
    OUT/rank<r>_step.npz.

@@ -13,7 +13,7 @@ import pytest
 from cifar_fixtures import write_binary_layout
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PYNATIVE = ("--mode", "pynative")
 EPOCH_LINE = re.compile(r"^\[Epoch:1\] \[Loss:[\d.e+-]+\] \[TrAcc:[\d.e+-]+\] \[TeAcc:[\d.e+-]+\]$", re.M)
 

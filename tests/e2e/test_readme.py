@@ -1,5 +1,5 @@
 """README stays true and short: its Python example runs, it fits in 12,000 bytes, the files and docs it links
-exist, and requirements.txt lists what pyproject declares; docs/flags.md is checked in tests/test_config.py."""
+exist, and requirements.txt lists what pyproject declares; docs/flags.md is checked in tests/unit/config/test_config.py."""
 import os
 import re
 import subprocess
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 
 

@@ -10,7 +10,7 @@ from ats_ms.flags import COMMANDS, FLAGS, flags_of, markdown
 from ats_ms.utils.config import RunConfig, save_effective
 from ats_ms.utils.errors import UserError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_demo_defaults():

@@ -66,7 +66,7 @@ def test_distill_loss_keeps_working_through_the_registry(ms_mode):
 
 
 def test_none_ignores_every_hyper_parameter_and_the_teacher():
-    """(What derives from the registry, for a user's method too: tests/test_extension.py.)"""
+    """(What derives from the registry, for a user's method too: tests/unit/plugins/test_extension.py.)"""
     assert registry.ignored_flags("none") == tuple(sorted(set(registry.hyper_parameters()) | {"t_net_name"}))
 
 

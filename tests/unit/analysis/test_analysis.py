@@ -14,7 +14,7 @@ from ats_ms import reference as ref  # noqa: E402
 from ats_ms.analysis import temperature  # noqa: E402
 from ats_ms.models import create_model  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 PNG = b"\x89PNG\r\n\x1a\n"
 
 

@@ -23,7 +23,7 @@ from ats_ms.models.checkpoint import save_network  # noqa: E402
 
 import dist_worker  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _free_port():

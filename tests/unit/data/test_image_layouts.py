@@ -29,7 +29,7 @@ from image_fixtures import (
     write_undecodable,
 )
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
 def user_error(fn, *args, contains=()):

@@ -40,7 +40,7 @@ FAMILIES = ["ResNet20", "WRN16-2", "VGG8", "ResNeXt29-4-4d", "MobileNetV2", "Shu
 def test_every_name_builds():
     """Every registered CIFAR network builds (those with a reference parameter count in that test, the others
     here; a user's registered network is listed too); one per family is compiled below. The ImageNet networks (image
-    size 224) are tested in tests/test_imagenet_models.py."""
+    size 224) are tested in tests/unit/models/test_imagenet_models.py."""
     cifar = [name for name in list_models() if image_size_of(name) == 32]
     assert set(REFERENCE_COUNTS) <= set(cifar)
     for name in sorted(set(cifar) - set(REFERENCE_COUNTS)):
