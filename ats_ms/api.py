@@ -385,7 +385,7 @@ def train_pack(configs, emit=logs.log_line, labels=None, arrays=None, data=None,
         emit (callable): receives each output line (default: the ``ats_ms`` logger); labels (list[str] | None):
             prefix of each run's own lines.
         arrays (tuple | None): as ``train``; data (tuple | None): (train, test) ``DataSplit`` already opened
-            (``CheckedSplits`` from ``ats_ms.data.pipeline.pack_data``: their labels are not checked again).
+            (their labels are checked once: ``ats_ms.data.pipeline.pack_data``).
         teacher (FrozenTeacher | None): the pack's teacher already loaded (``ats_ms.engine.teacher``; a sweep loads
             it once for all its packs), else read from the configs' teacher checkpoint.
 

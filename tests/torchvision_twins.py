@@ -1,4 +1,5 @@
-"""Plain torch.nn twins of torchvision's ResNet18/34/50 and MobileNetV2: the reference of tests/unit/models/test_imagenet_models.py.
+"""Plain torch.nn twins of torchvision's ResNet18/34/50 and MobileNetV2: the reference of
+tests/unit/models/test_imagenet_models.py.
 
 They follow torchvision 0.29.1's ``torchvision/models/resnet.py`` (conv3x3, conv1x1, BasicBlock, Bottleneck, ResNet
 with ``_make_layer`` and its initialisation loop, resnet18/34/50), ``torchvision/models/mobilenetv2.py``

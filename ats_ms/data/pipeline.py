@@ -1,8 +1,8 @@
 """Any registered dataset as a mindspore.dataset pipeline with C++ vision ops.
 
 ``open_split`` finds a split and its size and labels (``ats_ms.data.registry`` says how); ``open_splits`` and
-``pack_data`` give a run's (train, test) splits with their labels checked once (``CheckedSplits``); ``create_dataset``
-builds the batched pipeline. Three sources:
+``pack_data`` give a run's (train, test) splits with their labels checked once (``DataSplit.checked_classes``);
+``create_dataset`` builds the batched pipeline. Three sources:
 - image files (folder, tiny-imagenet, cub200, stanford-dogs): a random-access source (one reader thread,
   ``ats_ms.data.image_bytes``) reads each file's bytes when the sampler asks for it, and the map workers decode them
   (C++ ``Decode``; formats only Pillow knows, such as GIF and WebP, and damaged files are handled by Pillow in the
@@ -203,22 +203,17 @@ def open_splits(config):
             open_split(config.dataset, config.data_dir, "test", False, config.max_test))
 
 
-class CheckedSplits(tuple):
-    """(train, test) ``DataSplit`` whose labels ``pack_data`` has checked (given to it again, they are not)."""
-
-
 def pack_data(config, data=None, arrays=None):
-    """The (train, test) ``DataSplit`` a pack trains on, as ``CheckedSplits``: ``data`` already opened, ``arrays``
-    ((train images, labels), (test images, labels)), else the config's dataset; labels checked against its classes
-    (once: ``CheckedSplits`` are returned as they are, so a sweep checks its data once for all its packs)."""
-    if isinstance(data, CheckedSplits):
-        return data
+    """The (train, test) ``DataSplit`` a pack trains on: ``data`` already opened, ``arrays`` ((train images,
+    labels), (test images, labels)), else the config's dataset; labels checked against its classes once per split
+    (``DataSplit.checked_classes``: a sweep's splits are checked once for all its packs, and not at every epoch)."""
     if data is None and arrays is not None:
         (train_x, train_y), (test_x, test_y) = arrays
         data = (DataSplit(config.dataset, "train", train_y, images=train_x),
                 DataSplit(config.dataset, "test", test_y, images=test_x))
     data = data if data is not None else open_splits(config)
     for split in data:
-        check_labels(split.labels, config.n_classes, f"{config.dataset} {split.split}")
-        split.checked_classes = config.n_classes
-    return CheckedSplits(data)
+        if split.checked_classes != config.n_classes:
+            check_labels(split.labels, config.n_classes, f"{config.dataset} {split.split}")
+            split.checked_classes = config.n_classes
+    return tuple(data)

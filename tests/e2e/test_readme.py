@@ -1,5 +1,6 @@
 """README stays true and short: its Python example runs, it fits in 12,000 bytes, the files and docs it links
-exist, and requirements.txt lists what pyproject declares; docs/flags.md is checked in tests/unit/config/test_config.py."""
+exist, and requirements.txt lists what pyproject declares; docs/flags.md is checked in
+tests/unit/config/test_config.py."""
 import os
 import re
 import subprocess
