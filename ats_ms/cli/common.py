@@ -12,6 +12,13 @@ def print_lines(line):
     print(line, flush=True)
 
 
+def train_command(config):
+    """What ``classify`` and ``distill`` run: ``ats_ms.train`` with its lines on the console; exit status 0."""
+    from ats_ms.api import train
+    train(config, emit=print_lines)
+    return 0
+
+
 def guarded(main):
     """Decorate ``main(argv) -> int`` so UserError prints one ``error:`` line and returns 2 (3 for NaN/inf loss)."""
     @functools.wraps(main)

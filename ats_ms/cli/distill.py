@@ -2,10 +2,9 @@
 demo's run_distill.py flags)."""
 import sys
 
-from ats_ms.cli.classify import _train
-from ats_ms.cli.common import command_main
+from ats_ms.cli.common import command_main, train_command
 
-main = command_main("distill", _train)
+main = command_main("distill", train_command)
 
 if __name__ == "__main__":
     sys.exit(main())
