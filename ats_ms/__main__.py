@@ -7,7 +7,7 @@ import sys
 
 def main(argv=None):
     """Run the command named by argv[0]; returns its exit status."""
-    from ats_ms.flags import COMMANDS
+    from ats_ms.config.flags import COMMANDS
     from ats_ms.plugins import ENVIRONMENT, GROUP, load_plugins, split_plugin_flags
     from ats_ms.utils.errors import UserError
     argv = list(sys.argv[1:] if argv is None else argv)

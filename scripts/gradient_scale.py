@@ -50,8 +50,8 @@ def main(argv):
     import mindspore as ms
 
     from ats_ms.analysis.temperature import teacher_logits
+    from ats_ms.config.record import read_record
     from ats_ms.data import load_arrays
-    from ats_ms.engine.record import read_record
     from ats_ms.models import create_model
     ms.set_device("CPU")
     ms.set_context(mode=ms.PYNATIVE_MODE)

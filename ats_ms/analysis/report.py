@@ -21,7 +21,7 @@ def _checkpoint_paths(config):
     from ats_ms.utils import naming
     if config.t_ckpt or config.sources["t_net_name"] == "yaml":
         name = config.t_net_name if config.sources["t_net_name"] != "default" else None
-        return [name], [naming.teacher_ckpt_path(config)], "t_net_name"
+        return [name], [naming.teacher_ckpt_path(config.to_dict())], "t_net_name"
     if config.ckpt_name:
         return ([config.net_name[0] if config.net_name else None], [os.path.join(config.ckpt_dir, config.ckpt_name)],
                 "net_name")
@@ -32,16 +32,14 @@ def _checkpoint_paths(config):
 def resolve_network(config, path, name, name_flag, role):
     """Network name, style, classes, dataset and normalisation of checkpoint ``path``: its record, the flags for
     what it lacks; a given flag that contradicts the record raises UserError."""
-    from ats_ms.engine.record import adopt, check_class_names, read_record
+    from ats_ms.config.record import adopt_checkpoint
     data_flags = ("n_classes", "dataset", "normalize", "image_size", "transform")
     values = {name_flag: name, "net_style": "paper", **{k: getattr(config, k) for k in data_flags}}
     values["transform"] = config.transform if config.sources["transform"] != "default" else None  # else the data's
     sources = {name_flag: "given" if name else "default", "net_style": "default"}
     sources.update({k: config.sources[k] for k in data_flags})
     mapping = {k: k for k in values} | {name_flag: "net_name"}
-    record = read_record(path)
-    adopt(values, sources, record, mapping, f"{role} checkpoint {path}")
-    check_class_names(record, values["dataset"], config.data_dir, f"{role} checkpoint {path}")
+    adopt_checkpoint(values, sources, path, mapping, f"{role} checkpoint {path}", config.data_dir)
     values["net_name"] = values.pop(name_flag)
     if values["net_name"] is None:
         raise UserError(f"{role} checkpoint {path} has no record of its network; expected --{name_flag} NAME")

@@ -64,9 +64,9 @@ def pipeline_user_error(exc):
 def parse(command, argv):
     """The validated config of ``python -m ats_ms COMMAND ARGV`` (``--help`` prints the grouped flags and exits)."""
     from ats_ms.api import make_config
-    from ats_ms.flags import COMMANDS, GROUP_ORDER, flags_of
+    from ats_ms.config.flags import COMMANDS, GROUP_ORDER, flags_of
+    from ats_ms.config.sources import parse_argv
     from ats_ms.plugins import load_plugins, split_plugin_flags
-    from ats_ms.utils.config import parse_argv
     plugins, argv = split_plugin_flags(argv)
     load_plugins(plugins)  # (loaded once: python -m ats_ms has loaded them already)
     given = parse_argv(f"python -m ats_ms {command}", flags_of(command), argv, COMMANDS[command].description +

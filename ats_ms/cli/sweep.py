@@ -14,7 +14,7 @@ from ats_ms.cli.common import command_main, print_lines
 
 
 def _sweep(config):
-    from ats_ms.analysis.sweep import run_sweep
+    from ats_ms.sweep.worker import run_sweep
     status = run_sweep(config, emit=print_lines)
     return 3 if "failed" in status.values() else 0
 

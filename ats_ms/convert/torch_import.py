@@ -111,7 +111,7 @@ def convert_file(config):
     Returns:
         tuple: (the loaded network, its record).
     """
-    from ats_ms.engine.record import encode, network_record
+    from ats_ms.config.record import encode, network_record
     from ats_ms.models import create_model
     from ats_ms.models.checkpoint import load_strict, save_network
     from ats_ms.models.registry import image_size_of

@@ -3,8 +3,6 @@ import numpy as np
 
 from ats_ms.utils.errors import UserError
 
-EXPORT_FORMATS = ("MINDIR", "AIR")
-
 
 def test_accuracy(predict, dataset, n_outputs, n_classes):
     """Accuracies of ``n_outputs`` networks evaluated together on ``dataset``.

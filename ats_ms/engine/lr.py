@@ -14,7 +14,6 @@ import math
 import numpy as np
 
 STEP_MILESTONES = (0.3, 0.6, 0.9)
-LR_SCALES = ("none", "linear")
 
 
 def paper_factor(epoch, warmup=5, plateau_end=120, step=30):
@@ -49,8 +48,7 @@ def step_lr(lr, epochs, steps_per_epoch):
     return np.repeat(per_epoch, steps_per_epoch).astype(np.float32)
 
 
-RECIPES = {"paper": paper_lr, "demo": demo_lr, "step": step_lr}
-SCHEDULES = tuple(RECIPES)
+RECIPES = {"paper": paper_lr, "demo": demo_lr, "step": step_lr}  # one per ats_ms.config.allowed.SCHEDULES
 
 
 def build_lr(schedule, lr, epochs, steps_per_epoch):

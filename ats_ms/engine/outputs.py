@@ -8,7 +8,8 @@ checkpoint (the mark of a finished run), then the resume file is removed.
 import math
 import os
 
-from ats_ms.engine import record as records
+from ats_ms.config import record as records
+from ats_ms.config.flags import keys_where
 from ats_ms.engine import state as run_state
 from ats_ms.utils import logs, naming
 from ats_ms.utils.errors import UserError
@@ -21,11 +22,12 @@ def check_outputs(config, paths):
     Called after every input has been checked, so a refused run writes nothing.
     """
     if config.needs_teacher:
-        teacher = os.path.abspath(naming.teacher_ckpt_path(config))
+        values = config.to_dict()
+        teacher = os.path.abspath(naming.teacher_ckpt_path(values))
         for kind in ("ckpt", "best", "resume"):
             if os.path.abspath(paths[kind]) == teacher:
                 raise UserError(f"--ckpt_name={config.ckpt_name} would overwrite the teacher checkpoint {teacher}; "
-                                f"expected another name (default: {naming.default_ckpt_name(config, config.command)})")
+                                f"expected another name (default: {naming.default_ckpt_name(values, config.command)})")
     if os.path.exists(paths["ckpt"]) and not config.overwrite:
         raise UserError(f"checkpoint {paths['ckpt']} already exists; expected a new --ckpt_name, or --overwrite True "
                         f"to replace it")
@@ -71,7 +73,7 @@ def logged_values(config):
     method ignores)."""
     from ats_ms.losses import registry
     values = config.to_dict()
-    skip = set(config.facts.get("unread", ()))
+    skip = set(keys_where("unread", config.command))
     if values.get("kd_way"):
         skip |= set(registry.ignored_flags(values["kd_way"]))
     return {k: v for k, v in values.items() if k not in skip}

@@ -6,10 +6,11 @@ own student, loss, optimizer, files and history.
 """
 import os
 
-from ats_ms.engine import record as records
+from ats_ms.config import record as records
+from ats_ms.config.flags import keys_where
+from ats_ms.config.run_config import RunConfig
 from ats_ms.models.checkpoint import LOSS_PREFIX
 from ats_ms.utils import naming
-from ats_ms.utils.config import RunConfig
 from ats_ms.utils.errors import UserError
 
 
@@ -19,7 +20,7 @@ class CheckedPack(list):
 
 def member_keys(config):
     """The flags the runs of a pack of ``config`` may differ in (their rows are ``per_student``)."""
-    return config.facts["per_student"]
+    return keys_where("per_student", config.command)
 
 
 def check_pack(configs):
@@ -42,7 +43,7 @@ def check_pack(configs):
                             f"{', '.join(differ)}; expected equal values (or separate runs)")
     seen = set()
     for config in configs:
-        for kind, path in naming.run_paths(config).items():
+        for kind, path in naming.run_paths(config.to_dict()).items():
             key = os.path.abspath(path)
             if kind != "log" and key in seen:
                 raise UserError(f"two runs of the pack would write {path}; expected a different --ckpt_name each")
@@ -78,7 +79,7 @@ class Member:
 
     def __init__(self, config, label):
         self.config, self.label = config, label
-        self.paths = naming.run_paths(config)
+        self.paths = naming.run_paths(config.to_dict())
         self.record = records.make_record(config)
         self.history, self.start_epoch = [], 0
         self.student, self.loss, self.named, self.optimizer, self.optimizer_state = None, None, [], None, None

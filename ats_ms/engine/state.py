@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 
+from ats_ms.config.flags import flags_of, keys_where
 from ats_ms.models.checkpoint import STATE_KEY, is_loss_entry, is_optimizer_entry, load_strict
 from ats_ms.utils.errors import UserError
 
@@ -17,7 +18,7 @@ from ats_ms.utils.errors import UserError
 def fingerprint(config):
     """Hash of every flag that determines the result (the rows that are not ``volatile``), kept in a resume file
     for reference; resumption compares the saved config itself (``config_changes``)."""
-    volatile = config.facts["volatile"]
+    volatile = keys_where("volatile", config.command)
     items = {k: v for k, v in sorted(config.to_dict().items()) if k not in volatile}
     return hashlib.sha256(json.dumps(items, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -33,12 +34,12 @@ def config_changes(stored, config, ignore=()):
     """
     from ats_ms.losses import registry
     current = config.to_dict()
-    skip = set(config.facts["volatile"]) | set(ignore)
-    defaults = dict(config.defaults)
+    skip = set(keys_where("volatile", config.command)) | set(ignore)
+    defaults = {name: flag.default for name, flag in flags_of(config.command).items()}
     if "kd_way" in current:
         skip |= set(registry.ignored_flags(current["kd_way"]))
         defaults.update(registry.get(current["kd_way"]).defaults())
-    paths = config.facts["path"]
+    paths = keys_where("path", config.command)
 
     def same(key):
         if key not in current:
@@ -73,7 +74,7 @@ def save_state(path, named_params, optimizer, state, record_meta):
             optimizer's order for the trainable ones.
         optimizer (nn.Optimizer): the student's optimizer (moments in the order of its parameters).
         state (dict): JSON-able epoch, history, seed, fingerprint, config.
-        record_meta (dict): the run's record entry (``ats_ms.engine.record.encode``).
+        record_meta (dict): the run's record entry (``ats_ms.config.record.encode``).
     """
     from ats_ms.models.checkpoint import save_network
     bare = {id(p): name for name, p in named_params}

@@ -6,7 +6,7 @@ def load_teacher(config):
     """The teacher network of a config that needs one, loaded strictly from its checkpoint."""
     from ats_ms.models import create_model
     from ats_ms.models.checkpoint import load_strict
-    path = naming.teacher_ckpt_path(config)
+    path = naming.teacher_ckpt_path(config.to_dict())
     net = create_model(config.t_net_name, config.n_classes, style=config.t_net_style)
     load_strict(net, path, source=f"teacher checkpoint {path}", n_classes_flag=True)
     return net

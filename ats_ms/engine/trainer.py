@@ -8,17 +8,14 @@ evaluated on the test split in one pass and its files are written (``ats_ms.engi
 """
 import time
 
+from ats_ms.config.sources import save_effective
 from ats_ms.data.pipeline import pack_data
 from ats_ms.engine import outputs
 from ats_ms.engine.callbacks import StopRequest
 from ats_ms.engine.pack import Member, build_cells, check_pack
 from ats_ms.engine.teacher import frozen_teacher, load_teacher
 from ats_ms.utils import logs
-from ats_ms.utils.config import save_effective
 from ats_ms.utils.errors import Interrupted, UserError
-
-AMP_LEVELS = ("O0", "O1", "O2", "O3")
-ON_NAN = ("stop", "skip")
 
 
 def resident_mb():

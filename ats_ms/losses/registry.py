@@ -5,8 +5,8 @@ registry is first read or added to; everything else is derived from the entries 
 An entry names the method, its hyper-parameters (flag name, type, default, range check, help), its pure MindSpore
 objective, its Cell and its float64 numpy forward twin (as ``"module:attribute"`` strings, imported on first use, so
 this module and the flag table never import MindSpore), the flags it ignores (recorded as null) and whether it needs
-the teacher. The flag table (``ats_ms.flags``), the per-student keys of a pack, the record fields of a checkpoint,
-the API's per-method rules, ``create_loss`` and the ``check`` rows all read this registry.
+the teacher. The flag table (``ats_ms.config.flags``), the per-student keys of a pack, the record fields of a
+checkpoint, the per-method rules of ``make_config``, ``create_loss`` and the ``check`` rows all read this registry.
 
 Every objective maps (student logits (N, C), teacher logits (N, C), labels (N,), *hyper-parameters in the entry's
 order) to a float32 scalar; its twin takes float64 numpy arrays and the same arguments. A method that declares

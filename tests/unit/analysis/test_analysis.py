@@ -151,11 +151,12 @@ def test_bench_profile_and_torch_write_every_field(tmp_path, cli):
 
 
 def test_without_matplotlib_tables_are_written_and_figures_skipped(tmp_path, monkeypatch, capsys):
-    from ats_ms.analysis import figures, sweep_report
-    from ats_ms.analysis.grid import make_cells
+    from ats_ms.analysis import figures
+    from ats_ms.sweep import report as sweep_report
+    from ats_ms.sweep.cells import make_cells
     monkeypatch.setattr(figures, "pyplot", lambda: None)
     assert figures.temperature_figure({"t": []}, str(tmp_path / "a.png")) is None
-    cells = make_cells([("ATS", {"tp_tau": (1.0, 2.0), "t_tau": (1.0,)})], {}, (0,), classic=True)
+    cells = make_cells([("ATS", {"tp_tau": (1.0, 2.0), "t_tau": (1.0,)})], {}, (0,), "classic")
     lines, figure = sweep_report.report(str(tmp_path / "sw"), cells, classic=True)
     assert figure is None and not (tmp_path / "sw" / "sweep.png").exists()
     assert json.loads((tmp_path / "sw" / "sweep.json").read_text())["rows"][0]["seeds"] == 0

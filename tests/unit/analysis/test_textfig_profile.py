@@ -3,8 +3,8 @@ on fixed inputs with hand-worked answers."""
 import pytest
 
 from ats_ms.analysis import textplot
-from ats_ms.analysis.sweep_report import table_lines
 from ats_ms.bench import profile
+from ats_ms.sweep.report import table_lines
 
 
 def test_line_chart_places_points_on_log_axis():

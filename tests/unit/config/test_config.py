@@ -6,8 +6,9 @@ import pytest
 
 import ats_ms
 from ats_ms.cli.common import parse
-from ats_ms.flags import COMMANDS, FLAGS, flags_of, markdown
-from ats_ms.utils.config import RunConfig, save_effective
+from ats_ms.config.flags import COMMANDS, FLAGS, flags_of, markdown
+from ats_ms.config.run_config import RunConfig
+from ats_ms.config.sources import save_effective
 from ats_ms.utils.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -139,14 +140,15 @@ def test_numeric_flag_out_of_range_is_one_clear_error(name, value, bound):
 
 
 def test_allowed_values_come_from_the_code_that_uses_them():
+    from ats_ms.config.allowed import SCHEDULES
     from ats_ms.data import NORMALIZATIONS, dataset_names
     from ats_ms.data.registry import check_dataset
-    from ats_ms.engine.lr import SCHEDULES
+    from ats_ms.engine.lr import RECIPES
     from ats_ms.models import NET_STYLES
     from ats_ms.utils.device import DEVICES, MODES
     assert FLAGS["dataset"].validate is check_dataset and FLAGS["normalize"].choices == tuple(NORMALIZATIONS)
     assert all(name in check_dataset.expected for name in dataset_names())
-    assert FLAGS["lr_schedule"].choices == SCHEDULES
+    assert FLAGS["lr_schedule"].choices == SCHEDULES and set(RECIPES) == set(SCHEDULES)  # each one implemented
     assert FLAGS["device_target"].choices == DEVICES and FLAGS["mode"].choices == MODES
     assert FLAGS["net_style"].choices == NET_STYLES == FLAGS["t_net_style"].choices
 
@@ -164,7 +166,7 @@ def test_one_table_of_defaults_for_every_command():
 
 def test_docs_flags_md_is_generated_from_the_table():
     assert (ROOT / "docs" / "flags.md").read_text() == markdown() + "\n", \
-        "run: python -m ats_ms.flags > docs/flags.md"
+        "run: python -m ats_ms.config.flags > docs/flags.md"
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,12 @@ torch = pytest.importorskip("torch")
 ms = pytest.importorskip("mindspore")
 
 from ats_ms import make_config  # noqa: E402
+from ats_ms.config.record import read_record  # noqa: E402
 from ats_ms.convert import (  # noqa: E402
     convert_file,
     read_torch_state_dict,
     torch_twins,  # noqa: E402
 )
-from ats_ms.engine.record import read_record  # noqa: E402
 from ats_ms.models import create_model  # noqa: E402
 
 FAMILIES = ["ResNet8", "WRN16-2", "VGG8", "ResNeXt29-4-4d", "MobileNetV2", "ShuffleNetV1"]

@@ -12,8 +12,8 @@ from image_fixtures import write_cub, write_dogs, write_folder, write_tiny_image
 ms = pytest.importorskip("mindspore")
 
 import ats_ms  # noqa: E402
+from ats_ms.config.record import read_record  # noqa: E402
 from ats_ms.data import create_dataset, get_dataset, open_split  # noqa: E402
-from ats_ms.engine.record import read_record  # noqa: E402
 from ats_ms.utils.errors import UserError  # noqa: E402
 
 QUICK = ["--epoches", "1", "--batch_size", "4", "--print_every", "0", "--net_name", "ResNet8", "--num_workers", "2"]
@@ -124,7 +124,7 @@ def test_distill_adopts_the_teachers_image_size_and_refuses_another(folder_teach
 
 
 def test_a_record_without_class_names_is_refused_for_another_class_count(tmp_path, cli):
-    from ats_ms.engine.record import encode, network_record
+    from ats_ms.config.record import encode, network_record
     from ats_ms.models import create_model
     from ats_ms.models.checkpoint import save_network
     write_folder(str(tmp_path / "data"))
@@ -144,7 +144,7 @@ def test_teacher_of_another_class_list_or_order_is_refused(folder_teacher, tmp_p
     line = _one_error_line(cli("distill", "--dataset", "folder", "--data_dir", other, "--t_ckpt", teacher, *QUICK,
                                *_outputs(tmp_path)))
     assert "trained on classes [cat, dog, zebra]" in line and "[cat, dog, lynx]" in line and "lynx" in line
-    from ats_ms.engine.record import check_class_names
+    from ats_ms.config.record import check_class_names
     check_class_names({"class_names": ["cat", "dog", "zebra"]}, "folder", str(data), "teacher x")
     with pytest.raises(UserError, match="orders its classes differently .* class 0 is 'dog' there and 'cat' here"):
         check_class_names({"class_names": ["dog", "cat", "zebra"]}, "folder", str(data), "teacher x")
@@ -180,7 +180,7 @@ def test_fine_tune_from_a_checkpoint_of_another_class_count(folder_teacher, tmp_
 
 
 def test_old_records_read_as_32x32(tmp_path):
-    from ats_ms.engine.record import encode
+    from ats_ms.config.record import encode
     from ats_ms.models import create_model
     from ats_ms.models.checkpoint import save_network
     path = str(tmp_path / "old.ckpt")

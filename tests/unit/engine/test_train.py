@@ -14,7 +14,7 @@ from conftest import TINY, TINY_KW
 
 ms = pytest.importorskip("mindspore")
 
-from ats_ms.engine.record import read_record  # noqa: E402
+from ats_ms.config.record import read_record  # noqa: E402
 from ats_ms.engine.trainer import Trainer  # noqa: E402
 from ats_ms.models import create_model  # noqa: E402
 

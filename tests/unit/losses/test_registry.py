@@ -11,8 +11,8 @@ import pytest
 
 import ats_ms
 from ats_ms import reference as ref
-from ats_ms.analysis.grid import make_cells
 from ats_ms.losses import KD_WAYS, catalogue, registry
+from ats_ms.sweep.cells import make_cells
 from ats_ms.verify.losses import fd_entries, fd_gradient
 
 from conftest import TINY_KW
@@ -125,8 +125,8 @@ def test_grid_cells_are_named_by_what_differs():
     assert make_cells([("KD", {})], {"kd_weight": 0.5}, (0,))[0].name == "sweep-KD-kd_weight0.5-seed0"
     compared = [("ATS", {"tp_tau": (4.0,), "t_tau": (2.0,)}), ("TS", {"t_tau": (4.0,)}), ("KD", {})]
     assert [c.name for c in make_cells(compared, {}, (0,))][:2] == ["sweep-ATS-tp4-t2-seed0", "sweep-TS-t4-seed0"]
-    assert make_cells(compared, {}, (0,), legacy=True)[0].name == "sweep-ATS-t2-seed0"  # what it was named before
-    classic = make_cells([("ATS", {"tp_tau": (2.0,), "t_tau": (1.0,)})], {}, (0,), classic=True)
+    assert make_cells(compared, {}, (0,), "earlier")[0].name == "sweep-ATS-t2-seed0"  # what it was named before
+    classic = make_cells([("ATS", {"tp_tau": (2.0,), "t_tau": (1.0,)})], {}, (0,), "classic")
     assert classic[0].name == "sweep-tp2-t1-seed0"  # existing sweep folders resume and report as before
     with pytest.raises(ValueError, match="holds the cell sweep-ATS-tp3-seed0 twice"):
         make_cells([("ATS", {"tp_tau": (3.0,)}), ("ATS", {"tp_tau": (3.0, 4.0)})], {}, (0,))
@@ -135,8 +135,8 @@ def test_grid_cells_are_named_by_what_differs():
 
 
 def test_a_folder_of_cells_named_by_the_earlier_rule_keeps_their_names(digits_teacher, tmp_path):
-    from ats_ms.analysis.grid import sweep_cells
-    from ats_ms.analysis.sweep_report import cell_paths
+    from ats_ms.sweep.cells import sweep_cells
+    from ats_ms.sweep.report import cell_paths
     config = ats_ms.make_config("sweep", t_ckpt=digits_teacher[1], net_name="ResNet8", seeds=(0,),
                                 grid=("kd_way=ATS tp_tau=4 t_tau=2", "kd_way=KD"))
     fresh = [c.name for c in sweep_cells(config, str(tmp_path))]
@@ -190,8 +190,8 @@ def test_a_resume_file_written_before_a_flag_existed_resumes_at_its_default(tmp_
 def test_a_sweep_cell_written_before_a_hyper_parameter_existed_is_not_changed(digits_teacher, tmp_path):
     """A classic cell of an older version lacks logit_std (given per cell now): at the method's default it is the
     same run; another value is a change."""
-    from ats_ms.analysis.grid import base_overrides, cell_config, sweep_cells
     from ats_ms.engine.state import config_changes
+    from ats_ms.sweep.cells import base_overrides, cell_config, sweep_cells
     _, teacher, _ = digits_teacher
     sweep = ats_ms.make_config("sweep", t_ckpt=teacher, net_name="ResNet8", tp_taus="2", t_taus="1", **TINY_KW)
     cell = sweep_cells(sweep)[0]

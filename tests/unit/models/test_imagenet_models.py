@@ -156,8 +156,8 @@ def test_cifar_networks_take_64x64_inputs(name):
 
 def test_convert_file_takes_the_class_count_from_the_file_and_flags_override_the_record(tmp_path):
     from ats_ms import make_config
+    from ats_ms.config.record import read_record
     from ats_ms.convert import convert_file
-    from ats_ms.engine.record import read_record
     torch, tv = _twins()
     src = tmp_path / tv.TWINS["MobileNetV2-ImageNet"][1]
     torch.save(_twin("MobileNetV2-ImageNet", n_classes=10).state_dict(), src)
@@ -175,7 +175,7 @@ def test_convert_file_takes_the_class_count_from_the_file_and_flags_override_the
 
 
 def test_convert_cli_reads_a_torchvision_cache_file(tmp_path, cli):
-    from ats_ms.engine.record import read_record
+    from ats_ms.config.record import read_record
     torch, _ = _twins()
     twin = _twin("ResNet18", seed=3)
     src = tmp_path / "resnet18-f37072fd.pth"

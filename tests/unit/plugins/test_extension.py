@@ -53,10 +53,10 @@ def plugin(tmp_path_factory, monkeypatch):
 
 def test_a_plugin_method_network_and_dataset_reach_everything_derived(plugin, digits_teacher, tmp_path, cli,
                                                                      monkeypatch):
-    from ats_ms.analysis.grid import make_cells
-    from ats_ms.engine.record import read_record
-    from ats_ms.flags import FLAGS
+    from ats_ms.config.flags import FLAGS
+    from ats_ms.config.record import read_record
     from ats_ms.losses import KD_WAYS
+    from ats_ms.sweep.cells import make_cells
     from ats_ms.verify.losses import grid_cases
     assert "ToyKD" in KD_WAYS and FLAGS["toy_gamma"].default is None and "ToyKD" in FLAGS["kd_way"].choices
     assert {epoch for kd_way, _, epoch in grid_cases() if kd_way == "ToyKD"} == {1, 10}  # check's rows, from uses_epoch

@@ -1,16 +1,17 @@
 """The cells of a sweep: one distillation per (method, hyper-parameter values, seed), named by what differs.
 
 A sweep's groups come from ``--grid`` (``kd_way=ATS tp_tau=3,4 t_tau=2``: one cell per combination) or, without
-it, from the classic ATS grid ``--tp_taus`` x ``--t_taus`` (``api.grid_groups``). A cell's values are its method's
-defaults, overridden by the sweep's own hyper-parameter flags and YAML keys, overridden by its group's values.
+it, from the classic ATS grid ``--tp_taus`` x ``--t_taus`` (``ats_ms.sweep.grid.grid_groups``). A cell's values are
+its method's defaults, overridden by the sweep's own hyper-parameter flags and YAML keys, overridden by its group's
+values.
 
-Names: the classic grid keeps ``sweep-tp{tp}-t{t}-seed{s}``; any other grid names a cell ``sweep-{kd_way}-{key}{value}
-...-seed{s}`` by its method, every value its ``--grid`` group sets, every value that differs from its method's default
-(e.g. set for every cell by a sweep flag such as ``--lamb 0.9``) and every value that differs between the grid's
-cells (a hyper-parameter's ``short`` name, e.g. ``tp``, ``t``, ``s`` for the temperatures): ``kd_way=ATS tp_tau=4
-t_tau=2`` beside ``kd_way=KD`` is ``sweep-ATS-tp4-t2-seed0``. A folder whose cells were named by the earlier rule
-(only what differs between cells; the method only when several were swept) keeps its names, so it resumes and
-reports as before (``sweep_cells``).
+Names: one rule writes every name (``cell_name``: ``sweep-{kd_way}-{short}{value}...-seed{s}``); what a name shows
+depends on the grid (``NAMING_RULES``). A ``--grid`` cell shows its method, every value its group sets, every value
+that differs from its method's default (e.g. set for every cell by a sweep flag such as ``--lamb 0.9``) and every
+value that differs between the grid's cells (``kd_way=ATS tp_tau=4 t_tau=2`` beside ``kd_way=KD`` is
+``sweep-ATS-tp4-t2-seed0``); the classic grid shows tp_tau and t_tau only (``sweep-tp4-t2-seed0``, as ever). A folder
+whose cells were named by the earlier rule (only what differs between cells; the method only when several were
+swept) keeps its names, so it resumes and reports as before (``sweep_cells``).
 """
 import itertools
 import os
@@ -62,21 +63,37 @@ def cell_values(kd_way, base, group):
     return method.check_hyper(given)
 
 
-def _classic_name(kd_way, values, shown, seed):
-    return f"sweep-tp{values['tp_tau']:g}-t{values['t_tau']:g}-seed{seed}"
-
-
-def _generic_name(kd_way, values, shown, seed):
+def cell_name(kd_way, values, shown, seed):
+    """The name of a cell: ``sweep``, its method if ``shown`` holds ``kd_way``, each shown hyper-parameter as its
+    ``short`` name and value in the method's order, and its seed (``sweep-ATS-tp4-t2-seed0``)."""
     parts = ["sweep"] + ([kd_way] if "kd_way" in shown else [])
     hyper = registry.hyper_parameters()
     parts += [f"{hyper[k].short or k}{_format(v)}" for k, v in values.items() if k in shown]
     return "-".join(parts + [f"seed{seed}"])
 
 
-def make_cells(groups, base, seeds, classic=False, legacy=False):
+def _shown_now(differ, by_group, changed, several):
+    return differ | by_group | changed | {"kd_way"}
+
+
+def _shown_earlier(differ, by_group, changed, several):
+    return differ | ({"kd_way"} if several or not differ else set())
+
+
+def _shown_classic(differ, by_group, changed, several):
+    return {"tp_tau", "t_tau"}
+
+
+# What a cell's name shows, by naming rule (``cell_name`` writes every name): ``now`` every value its group sets,
+# that differs from its method's default or between cells, and the method; ``earlier`` (folders of an earlier version)
+# only what differs between cells, the method when several are swept or nothing else differs; ``classic`` (the
+# --tp_taus x --t_taus grid) tp_tau and t_tau: sweep-tp4-t2-seed0.
+NAMING_RULES = {"now": _shown_now, "earlier": _shown_earlier, "classic": _shown_classic}
+
+
+def make_cells(groups, base, seeds, rule="now"):
     """Every cell of ``groups`` ([(kd_way, {hyper-parameter: tuple of values})]) and ``seeds``, in a fixed order
-    (group, combination, seed); UserError when two cells would be the same run. ``legacy``: names by the earlier
-    rule (only the values that differ between cells; the method when several are swept or nothing else differs)."""
+    (group, combination, seed), named by ``NAMING_RULES[rule]``; UserError when two cells would be the same run."""
     combos = []
     for kd_way, group in groups:
         names = list(group)
@@ -87,18 +104,15 @@ def make_cells(groups, base, seeds, classic=False, legacy=False):
         if len({values[name] for _, values, _ in combos if name in values}) > 1:
             differ.add(name)
     several = len({kd_way for kd_way, _, _ in combos}) > 1
+    shows = NAMING_RULES[rule]
     cells, names, runs = [], set(), {}
     for kd_way, values, set_by_group in combos:
         defaults = registry.get(kd_way).defaults()
         changed = {k for k, v in values.items() if v != defaults[k]}
-        if legacy:
-            shown = differ | ({"kd_way"} if several or not differ else set())
-        else:
-            shown = differ | (set_by_group & set(values)) | changed | {"kd_way"}
+        shown = shows(differ, set_by_group & set(values), changed, several)
         for seed in seeds:
-            name = (_classic_name if classic else _generic_name)(kd_way, values, shown, seed)
-            named_by = ("tp_tau", "t_tau") if classic else tuple(k for k in values if k in shown)
-            cell = Cell(kd_way, tuple(values.items()), seed, name, named_by)
+            name = cell_name(kd_way, values, shown, seed)
+            cell = Cell(kd_way, tuple(values.items()), seed, name, tuple(k for k in values if k in shown))
             run = (kd_way, cell.values, seed)
             if name in names or run in runs:
                 same = name if name in names else runs[run]
@@ -115,7 +129,7 @@ def _has_files(out_dir, cells):
     """Whether sweep folder ``out_dir`` holds any file of ``cells`` (checkpoints, logs, metrics, claims)."""
     import glob
 
-    from ats_ms.analysis.sweep_report import cell_paths
+    from ats_ms.sweep.report import cell_paths
     return any(os.path.lexists(path) for cell in cells for path in cell_paths(out_dir, cell.name).values()) or \
         any(glob.glob(os.path.join(glob.escape(out_dir), "claims", glob.escape(cell.name) + ".*")) for cell in cells)
 
@@ -123,13 +137,15 @@ def _has_files(out_dir, cells):
 def sweep_cells(config, out_dir=None):
     """The cells of a sweep RunConfig; in sweep folder ``out_dir``, named by the earlier rule when the folder holds
     cells of that rule and none of the current one."""
-    from ats_ms.api import grid_groups
+    from ats_ms.sweep.grid import grid_groups
     values = config.to_dict()
-    groups, classic = grid_groups(values), not config.grid
-    cells = make_cells(groups, values, config.seeds, classic=classic)
-    if classic or out_dir is None or not os.path.isdir(out_dir):
+    groups = grid_groups(values)
+    if not config.grid:
+        return make_cells(groups, values, config.seeds, "classic")
+    cells = make_cells(groups, values, config.seeds)
+    if out_dir is None or not os.path.isdir(out_dir):
         return cells
-    legacy = make_cells(groups, values, config.seeds, legacy=True)
+    legacy = make_cells(groups, values, config.seeds, "earlier")
     renamed = [(old, new) for old, new in zip(legacy, cells) if old.name != new.name]
     if renamed and _has_files(out_dir, [old for old, _ in renamed]) and \
             not _has_files(out_dir, [new for _, new in renamed]):
@@ -145,7 +161,7 @@ def cell_dirs(out_dir):
 def base_overrides(config, out_dir):
     """The distill flags every cell shares: the sweep's values that are not defaults and not per method (the
     teacher found from the config, never the sweep's folder), outputs in ``out_dir``, resume on."""
-    from ats_ms.flags import COMMANDS
+    from ats_ms.config.flags import COMMANDS
     per_method = set(registry.per_method_keys())
     values = {k: v for k, v in config.to_dict().items() if k in COMMANDS["distill"].flags and k != "config"
               and k not in per_method and config.sources.get(k, "default") != "default"}

@@ -5,7 +5,7 @@ CSV/JSON and a PNG (bars per cell, grouped by method, and the heatmaps).
 
 A cell is done when its final checkpoint exists and it and the cell's metrics (and effective config) can be read
 (``read_cell``); a damaged cell is never reported as done: the report refuses with one line naming it, and the sweep
-trains it again (``ats_ms.analysis.sweep``).
+trains it again (``ats_ms.sweep.worker``).
 """
 import json
 import math
@@ -14,30 +14,24 @@ import os
 import numpy as np
 
 from ats_ms.analysis import figures, textplot
-from ats_ms.analysis.grid import cell_dirs
 from ats_ms.analysis.io import write_rows
 from ats_ms.losses import registry
+from ats_ms.sweep.cells import cell_dirs
 
 KEYS = ("last_mean", "best_mean")
 
 
 def cell_files(out_dir, name):
     """The final checkpoint and the metrics file of cell ``name`` in sweep folder ``out_dir``."""
-    import argparse
-
-    from ats_ms.utils import naming
-    paths = naming.run_paths(argparse.Namespace(**cell_dirs(out_dir), ckpt_name=f"{name}.ckpt",
-                                                log_name=f"{name}.log"))
+    paths = cell_paths(out_dir, name)
     return {"ckpt": paths["ckpt"], "metrics": paths["metrics"]}
 
 
 def cell_paths(out_dir, name):
     """Every file of cell ``name`` in sweep folder ``out_dir`` (``naming.run_paths``: ckpt, best, resume, log,
     metrics, config)."""
-    import argparse
-
     from ats_ms.utils import naming
-    return naming.run_paths(argparse.Namespace(**cell_dirs(out_dir), ckpt_name=f"{name}.ckpt", log_name=f"{name}.log"))
+    return naming.run_paths({**cell_dirs(out_dir), "ckpt_name": f"{name}.ckpt", "log_name": f"{name}.log"})
 
 
 def _read_metrics(path):
@@ -156,7 +150,7 @@ def collect(out_dir, cells):
 
     Args:
         out_dir (str): the sweep folder.
-        cells (list[Cell]): the grid's cells (``ats_ms.analysis.grid``).
+        cells (list[Cell]): the grid's cells (``ats_ms.sweep.cells``).
 
     Returns:
         list[dict]: the rows.

@@ -139,3 +139,15 @@ def adopt(values, sources, record, mapping, what):
             raise UserError(f"--{flag}={values[flag]} contradicts {what}, recorded with {field} {recorded}; "
                             f"expected --{flag} {recorded}, or leave --{flag} out")
     return values
+
+
+def adopt_checkpoint(values, sources, path, mapping, what, data_dir=None):
+    """Read the record of checkpoint ``path``, ``adopt`` it into ``values`` through ``mapping`` and, with
+    ``data_dir``, refuse it unless its class names are the data's (``check_class_names``). Returns the record (None
+    for a checkpoint without one). Every reader of a checkpoint's record (a distillation's teacher, ``eval``,
+    ``export``, ``analyze``) goes through here."""
+    record = read_record(path)
+    adopt(values, sources, record, mapping, what)
+    if data_dir is not None:
+        check_class_names(record, values["dataset"], data_dir, what)
+    return record

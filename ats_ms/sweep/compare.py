@@ -1,4 +1,4 @@
-"""``python -m ats_ms.analysis.compare OUT_A OUT_B``: do two sweep folders hold the same cells?
+"""``python -m ats_ms.sweep.compare OUT_A OUT_B``: do two sweep folders hold the same cells?
 
 For every final cell checkpoint in ``OUT_A/ckpts`` it prints the largest relative difference of any parameter
 (max |a - b| / max |b| per tensor) with the same cell in ``OUT_B``, and whether the per-epoch loss and accuracies of
@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-from ats_ms.analysis.sweep_report import cell_files
+from ats_ms.sweep.report import cell_files
 
 METRICS = ("loss", "train_acc", "test_acc", "test_top1", "test_top5")
 
@@ -41,7 +41,7 @@ def compare_cell(out_a, out_b, name):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m ats_ms.analysis.compare", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ats_ms.sweep.compare", description=__doc__)
     parser.add_argument("out_a")
     parser.add_argument("out_b")
     parser.add_argument("--rtol", type=float, default=1e-5)

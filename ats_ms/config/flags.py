@@ -4,20 +4,20 @@ Allowed values are imported from the code that uses them (the dataset registry's
 learning-rate recipes, the method registry's names, ...), so each set is defined once. Every command takes a subset
 of ``FLAGS`` (``COMMANDS``), a few with a command-specific default (the demo's distill student is VGG8). ``FLAGS``
 and ``COMMANDS`` are built from the method registry when first read, and again after a method is registered (a
-user's or a plugin's, at any time). ``python -m ats_ms.flags`` prints docs/flags.md.
+user's or a plugin's, at any time). ``python -m ats_ms.config.flags`` prints docs/flags.md.
 """
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from ats_ms.config.allowed import AMP_LEVELS, EXPORT_FORMATS, LR_SCALES, ON_NAN, SCHEDULES
+from ats_ms.config.flag import Flag, format_value
 from ats_ms.data.plans import PLANS
 from ats_ms.data.registry import IMAGE_SIZE_RANGE, SPLITS, check_dataset
 from ats_ms.data.transforms import NORMALIZATIONS, RECIPES
-from ats_ms.engine.evaluation import EXPORT_FORMATS
-from ats_ms.engine.lr import LR_SCALES, SCHEDULES
-from ats_ms.engine.trainer import AMP_LEVELS, ON_NAN
 from ats_ms.losses import registry
 from ats_ms.models.init import STUDENT_INITS
 from ats_ms.models.registry import NET_STYLES, check_net_name
+from ats_ms.sweep.grid import GRID_EXAMPLE, check_grid, check_heatmap
 from ats_ms.utils.checks import (
     BATCH_RANGE,
     CLASS_RANGE,
@@ -31,9 +31,7 @@ from ats_ms.utils.checks import (
     check_temperature,
     range_check,
 )
-from ats_ms.utils.config import Flag, coerce, format_value
 from ats_ms.utils.device import DEVICES, MODES
-from ats_ms.utils.errors import UserError
 from ats_ms.verify.losses import TOLERANCES
 
 MOMENTUM_RANGE = range_check(0, 1, high_open=True)
@@ -60,89 +58,6 @@ def _method_rows():
         rows.append(row(h.name, h.type, None, h.help, "distillation", validate=h.validate, per_student=True,
                       default_help=f"the method's ({defaults})"))
     return rows
-
-
-def hyper_flag(name, many=""):
-    """The flag row of hyper-parameter ``name`` (``many="unique"``: a list of its values, as in ``--grid``)."""
-    return replace(FLAGS[name], many=many)
-
-
-GRID_EXAMPLE = "'kd_way=ATS tp_tau=3,4 t_tau=2'"
-
-
-def _grid_items(label, value):
-    if isinstance(value, dict):
-        return [(str(k), v) for k, v in value.items()]
-    items = []
-    for word in str(value).split():
-        key, sep, text = word.partition("=")
-        if not sep or not key or not text:
-            raise UserError(f"{label}={value!r}: {word!r} is not key=values; expected e.g. {GRID_EXAMPLE}")
-        items.append((key, text))
-    return items
-
-
-def parse_grid(label, value):
-    """One ``--grid`` group (text ``kd_way=M key=v,v ...`` or a YAML mapping) as (method name, {hyper-parameter:
-    tuple of checked values}) in the method's order; UserError for anything else."""
-    items = _grid_items(label, value)
-    keys = [k for k, _ in items]
-    if len(set(keys)) != len(keys):
-        raise UserError(f"{label}={value!r} names a key twice; expected each key once")
-    given = dict(items)
-    if "kd_way" not in given:
-        raise UserError(f"{label}={value!r} names no method; expected kd_way=METHOD and value lists, e.g. "
-                        f"{GRID_EXAMPLE}")
-    method = registry.get(given.pop("kd_way"), f"{label}: kd_way")
-    unknown = sorted(set(given) - set(method.hyper_names))
-    if unknown:
-        own = ", ".join(method.hyper_names) or "none"
-        raise UserError(f"{label}={value!r}: {', '.join(unknown)} not a hyper-parameter of kd_way {method.name}; "
-                        f"expected some of: {own}")
-    return method.name, {name: _grid_values(label, value, name, given[name])
-                         for name in method.hyper_names if name in given}
-
-
-def _grid_values(label, value, name, text):
-    """The checked values of one grid key; a value of the wrong type names the key (not the whole ``--grid``)."""
-    try:
-        return coerce(hyper_flag(name, "unique"), text, label)
-    except UserError as exc:
-        if "has the wrong type" not in str(exc):
-            raise
-        kind = registry.hyper_parameters()[name].type.__name__
-        raise UserError(f"{label}={value!r}: {name}={text!r} is not a list of {kind} values; expected e.g. "
-                        f"{GRID_EXAMPLE}") from None
-
-
-def grid_text(kd_way, values):
-    """The canonical text of a grid group (what a config holds and its effective YAML repeats)."""
-    return " ".join([f"kd_way={kd_way}"] + [f"{k}={format_value(v)}" for k, v in values.items()])
-
-
-def check_grid(label, value):
-    """A ``--grid`` group, checked, as its canonical text."""
-    return grid_text(*parse_grid(label, value))
-
-
-check_grid.expected = ""  # the help says it
-
-
-def check_heatmap(label, value):
-    """``METHOD:AXIS,AXIS`` with two different hyper-parameters of a registered method, canonical."""
-    kd_way, sep, axes = str(value).partition(":")
-    axes = [a.strip() for a in axes.split(",") if a.strip()]
-    if not sep or len(axes) != 2 or axes[0] == axes[1]:
-        raise UserError(f"{label}={value!r} is invalid; expected METHOD:AXIS,AXIS, e.g. ATS:tp_tau,t_tau")
-    method = registry.get(kd_way.strip(), f"{label}: METHOD")
-    unknown = [a for a in axes if a not in method.hyper_names]
-    if unknown:
-        raise UserError(f"{label}={value!r}: {', '.join(unknown)} not a hyper-parameter of kd_way {method.name}; "
-                        f"expected two of: {', '.join(method.hyper_names) or 'none'}")
-    return f"{method.name}:{axes[0]},{axes[1]}"
-
-
-check_heatmap.expected = "METHOD:AXIS,AXIS, e.g. ATS:tp_tau,t_tau"
 
 
 def _build_flags():
@@ -478,9 +393,9 @@ def yaml_ignored(command):
 def markdown():
     """docs/flags.md: every command's flags by group, with defaults and allowed values (generated)."""
     lines = ["# Every flag (= YAML key)", "",
-             "Generated by `python -m ats_ms.flags > docs/flags.md` from the flag table `ats_ms/flags.py`; a test "
-             "checks that this file is current. Precedence: defaults < `--config` YAML < command line. Booleans "
-             "accept True/False, 1/0, yes/no; a bare boolean flag means True.", ""]
+             "Generated by `python -m ats_ms.config.flags > docs/flags.md` from the flag table "
+             "`ats_ms/config/flags.py`; a test checks that this file is current. Precedence: defaults < `--config` "
+             "YAML < command line. Booleans accept True/False, 1/0, yes/no; a bare boolean flag means True.", ""]
     for command, spec in COMMANDS.items():
         lines += [f"## {command}", "", spec.description, "", "| flag | type | default | meaning |",
                   "|---|---|---|---|"]

@@ -23,9 +23,10 @@ from conftest import ROOT, TINY_KW, kill_hook, subprocess_env
 
 ms = pytest.importorskip("mindspore")
 
-from ats_ms.analysis import sweep, sweep_report  # noqa: E402
-from ats_ms.analysis.claims import Claims  # noqa: E402
-from ats_ms.analysis.grid import make_cells  # noqa: E402
+from ats_ms.sweep import report as sweep_report  # noqa: E402
+from ats_ms.sweep import worker  # noqa: E402
+from ats_ms.sweep.cells import make_cells  # noqa: E402
+from ats_ms.sweep.claims import Claims  # noqa: E402
 
 GRID = ["--tp_taus", "2,3,4", "--t_taus", "2"]
 CELLS = ["sweep-tp2-t2-seed0", "sweep-tp3-t2-seed0", "sweep-tp4-t2-seed0"]
@@ -88,7 +89,7 @@ def test_pack_of_three_ends_exactly_as_each_cell_alone(alone, tmp_path, cli):
     other = cli("sweep", "--config", config, *GRID, "--lamb", "0.9", "--out_dir", tmp_path / "out")
     assert other.returncode == 2 and "sweep-tp2-t2-seed0" in other.stderr, other.stderr  # one grid per folder
     assert "changed: lamb" in other.stderr and "a new --out_dir" in other.stderr and not other.stdout
-    from ats_ms.analysis.compare import main as compare
+    from ats_ms.sweep.compare import main as compare
     assert compare([str(tmp_path / "out"), str(reference)]) == 0  # the README's check of a pack against pack 1
 
 
@@ -193,7 +194,7 @@ def test_report_mean_sample_std_best_and_best_ts(tmp_path, cli):
         _fake_cell(out, 1, 1, seed, [0.40, 0.50 + shift])
         _fake_cell(out, 2, 1, seed, [0.45, 0.60 + shift])
     _fake_cell(out, 2, 2, 0, [0.30, 0.55])
-    cells = make_cells([("ATS", {"tp_tau": (1.0, 2.0), "t_tau": (1.0, 2.0)})], {}, (0, 1), classic=True)
+    cells = make_cells([("ATS", {"tp_tau": (1.0, 2.0), "t_tau": (1.0, 2.0)})], {}, (0, 1), "classic")
     rows = sweep_report.collect(str(out), cells)
     cell = next(r for r in rows if (r["tp_tau"], r["t_tau"]) == (2.0, 1.0))
     assert cell["seeds"] == 2 and cell["last_mean"] == pytest.approx(0.61)
@@ -290,7 +291,7 @@ def test_kill_9_between_the_resume_writes_of_a_pack_repacks_cells_by_progress(al
     argv = _sweep_argv(config, tmp_path / "out", "--pack", "3", grid=["--grid", "kd_way=ATS tp_tau=2,3,4 t_tau=2"])
     killed = subprocess.run(argv, env=kill_hook(tmp_path / "hook", 5), capture_output=True, text=True, timeout=600)
     assert killed.returncode == -signal.SIGKILL
-    epochs = [sweep._epochs_done(ats_ms.make_config("distill", t_ckpt=str(tmp_path), kd_way="none",
+    epochs = [worker._epochs_done(ats_ms.make_config("distill", t_ckpt=str(tmp_path), kd_way="none",
                                                     ckpt_dir=str(tmp_path / "out" / "ckpts"), ckpt_name=f"{c}.ckpt"))
               for c in cells]
     assert epochs == [2, 1, 1]
@@ -348,14 +349,14 @@ def test_every_method_trains_in_one_pack_as_alone_and_reports_per_method(digits_
     assert all(name.startswith(f"sweep-{kd_way}-") and name.endswith("-seed0") for name, kd_way in zip(names, KD_WAYS))
     alone = cli("sweep", "--config", config, *grid, "--pack", "1", "--out_dir", tmp_path / "alone")
     assert alone.returncode == 0, alone.stderr
-    from ats_ms.analysis.compare import main as compare
+    from ats_ms.sweep.compare import main as compare
     assert compare([str(tmp_path / "packed"), str(tmp_path / "alone")]) == 0  # parameters and metrics as alone
     for kd_way in KD_WAYS:
         assert re.search(rf"^best {kd_way} cell.*: \d+\.\d\d % \(1 seed\)$", packed.stdout, re.M), packed.stdout
     assert re.search(r"^\[sweep-CTKD-\S+\]\s+learned temperature: \d+\.\d{4}$", packed.stdout, re.M)
     rows = json.loads((tmp_path / "packed" / "sweep.json").read_text())["rows"]
     assert [r["kd_way"] for r in rows] == list(KD_WAYS) and rows[1]["tp_tau"] is None  # TS: one temperature
-    from ats_ms.engine.record import read_record
+    from ats_ms.config.record import read_record
     assert read_record(str(tmp_path / "packed" / "ckpts" / "sweep-none-seed0.ckpt"))["lamb"] is None
     changed = cli("sweep", "--config", config, *grid, "--lamb", "0.9", "--out_dir", tmp_path / "packed")
     assert changed.returncode == 2 and "changed: lamb" in changed.stderr  # ATS and TS cells take --lamb

@@ -1,4 +1,4 @@
-"""Sweeps: one distillation per cell (method, hyper-parameter values, seed; ``ats_ms.analysis.grid``), in packs.
+"""Sweeps: one distillation per cell (method, hyper-parameter values, seed; ``ats_ms.sweep.cells``), in packs.
 
 Cells of one seed see the same batches, so ``--pack K`` trains K of them, whatever their methods, in one graph
 sharing one teacher forward per batch (``ats_ms.train_pack``); each cell keeps its own files:
@@ -7,8 +7,8 @@ sharing one teacher forward per batch (``ats_ms.train_pack``); each cell keeps i
 the cells of the same seed and progress. A finished cell whose checkpoint, metrics or config cannot be read
 (``sweep_report.read_cell``) is not done: its files are moved aside to ``<file>.damaged-N`` (nothing is deleted or
 overwritten) and it is trained again, with one line saying so. Workers (one per device, several machines sharing the
-folder) divide the cells through claim files (``ats_ms.analysis.claims``). The report is
-``ats_ms.analysis.sweep_report``; ``--report_only`` refuses flags other than those the cells were trained with
+folder) divide the cells through claim files (``ats_ms.sweep.claims``). The report is
+``ats_ms.sweep.report``; ``--report_only`` refuses flags other than those the cells were trained with
 (``check_reported_cells``) and damaged cells, writing nothing.
 """
 import os
@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from ats_ms.analysis.grid import base_overrides, cell_config, cell_dirs, sweep_cells
+from ats_ms.sweep.cells import base_overrides, cell_config, cell_dirs, sweep_cells
 from ats_ms.utils import logs
 
 
@@ -32,12 +32,12 @@ def _epochs_done(config):
     """Epochs finished by an interrupted cell (0 without a resume file)."""
     from ats_ms.engine.state import epochs_done
     from ats_ms.utils import naming
-    return epochs_done(naming.run_paths(config)["resume"])
+    return epochs_done(naming.run_paths(config.to_dict())["resume"])
 
 
 def _finished(config):
     from ats_ms.utils import naming
-    return os.path.isfile(naming.run_paths(config)["ckpt"])
+    return os.path.isfile(naming.run_paths(config.to_dict())["ckpt"])
 
 
 def _stored_config(paths, name):
@@ -80,14 +80,16 @@ def check_reported_cells(config, out_dir, cells):
     Raises:
         UserError: naming the first such cell and each flag that differs, with both values (nothing is written).
     """
-    from ats_ms.analysis.sweep_report import cell_paths
-    from ats_ms.flags import COMMANDS, keys_where
+    from ats_ms.config.flags import COMMANDS, flags_of, keys_where
     from ats_ms.losses import registry
+    from ats_ms.sweep.report import cell_paths
     from ats_ms.utils.errors import UserError
-    skip = set(config.facts["volatile"]) | set(keys_where("location")) | set(registry.per_method_keys()) | {"config"}
+    skip = set(keys_where("volatile", config.command)) | set(keys_where("location")) | \
+        set(registry.per_method_keys()) | {"config"}
     given = {k: v for k, v in config.to_dict().items() if k in COMMANDS["distill"].flags and k not in skip
              and config.sources.get(k, "default") != "default"}
-    paths = config.facts["path"]
+    paths = keys_where("path", config.command)
+    flag_defaults = {name: flag.default for name, flag in flags_of(config.command).items()}
     for cell in cells:
         try:
             stored = _stored_config(cell_paths(out_dir, cell.name), cell.name)
@@ -97,7 +99,7 @@ def check_reported_cells(config, out_dir, cells):
             continue
         ignored = set(registry.ignored_flags(cell.kd_way))
         wanted = {"kd_way": cell.kd_way, **cell.settings, **{k: v for k, v in given.items() if k not in ignored}}
-        defaults = {**config.defaults, **registry.get(cell.kd_way).defaults()}  # for flags added since
+        defaults = {**flag_defaults, **registry.get(cell.kd_way).defaults()}  # for flags added since
         was = {k: stored[k] if k in stored else defaults.get(k) for k in wanted}
         changed = [k for k, v in wanted.items() if not _same_value(v, was[k], k in paths)]
         if changed:
@@ -167,12 +169,12 @@ class SweepWorker:
     def check_trained_cells(self):
         """Cells of ``out_dir`` already trained (finished or half-done) must have this sweep's settings, else a
         re-run would mix two grids in one report."""
+        from ats_ms.config.flags import keys_where
         from ats_ms.engine.state import config_changes
-        from ats_ms.flags import keys_where
         from ats_ms.utils import naming
         from ats_ms.utils.errors import UserError
         for cell, config in self.configs.items():
-            stored = _stored_config(naming.run_paths(config), cell.name)
+            stored = _stored_config(naming.run_paths(config.to_dict()), cell.name)
             changed = config_changes(stored, config, keys_where("location")) if stored is not None else []
             if changed:
                 raise UserError(f"{cell.name} in {self.out_dir} was trained with other settings (changed: "
@@ -182,7 +184,7 @@ class SweepWorker:
         """A finished cell whose files are damaged (``sweep_report.read_cell``) is not done: under its claim, its
         files are moved aside to ``<file>.damaged-N`` (nothing deleted) and a line says so; it is then trained with
         the other pending cells. A cell another worker holds is left to it."""
-        from ats_ms.analysis.sweep_report import cell_paths, read_cell
+        from ats_ms.sweep.report import cell_paths, read_cell
         for cell, config in self.configs.items():
             if not _finished(config) or read_cell(self.out_dir, cell.name)[0] != "damaged":
                 continue
@@ -232,10 +234,10 @@ class SweepWorker:
 
     def run(self):
         """Train until no cell is left for this worker; returns {cell name: done | failed}."""
-        from ats_ms.analysis.claims import Claims
         from ats_ms.api import train_pack
         from ats_ms.data.pipeline import pack_data
         from ats_ms.engine.teacher import frozen_teacher, load_teacher
+        from ats_ms.sweep.claims import Claims
         self.check_trained_cells()
         teacher_config = next((c for c in self.configs.values() if c.needs_teacher), None)
         # the teacher checkpoint is read, strictly, before any data or cell: once for every pack
@@ -316,7 +318,7 @@ def run_sweep(config, emit=None):
         make_dir("out_dir", out_dir)
         device.configure(config.device_target, config.device_id, config.mode, config.seeds[0])
         status = SweepWorker(config, emit).run()
-    from ats_ms.analysis.sweep_report import report
+    from ats_ms.sweep.report import report
     title = os.path.splitext(os.path.basename(config.config))[0] if config.config else ""
     cells = sweep_cells(config, out_dir)
     if config.report_only:
