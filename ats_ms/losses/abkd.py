@@ -59,13 +59,13 @@ def exp_slope_remainder(x):
 
 
 def log_ratio(t_scaled, s_scaled):
-    """(log p, log q - log p) of p = softmax(t_scaled), q = softmax(s_scaled), the ratio without cancellation.
+    """(log p, log q, log q - log p) of p = softmax(t_scaled), q = softmax(s_scaled), the ratio without cancellation.
 
     Args:
         t_scaled, s_scaled (Tensor): (N, C) float32 scaled logits.
 
     Returns:
-        tuple[Tensor, Tensor]: (N, C) float32 each.
+        tuple[Tensor, Tensor, Tensor]: (N, C) float32 each.
     """
     log_p = ops.log_softmax(t_scaled, axis=-1)
     p = ops.exp(log_p)
@@ -73,9 +73,9 @@ def log_ratio(t_scaled, s_scaled):
     d = s_scaled - t_scaled
     d = d - (p * d).sum(axis=-1, keepdims=True) / mass
     near = log1p((p * expm1(ops.minimum(d, EXPM1_LIMIT))).sum(axis=-1, keepdims=True) / mass)
-    far = ops.log_softmax(s_scaled, axis=-1) - log_p
+    log_q = ops.log_softmax(s_scaled, axis=-1)
     close = ops.broadcast_to(d.max(axis=-1, keepdims=True) < EXPM1_LIMIT, d.shape)
-    return log_p, ops.select(close, d - near, far)
+    return log_p, log_q, ops.select(close, d - near, log_q - log_p)
 
 
 def _near(a, u, alpha, beta):
@@ -93,18 +93,19 @@ def _near(a, u, alpha, beta):
     return ops.exp(total * a) * u * u * (total * exp_remainder(total * u) - beta * exp_remainder(beta * u)) / alpha
 
 
-def _far(a, u, alpha, beta):
-    """Each entry's term, the authors' formula with the powers taken in log space (for |u| >= NEAR)."""
+def _far(a, b, u, alpha, beta):
+    """Each entry's term, the authors' formula with the powers taken in log space (for |u| >= NEAR; b = log q, taken
+    as computed: a + u would lose float32's digits of a large log p)."""
     if alpha == 0:
-        return (ops.exp(beta * (a + u)) * (beta * u - 1.0) + ops.exp(beta * a)) / beta
+        return (ops.exp(beta * b) * (beta * u - 1.0) + ops.exp(beta * a)) / beta
     if beta == 0:
-        return (ops.exp(alpha * (a + u)) - ops.exp(alpha * a) * (1.0 + alpha * u)) / alpha
+        return (ops.exp(alpha * b) - ops.exp(alpha * a) * (1.0 + alpha * u)) / alpha
     if alpha + beta == 0:
         y = -alpha * u
         return (expm1(y) - y) / alpha
     total = alpha + beta
-    return (alpha / total * ops.exp(total * a) + beta / total * ops.exp(total * (a + u)) -
-            ops.exp(total * a + beta * u)) / (alpha * beta)
+    return (alpha / total * ops.exp(total * a) + beta / total * ops.exp(total * b) -
+            ops.exp(alpha * a + beta * b)) / (alpha * beta)
 
 
 def ab_divergence(s_logits, t_logits, t_tau, ab_alpha, ab_beta):
@@ -117,14 +118,14 @@ def ab_divergence(s_logits, t_logits, t_tau, ab_alpha, ab_beta):
     Returns:
         Tensor: (N,) float32.
     """
-    a, u = log_ratio(t_logits / t_tau, s_logits / t_tau)
+    a, b, u = log_ratio(t_logits / t_tau, s_logits / t_tau)
     if ab_alpha == 0 and ab_beta == 0:
         return 0.5 * (u * u).sum(axis=-1)
     close = ops.abs(u) < NEAR
     zero = ops.zeros_like(u)
     # each branch gets finite inputs where the other is taken, so neither gives inf or NaN to the gradient
     near = _near(ops.select(close, a, zero), ops.select(close, u, zero), ab_alpha, ab_beta)
-    far = _far(ops.select(close, zero, a), ops.select(close, zero, u), ab_alpha, ab_beta)
+    far = _far(ops.select(close, zero, a), ops.select(close, zero, b), ops.select(close, zero, u), ab_alpha, ab_beta)
     return ops.select(close, near, far).sum(axis=-1)
 
 

@@ -56,7 +56,7 @@ DTKD_WARMUP = HyperParameter("dtkd_warmup", int, 20, NON_NEGATIVE_INT, "DTKD: ep
 NKD_GAMMA = _weight("nkd_gamma", 3.5, "NKD: weight of the normalised non-target term", (3.5, 1.5))
 AB_RANGE = range_check(-10, 10)  # |alpha|, |beta| <= 10: p^(alpha + beta) stays within float32
 AB_ALPHA = HyperParameter("ab_alpha", float, 0.8, AB_RANGE, "ABKD: alpha of the alpha-beta divergence", (0.8, 0.0))
-AB_BETA = HyperParameter("ab_beta", float, 0.3, AB_RANGE, "ABKD: beta of the alpha-beta divergence", (0.3, 0.0))
+AB_BETA = HyperParameter("ab_beta", float, 0.3, AB_RANGE, "ABKD: beta of the alpha-beta divergence", (0.3,))
 
 
 register(Method(
@@ -115,5 +115,5 @@ register(Method(
      LOGIT_STD), f"{MODULE}.nkd:nkd_objective", f"{TWINS}.temperature_peers:nkd_objective"))
 register(Method(
     "ABKD", "alpha-beta divergence KD (Wang et al., ICML 2025): KL replaced by the alpha-beta divergence",
-    (variant(T_TAU, 4.0, (1.0, 4.0)), variant(CE_WEIGHT, 1.0, (1.0,)), variant(KD_WEIGHT, 32.0, (32.0,)), AB_ALPHA,
+    (variant(T_TAU, 4.0, (4.0,)), variant(CE_WEIGHT, 1.0, (1.0,)), variant(KD_WEIGHT, 32.0, (32.0,)), AB_ALPHA,
      AB_BETA, LOGIT_STD), f"{MODULE}.abkd:abkd_objective", f"{TWINS}.temperature_peers:abkd_objective"))

@@ -12,8 +12,10 @@ temperatures keep their gradient (through the student's maximum), as theirs. The
 when one maximum is negative and divides by zero when m_s + m_t = 0; ours floors each maximum at
 ``DTKD_MAX_FLOOR`` (1e-3), so both temperatures are positive, T_s + T_t = 2T still holds and the sum divided by is at
 least 2e-3. Rows whose maxima are both at least the floor are unchanged. The logits are shifted by their row maxima
-before the division (the same softmax), which keeps float32's digits at a small temperature.
+before the division (the same softmax), which keeps float32's digits at a small temperature. At a tied maximum the
+maximum's gradient is shared equally by the tied entries (theirs gives it to one).
 """
+import mindspore as ms
 from mindspore import ops
 
 from ats_ms.losses.dkd import warmup_factor
@@ -22,6 +24,15 @@ from ats_ms.losses.kd import kd_term
 from ats_ms.losses.standardize import standardize_both
 
 DTKD_MAX_FLOOR = 1e-3
+
+
+def row_max(logits):
+    """(N, 1) row maxima whose gradient is shared equally by tied entries (the central difference's value; MindSpore's
+    and torch's max give it all to one entry). Ties are common with bfloat16 logits."""
+    top = ops.stop_gradient(logits.max(axis=-1, keepdims=True))
+    ties = ops.stop_gradient(ops.cast(logits == top, ms.float32))
+    share = ties / ties.sum(axis=-1, keepdims=True)
+    return top + (share * (logits - ops.stop_gradient(logits))).sum(axis=-1, keepdims=True)
 
 
 def dtkd_temperatures(s_logits, t_logits, t_tau):
@@ -34,8 +45,8 @@ def dtkd_temperatures(s_logits, t_logits, t_tau):
     Returns:
         tuple[Tensor, Tensor]: (N, 1) float32 each, positive, summing to 2T.
     """
-    s_max = ops.maximum(s_logits.max(axis=-1, keepdims=True), DTKD_MAX_FLOOR)
-    t_max = ops.maximum(t_logits.max(axis=-1, keepdims=True), DTKD_MAX_FLOOR)
+    s_max = ops.maximum(row_max(s_logits), DTKD_MAX_FLOOR)
+    t_max = ops.maximum(row_max(t_logits), DTKD_MAX_FLOOR)
     scale = 2.0 * t_tau / (s_max + t_max)
     return s_max * scale, t_max * scale
 

@@ -31,7 +31,7 @@ def ttm_kl(s_logits, t_logits, ttm_gamma):
 
 
 def ttm_weight(t_logits, ttm_gamma):
-    """WTTM's per-sample weight Z = sum_c softmax(t)_c^gamma, as exp(LSE(gamma t) - gamma LSE(t)).
+    """WTTM's per-sample weight Z = sum_c softmax(t)_c^gamma, as exp(LSE(gamma t') - gamma LSE(t')), t' = t - max t.
 
     Args:
         t_logits (Tensor): (N, C) float32 teacher logits; ttm_gamma (float).
@@ -39,7 +39,8 @@ def ttm_weight(t_logits, ttm_gamma):
     Returns:
         Tensor: (N,) float32.
     """
-    return ops.exp(ops.logsumexp(ttm_gamma * t_logits, -1) - ttm_gamma * ops.logsumexp(t_logits, -1))
+    shifted = t_logits - t_logits.max(axis=-1, keepdims=True)  # both log-sum-exps small: no cancellation of large ones
+    return ops.exp(ops.logsumexp(ttm_gamma * shifted, -1) - ttm_gamma * ops.logsumexp(shifted, -1))
 
 
 def _kd_logits(s_logits, t_logits, logit_std):
