@@ -10,6 +10,7 @@ from ats_ms.utils.checks import (
     check_bool,
     check_temperature,
     check_unit_interval,
+    range_check,
 )
 
 MODULE, TWINS = "ats_ms.losses", "ats_ms.reference"
@@ -44,6 +45,18 @@ CTKD_T_END = HyperParameter("ctkd_t_end", float, 20.0, POSITIVE, "CTKD: range of
                                                                   "t_start + t_end * sigmoid(theta))")
 CTKD_DECAY = HyperParameter("ctkd_decay_epochs", int, 10, POSITIVE_INT, "CTKD: epochs of the cosine schedule of "
                                                                         "its gradient-reversal factor (0 to -1)")
+TTM_GAMMA = HyperParameter("ttm_gamma", float, 0.1, POSITIVE, "TTM, WTTM: exponent gamma of the teacher's "
+                                                               "probabilities (renormalised)", (0.1, 0.5))
+NORMKD_T_NORM = HyperParameter("normkd_t_norm", float, 2.0, POSITIVE, "NormKD: temperature per unit of a row's "
+                                                                       "logit std (T = t_norm * std)", (2.0, 1.0))
+DTKD_ALPHA = _weight("dtkd_alpha", 3.0, "DTKD: weight of its KL at the dynamic temperatures")
+DTKD_BETA = _weight("dtkd_beta", 1.0, "DTKD: weight of plain KD at t_tau", (1.0, 0.5))
+DTKD_WARMUP = HyperParameter("dtkd_warmup", int, 20, NON_NEGATIVE_INT, "DTKD: epochs of the linear warm-up of its "
+                                                                       "KD terms (0: none)", (20, 0))
+NKD_GAMMA = _weight("nkd_gamma", 3.5, "NKD: weight of the normalised non-target term", (3.5, 1.5))
+AB_RANGE = range_check(-10, 10)  # |alpha|, |beta| <= 10: p^(alpha + beta) stays within float32
+AB_ALPHA = HyperParameter("ab_alpha", float, 0.8, AB_RANGE, "ABKD: alpha of the alpha-beta divergence", (0.8, 0.0))
+AB_BETA = HyperParameter("ab_beta", float, 0.3, AB_RANGE, "ABKD: beta of the alpha-beta divergence", (0.3,))
 
 
 register(Method(
@@ -79,3 +92,28 @@ register(Method(
     (CTKD_T_START, CTKD_T_END, CTKD_DECAY, CE_WEIGHT, KD_WEIGHT), f"{MODULE}.ctkd:ctkd_objective",
     f"{TWINS}.peers:ctkd_objective", cell=f"{MODULE}.ctkd:CTKDObjective", uses_epoch=True,
     schedule="ctkd_decay_epochs", learned_twin=f"{TWINS}.peers:ctkd_learned_gradient"))
+register(Method(
+    "TTM", "transformed teacher matching (ICLR 2024): KL to the teacher's probabilities raised to "
+           "ttm_gamma", (TTM_GAMMA, variant(CE_WEIGHT, 1.0, (1.0,)), variant(KD_WEIGHT, 45.0, (45.0,)), LOGIT_STD),
+    f"{MODULE}.ttm:ttm_objective", f"{TWINS}.temperature_peers:ttm_objective"))
+register(Method(
+    "WTTM", "weighted TTM (ICLR 2024): TTM's KL weighted per sample by sum_c p_c^ttm_gamma",
+    (TTM_GAMMA, variant(CE_WEIGHT, 1.0, (1.0,)), variant(KD_WEIGHT, 45.0, (45.0,)), LOGIT_STD),
+    f"{MODULE}.ttm:wttm_objective", f"{TWINS}.temperature_peers:wttm_objective"))
+register(Method(
+    "NormKD", "NormKD (2023): KD at per-sample temperatures normkd_t_norm * std of each row's logits",
+    (NORMKD_T_NORM, CE_WEIGHT, KD_WEIGHT, LOGIT_STD), f"{MODULE}.normkd:normkd_objective",
+    f"{TWINS}.temperature_peers:normkd_objective", min_classes=2))
+register(Method(
+    "DTKD", "dynamic temperature KD (2024): KL at per-sample temperatures from both row maxima, plus KD",
+    (variant(T_TAU, 4.0, (1.0, 4.0)), variant(CE_WEIGHT, 1.0, (1.0,)), DTKD_ALPHA, DTKD_BETA, DTKD_WARMUP, LOGIT_STD),
+    f"{MODULE}.dtkd:dtkd_objective", f"{TWINS}.temperature_peers:dtkd_objective", uses_epoch=True,
+    schedule="dtkd_warmup"))
+register(Method(
+    "NKD", "normalized KD (Yang et al., ICCV 2023): the teacher's target probability plus normalised non-target KD",
+    (variant(T_TAU, 3.0, (1.0, 3.0)), variant(CE_WEIGHT, 1.0, (1.0,)), variant(KD_WEIGHT, 1.0, (1.0,)), NKD_GAMMA,
+     LOGIT_STD), f"{MODULE}.nkd:nkd_objective", f"{TWINS}.temperature_peers:nkd_objective"))
+register(Method(
+    "ABKD", "alpha-beta divergence KD (Wang et al., ICML 2025): KL replaced by the alpha-beta divergence",
+    (variant(T_TAU, 4.0, (4.0,)), variant(CE_WEIGHT, 1.0, (1.0,)), variant(KD_WEIGHT, 32.0, (32.0,)), AB_ALPHA,
+     AB_BETA, LOGIT_STD), f"{MODULE}.abkd:abkd_objective", f"{TWINS}.temperature_peers:abkd_objective"))

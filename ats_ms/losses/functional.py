@@ -21,6 +21,8 @@ Every function computes in float32 whatever the input dtype (float16/bfloat16 lo
 maximum inside softmax/log_softmax, and so stays finite for logits up to 1e4 and temperatures down to 0.05. The numpy
 twins in ``ats_ms.reference.losses`` carry the same names and argument order.
 """
+import math
+
 import mindspore as ms
 from mindspore import ops
 
@@ -171,6 +173,44 @@ def kl_batchmean(teacher_log_probs, student_log_probs):
 
 EXPM1_LIMIT = 20.0
 EXCLUDED = 1e9  # subtracted from excluded columns: their probability is exactly 0
+SERIES_LIMIT = 0.5
+# Taylor coefficients, highest power first (Horner): (e^x - 1 - x) / x^2 = sum_k x^k / (k + 2)!, and
+# atanh(w) / w = sum_k w^(2k) / (2k + 1)
+EXP_REMAINDER = tuple(1.0 / math.factorial(k + 2) for k in reversed(range(8)))
+ATANH_OVER_W = tuple(1.0 / (2 * k + 1) for k in reversed(range(9)))
+
+
+def horner(x, coefficients):
+    """The polynomial with ``coefficients`` (highest power first) at ``x``."""
+    out = ops.zeros_like(x)
+    for c in coefficients:
+        out = out * x + c
+    return out
+
+
+def expm1(x):
+    """e^x - 1, accurate to float32's precision near 0 too: MindSpore 2.10's CPU ``ops.expm1`` (and ``ops.log1p``)
+    compute exp(x) - 1 (log(1 + x)), 0.1 % off at 1e-5 and 19 % at 1e-7. Taylor series for |x| < 0.5 (error below
+    1e-9 relative), exp(x) - 1 elsewhere (no cancellation there).
+
+    Args:
+        x (Tensor): float32, any shape.
+
+    Returns:
+        Tensor: float32, the shape of ``x``.
+    """
+    small = ops.abs(x) < SERIES_LIMIT
+    xs = ops.select(small, x, ops.zeros_like(x))  # the series never sees a large x (no inf into the gradient)
+    return ops.select(small, xs + xs * xs * horner(xs, EXP_REMAINDER), ops.exp(x) - 1.0)
+
+
+def log1p(x):
+    """log(1 + x), accurate near 0 (see ``expm1``): 2 atanh(x / (2 + x)) by its series for |x| < 0.5, log(1 + x)
+    elsewhere. ``x`` > -1."""
+    small = ops.abs(x) < SERIES_LIMIT
+    xs = ops.select(small, x, ops.zeros_like(x))
+    w = xs / (2.0 + xs)
+    return ops.select(small, 2.0 * w * horner(w * w, ATANH_OVER_W), ops.log(1.0 + x))
 
 
 def kl_from_logits(t_scaled, s_scaled, exclude=None):
@@ -179,8 +219,9 @@ def kl_from_logits(t_scaled, s_scaled, exclude=None):
 
     With u = s - t centred by its mean under p = softmax(t), KL = log sum_c p_c exp(u_c) = log1p(sum_c p_c
     expm1(u_c)): no cancellation between two log-partition functions, which would cost T^2 times float32's
-    rounding (CTKD's learned T reaches 20). Rows with max u >= 20 (far apart, no cancellation to fear) take the
-    plain sum_c p_c (log p_c - log q_c).
+    rounding (CTKD's learned T reaches 20); ``expm1`` and ``log1p`` are ours (MindSpore's lose digits near 0), and
+    p's sum is divided out (MindSpore's CPU softmax sums to 1 only within about 1e-6, as large as a small KL). Rows
+    with max u >= 20 (far apart, no cancellation to fear) take the plain sum_c p_c (log p_c - log q_c).
 
     Returns:
         Tensor: (N,) float32.
@@ -188,8 +229,9 @@ def kl_from_logits(t_scaled, s_scaled, exclude=None):
     shift = 0.0 if exclude is None else EXCLUDED * exclude
     log_p = ops.log_softmax(t_scaled - shift, axis=-1)
     p = ops.exp(log_p)
+    mass = p.sum(axis=-1, keepdims=True)  # 1 up to the CPU exp's rounding (~1e-6): divided out, not assumed
     u = s_scaled - t_scaled
-    u = u - (p * u).sum(axis=-1, keepdims=True)
-    near = ops.log1p((p * ops.expm1(ops.minimum(u, EXPM1_LIMIT))).sum(axis=-1))
+    u = u - (p * u).sum(axis=-1, keepdims=True) / mass
+    near = log1p((p * expm1(ops.minimum(u, EXPM1_LIMIT))).sum(axis=-1, keepdims=True) / mass).squeeze(-1)
     far = (p * (log_p - ops.log_softmax(s_scaled - shift, axis=-1))).sum(axis=-1)
     return ops.select(u.max(axis=-1) < EXPM1_LIMIT, near, far)
