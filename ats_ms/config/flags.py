@@ -180,7 +180,8 @@ def _build_flags():
     # sweep
     row("grid", str, None, f"a group of cells: kd_way=METHOD and a comma-separated value list per hyper-parameter, "
                          f"one cell per combination, e.g. {GRID_EXAMPLE}; repeat for more groups (YAML: grid: a list "
-                         f"of mappings). Without it: the classic ATS grid --tp_taus x --t_taus", "sweep",
+                         f"of mappings); kd_way=others: every method without a group of its own, at its defaults. "
+                         f"Without it: the classic ATS grid --tp_taus x --t_taus", "sweep",
       validate=check_grid, many="repeat", mapping=True),
     row("heatmap", str, None, "the two numeric axes of a method's report heatmap, METHOD:AXIS,AXIS (default: per "
                             "method, its first two axes with several values)", "sweep", validate=check_heatmap),

@@ -20,6 +20,8 @@ from typing import Callable
 from ats_ms.utils.checks import check_choice
 from ats_ms.utils.errors import UserError
 
+RESERVED = {"others": "a sweep's --grid kd_way=others stands for every method without a group of its own"}
+
 
 @dataclass(frozen=True)
 class HyperParameter:
@@ -194,6 +196,9 @@ def register(method):
     _ensure_builtin()
     if method.name.lower() in (name.lower() for name in _METHODS):
         raise UserError(f"kd_way {method.name} is registered twice; expected a new name")
+    if method.name.lower() in RESERVED:
+        raise UserError(f"kd_way {method.name} is a reserved word ({RESERVED[method.name.lower()]}); expected "
+                        f"another name")
     if method.cell.endswith(":EpochObjective") and not method.uses_epoch:
         raise UserError(f"kd_way {method.name} has the Cell EpochObjective but does not declare uses_epoch=True; "
                         f"expected uses_epoch=True (its Cell follows from it)")

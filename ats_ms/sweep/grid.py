@@ -6,6 +6,8 @@ from ats_ms.config.flag import Flag, coerce, format_value
 from ats_ms.losses import registry
 from ats_ms.utils.errors import UserError
 
+OTHERS = "others"  # the kd_way of a group standing for every method without a group of its own
+
 
 def _hyper_flag(name):
     """Hyper-parameter ``name`` as a flag taking a list of distinct values."""
@@ -39,6 +41,11 @@ def parse_grid(label, value):
     if "kd_way" not in given:
         raise UserError(f"{label}={value!r} names no method; expected kd_way=METHOD and value lists, e.g. "
                         f"{GRID_EXAMPLE}")
+    if str(given["kd_way"]).strip().lower() == OTHERS:
+        if len(given) > 1:
+            raise UserError(f"{label}={value!r}: kd_way={OTHERS} takes every other method at its defaults; expected "
+                            f"no values beside it (a method's own values: a group of its own)")
+        return OTHERS, {}
     method = registry.get(given.pop("kd_way"), f"{label}: kd_way")
     unknown = sorted(set(given) - set(method.hyper_names))
     if unknown:
@@ -92,8 +99,18 @@ check_heatmap.expected = "METHOD:AXIS,AXIS, e.g. ATS:tp_tau,t_tau"
 
 
 def grid_groups(values):
-    """The cell groups of a sweep's flag values: [(kd_way, {hyper-parameter: tuple of values})], from ``--grid``,
-    else the classic ATS grid ``--tp_taus`` x ``--t_taus``."""
-    if values.get("grid"):
-        return [parse_grid("--grid", text) for text in values["grid"]]
-    return [("ATS", {"tp_tau": tuple(values["tp_taus"]), "t_tau": tuple(values["t_taus"])})]
+    """The cell groups of a sweep's flag values: [(kd_way, {hyper-parameter: tuple of values})], from ``--grid``
+    (a ``kd_way=others`` group stands, where it is, for every registered method without a group of its own, each at
+    its defaults: a comparison names only the methods it sets, and a method registered later joins it), else the
+    classic ATS grid ``--tp_taus`` x ``--t_taus``."""
+    if not values.get("grid"):
+        return [("ATS", {"tp_tau": tuple(values["tp_taus"]), "t_tau": tuple(values["t_taus"])})]
+    groups = [parse_grid("--grid", text) for text in values["grid"]]
+    if sum(kd_way == OTHERS for kd_way, _ in groups) > 1:
+        raise UserError(f"--grid gives kd_way={OTHERS} twice; expected it once")
+    named = {kd_way for kd_way, _ in groups}
+    out = []
+    for kd_way, group in groups:
+        out += [(name, {}) for name in registry.names() if name not in named] if kd_way == OTHERS else \
+            [(kd_way, group)]
+    return out

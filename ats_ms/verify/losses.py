@@ -1,7 +1,8 @@
 """Loss check of every registered method: loss and d loss / d student logits against its float64 numpy twin.
 
-The rows come from the method registry: per method, the cases are the combinations of its hyper-parameters'
-``check_values``; per class count and logit kind, one row with the worst errors. The reference loss is the method's
+The rows come from the method registry: per method, the cases are the combinations of the ``check_values`` of its
+first two hyper-parameters that have several, each other value one at a time and each option switched
+(``method_cases``); per class count and logit kind, one row with the worst errors. The reference loss is the method's
 numpy forward twin in float64; the reference gradient is its central finite difference (step ``FD_STEP``), on every
 entry of small inputs and on a fixed sample of entries (every label entry included) of large ones, so a new method
 needs only its forward twin. Errors are scaled to the quantity: loss error |a - b| / max(|b|, 1); gradient error
@@ -47,20 +48,32 @@ class GroupResult:
 
 
 def method_cases(method):
-    """The {hyper-parameter: value} cases of ``method``: every combination of the numeric hyper-parameters'
-    ``check_values`` (options at their defaults), then the defaults with each option switched."""
-    names = method.hyper_names
-    choices = [h.check_values or (h.default,) if h.type is not bool else (h.default,) for h in method.hyper]
-    cases = [dict(zip(names, combo)) for combo in itertools.product(*choices)]
+    """The {hyper-parameter: value} cases of ``method``: every combination of the ``check_values`` of its first two
+    numeric hyper-parameters that have several (the temperatures, for most methods), the others at their defaults;
+    then each other numeric hyper-parameter's other values one at a time; then the defaults with each option
+    switched. The number of cases (and of graphs compiled) grows with the values, not with their product."""
     defaults = method.defaults()
-    return cases + [dict(defaults, **{h.name: not h.default}) for h in method.hyper if h.type is bool]
+    several = [h for h in method.hyper if h.type is not bool and len(h.check_values) > 1]
+    crossed = several[:2]
+    cases = [dict(defaults, **dict(zip([h.name for h in crossed], combo)))
+             for combo in itertools.product(*(h.check_values for h in crossed))]
+    for h in several[2:]:
+        cases += [dict(defaults, **{h.name: v}) for v in h.check_values]
+    cases += [dict(defaults, **{h.name: not h.default}) for h in method.hyper if h.type is bool]
+    unique = []
+    for case in cases:
+        if case not in unique:
+            unique.append(case)
+    return unique
 
 
-def grid_cases(defaults_only=False):
-    """Every (kd_way, {hyper-parameter: value}, epoch) case, method by method in registry order: each case at epoch
-    1, then the method's defaults at its other ``check_epochs``."""
+def grid_cases(defaults_only=False, methods=None):
+    """Every (kd_way, {hyper-parameter: value}, epoch) case, method by method in registry order (``methods``: only
+    those names): each case at epoch 1, then the method's defaults at its other ``check_epochs``."""
     out = []
     for method in registry.methods():
+        if methods is not None and method.name not in methods:
+            continue
         defaults = method.defaults()
         out += [(method.name, case, 1) for case in ([defaults] if defaults_only else method_cases(method))]
         out += [(method.name, defaults, epoch) for epoch in method.check_epochs(defaults) if epoch != 1]
@@ -119,7 +132,19 @@ def fd_gradient(twin, s, z, labels, args, entries, step=FD_STEP, **keywords):
     return grad
 
 
-def _grid_cell(cases):
+def loss_grid(cases):
+    """A Cell computing every case's (loss, d loss / d student logits, gradients of the case's own parameters) in one
+    graph.
+
+    Args:
+        cases (list): (kd_way, {hyper-parameter: value}, epoch) per case (``grid_cases``).
+
+    Inputs:
+        One (N, C) student-logit tensor per case, then the (N, C) teacher logits and the (N,) labels.
+
+    Outputs:
+        tuple: per case (scalar loss, (N, C) gradient, tuple of own-parameter gradients).
+    """
     import mindspore as ms
     from mindspore import nn
 
@@ -159,6 +184,8 @@ def _grid_cell(cases):
                 grads, weight_grads = grads
             else:
                 weight_grads = ()
+            if len(self.members) == 1:  # one input position: its gradient comes alone, not in a tuple
+                grads = (grads,)
             out = ()
             start = 0
             for i in range(len(self.members)):
@@ -193,21 +220,21 @@ def _errors(method, case, epoch, out, s64, z64, labels, entries):
     return loss_err, grad_err, param_err, finite
 
 
-def check_class_count(n_classes, dtype="float32", defaults_only=False):
-    """Run every case (``defaults_only``: each method at its defaults, at each of its ``check_epochs``) for one class
-    count on the current MindSpore device; returns its GroupResults."""
+def check_class_count(n_classes, dtype="float32", defaults_only=False, methods=None):
+    """Run every case (``defaults_only``: each method at its defaults, at each of its ``check_epochs``; ``methods``:
+    of those names only) for one class count on the current MindSpore device; returns its GroupResults."""
     import mindspore as ms
 
     loss_tol, grad_tol, param_tol = TOLERANCES[dtype]
-    cases = grid_cases(defaults_only)
-    grid = _grid_cell(cases)
+    cases = grid_cases(defaults_only, methods)
+    grid = loss_grid(cases)
     results = []
     for kind in LOGIT_KINDS:
         s, z, labels = make_inputs(n_classes, kind, dtype)
         outs = grid(*[_tensor(s, dtype) for _ in cases], _tensor(z, dtype), ms.Tensor(labels))
         s64, z64 = s.astype(np.float64), z.astype(np.float64)
         entries = fd_entries(s.shape, labels)
-        for method in registry.methods():
+        for method in (m for m in registry.methods() if methods is None or m.name in methods):
             mine = [(case, epoch, out) for (kd_way, case, epoch), out in zip(cases, outs) if kd_way == method.name]
             errors = [_errors(method, case, epoch, out, s64, z64, labels, entries) for case, epoch, out in mine]
             loss_err, grad_err = max(e[0] for e in errors), max(e[1] for e in errors)

@@ -8,7 +8,8 @@ import pytest
 torch = pytest.importorskip("torch")
 ms = pytest.importorskip("mindspore")
 
-import ats_ms  # noqa: E402
+import parity  # noqa: E402
+
 from ats_ms.losses import registry  # noqa: E402
 
 import torch_peers  # noqa: E402
@@ -48,25 +49,19 @@ def _torch(kd_way, values, s, t, y, dtype=torch.float64):
     return float(loss.detach()), s64.grad.numpy(), (None if theta is None else float(theta.grad[0]))
 
 
-_COMPILED = {}
+def _values(case):
+    kd_way, given = CASES[case]
+    return {**registry.get(kd_way).defaults(), **given}
 
 
-def _value_and_grad(kd_way, values):
-    """One objective per case, kept for both logit scales: the second scale reuses its compiled graph."""
-    key = (kd_way, tuple(sorted(values.items())))
-    if key not in _COMPILED:
-        loss = ats_ms.create_loss(kd_way, **values)
-        loss.set_epoch(EPOCH)
-        weights = loss.trainable_params() or None
-        _COMPILED[key] = (ms.value_and_grad(loss, grad_position=0, weights=weights), weights)
-    return _COMPILED[key]
+GRID = [(kd_way, _values(i), EPOCH) for i, (kd_way, _) in enumerate(CASES)]
 
 
 def _mindspore(kd_way, values, s, t, y):
-    fn, weights = _value_and_grad(kd_way, values)
-    value, grads = fn(ms.Tensor(s), ms.Tensor(t), ms.Tensor(y))
-    grad_s, grad_w = grads if weights else (grads, None)
-    return float(value.asnumpy()), grad_s.asnumpy(), (None if grad_w is None else float(grad_w[0].asnumpy()))
+    """(loss, d loss / d s, d loss / d theta or None) of one objective (its own graph)."""
+    loss, grad, owned = parity.mindspore_results(f"one {kd_way} {sorted(values.items())}", [(kd_way, values, EPOCH)],
+                                                 s, t, y)[0]
+    return loss, grad, (float(owned[0].reshape(-1)[0]) if owned else None)
 
 
 @pytest.mark.parametrize("n_classes", [100, 3])
@@ -74,11 +69,12 @@ def _mindspore(kd_way, values, s, t, y):
 @pytest.mark.parametrize("case", range(len(CASES)), ids=[f"{k}-{'-'.join(map(str, v.values())) or 'defaults'}"
                                                          for k, v in CASES])
 def test_peer_objective_and_gradient_equal_the_authors_code(case, n_classes, scale):
-    kd_way, given = CASES[case]
-    values = {**registry.get(kd_way).defaults(), **given}
+    """Every case's MindSpore side comes from one graph per class count (``parity.mindspore_results``)."""
+    kd_way, values = CASES[case][0], _values(case)
     s, t, y = _inputs(n_classes, scale)
     want_loss, want_grad, want_theta = _torch(kd_way, values, s, t, y)
-    loss, grad, theta = _mindspore(kd_way, values, s, t, y)
+    loss, grad, owned = parity.mindspore_results("peers", GRID, s, t, y)[case]
+    theta = float(owned[0].reshape(-1)[0]) if owned else None
     assert loss == pytest.approx(want_loss, rel=1e-5)
     assert np.abs(grad - want_grad).max() <= 1e-4 * np.abs(want_grad).max()
     if want_theta is not None:  # CTKD: the temperature's gradient, reversed and scaled by lambda(epoch 3); it is a

@@ -10,9 +10,9 @@ import pytest
 torch = pytest.importorskip("torch")
 ms = pytest.importorskip("mindspore")
 
+import parity  # noqa: E402
 import torch_temperature_peers as authors  # noqa: E402
 
-import ats_ms  # noqa: E402
 from ats_ms.losses import registry  # noqa: E402
 
 CASES = [("TTM", {}, 1), ("TTM", {"logit_std": True, "ttm_gamma": 0.5}, 1), ("WTTM", {}, 1),
@@ -49,18 +49,11 @@ def _torch(kd_way, values, s, t, y, epoch=1, dtype=torch.float64, **extra):
     return float(loss.detach()), s_t.grad.numpy()
 
 
-_COMPILED = {}
-
-
 def _mindspore(kd_way, values, s, t, y, epoch=1):
-    """(loss, d loss / d s); one compiled objective per case, kept for its other scales and epochs."""
-    key = (kd_way, tuple(sorted(values.items())))
-    if key not in _COMPILED:
-        _COMPILED[key] = ats_ms.create_loss(kd_way, **values)
-    loss = _COMPILED[key]
-    loss.set_epoch(epoch)
-    value, grad = ms.value_and_grad(loss, grad_position=0)(ms.Tensor(s), ms.Tensor(t), ms.Tensor(y))
-    return float(value.asnumpy()), grad.asnumpy()
+    """(loss, d loss / d s) of one objective (its own graph; the parametrised test shares one graph)."""
+    loss, grad, _ = parity.mindspore_results(f"one {kd_way} {sorted(values.items())} {epoch}",
+                                             [(kd_way, values, epoch)], s, t, y)[0]
+    return loss, grad
 
 
 def _ids(case):
@@ -68,15 +61,18 @@ def _ids(case):
     return "-".join([kd_way, *(f"{k}={v}" for k, v in given.items())] + ([f"epoch{epoch}"] if epoch != 1 else []))
 
 
+GRID = [(kd_way, {**registry.get(kd_way).defaults(), **given}, epoch) for kd_way, given, epoch in CASES]
+
+
 @pytest.mark.parametrize("n_classes", [100, 3])
 @pytest.mark.parametrize("scale", [1.0, 8.0])
-@pytest.mark.parametrize("case", CASES, ids=[_ids(c) for c in CASES])
+@pytest.mark.parametrize("case", range(len(CASES)), ids=[_ids(c) for c in CASES])
 def test_temperature_peer_objective_and_gradient_equal_the_authors_code(case, n_classes, scale):
-    kd_way, given, epoch = case
-    values = {**registry.get(kd_way).defaults(), **given}
+    """Every case's MindSpore side comes from one graph per class count (``parity.mindspore_results``)."""
+    kd_way, values, epoch = GRID[case]
     s, t, y = _inputs(n_classes, scale)
     want_loss, want_grad = _torch(kd_way, values, s, t, y, epoch)
-    loss, grad = _mindspore(kd_way, values, s, t, y, epoch)
+    loss, grad, _ = parity.mindspore_results("temperature peers", GRID, s, t, y)[case]
     assert loss == pytest.approx(want_loss, rel=1e-5)
     assert np.abs(grad - want_grad).max() <= 1e-4 * np.abs(want_grad).max()
 

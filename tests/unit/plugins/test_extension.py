@@ -64,6 +64,8 @@ def test_a_plugin_method_network_and_dataset_reach_everything_derived(plugin, di
     cells = make_cells([("ToyKD", {"toy_gamma": (1.0, 3.0)}), ("KD", {})], {}, (0,))
     assert [c.name for c in cells] == ["sweep-ToyKD-toy_gamma1-seed0", "sweep-ToyKD-toy_gamma3-seed0",
                                        "sweep-KD-seed0"]
+    from ats_ms.sweep.grid import grid_groups  # a comparison's kd_way=others takes the plugin's method too
+    assert ("ToyKD", {}) in grid_groups({"grid": ("kd_way=ATS tp_tau=4 t_tau=2", "kd_way=others")})
     loss = ats_ms.create_loss("ToyKD", toy_gamma=3.0)
     s, t, y = (ms.Tensor(a) for a in (_logits(0), _logits(1), _labels()))
     before = float(loss(s, t, y).asnumpy())
