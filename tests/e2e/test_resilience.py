@@ -1,5 +1,5 @@
 """Interruption of one run (SIGKILL mid-epoch and during the checkpoint write) and resume, and a soak run (slow: fresh
-processes). Packed runs: tests/unit/analysis/test_sweep.py; non-finite losses: tests/unit/engine/test_train.py."""
+processes). Packed runs: tests/e2e/test_sweep_runs.py; non-finite losses: tests/unit/engine/test_train.py."""
 import json
 import os
 import signal
