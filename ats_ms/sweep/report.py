@@ -331,21 +331,30 @@ def ranking(rows, key="last_mean", baseline="KD"):
             for i, r in enumerate(per_method)]
 
 
-def _pct_text(r, key):
+def _seeds_text(seeds):
+    return f"{seeds} seed" + ("s" if seeds != 1 else "")
+
+
+def _pct_text(r, key, seeds=True):
     std = r[f"{key}_std_pct"]
-    return f"{r[f'{key}_mean_pct']:.2f}" + (f" ± {std:.2f}" if std is not None else "") + f" % ({r['seeds']} seed" \
-        + ("s" if r["seeds"] != 1 else "") + ")"
+    return f"{r[f'{key}_mean_pct']:.2f}" + (f" ± {std:.2f}" if std is not None else "") + " %" + \
+        (f" ({_seeds_text(r['seeds'])})" if seeds else "")
 
 
 def ranking_lines(ranked, baseline="KD"):
-    """The methods ranked: mean ± sample std over seeds (last and best epoch) and the difference to ``baseline``."""
-    lines = [f"methods ranked by last-epoch test accuracy (each method's best cell; mean ± sample std over seeds; "
+    """The methods ranked: mean ± sample std over seeds (last and best epoch) and the difference to ``baseline``;
+    the seed count once in the title when every method has the same, else on each accuracy."""
+    same = len({r["seeds"] for r in ranked}) == 1
+    over = f"over {_seeds_text(ranked[0]['seeds'])}" if same else "over seeds"
+    width = 16 if same else 26
+    lines = [f"methods ranked by last-epoch test accuracy (each method's best cell; mean ± sample std {over}; "
              f"minus {baseline}: difference to {baseline} in points)",
-             f"{'rank':<5s}{'method':<7s}{'last epoch':>26s} {'best epoch':>26s} {'minus ' + baseline:>9s}  cell"]
+             f"{'rank':<5s}{'method':<7s}{'last epoch':>{width}s} {'best epoch':>{width}s} {'minus ' + baseline:>9s}  "
+             f"cell"]
     for r in ranked:
         diff = r[f"minus_{baseline.lower()}_pct"]
-        lines.append(f"{r['rank']:<5d}{r['kd_way']:<7s}{_pct_text(r, 'last'):>26s} "
-                     f"{_pct_text(r, 'best') if r['best_mean_pct'] is not None else '-':>26s} "
+        best = _pct_text(r, "best", not same) if r["best_mean_pct"] is not None else "-"
+        lines.append(f"{r['rank']:<5d}{r['kd_way']:<7s}{_pct_text(r, 'last', not same):>{width}s} {best:>{width}s} "
                      f"{'-' if diff is None else f'{diff:+.2f}':>9s}  {r['cell']}")
     return lines
 

@@ -95,7 +95,8 @@ def test_report_ranks_methods_with_their_difference_to_kd(tmp_path):
     ranked = [line.split()[:2] for line in lines if re.match(r"^\d\s", line)]
     assert ranked == [["1", "DIST"], ["2", "ATS"], ["3", "KD"]]
     ats = next(line for line in lines if line.startswith("2    ATS"))
-    assert "62.00 ± 2.83 % (2 seeds)" in ats and ats.split()[-2] == "+6.00"  # minus KD, in points
+    assert "62.00 ± 2.83 %" in ats and ats.split()[-2] == "+6.00"  # minus KD, in points
+    assert "mean ± sample std over 2 seeds;" in lines[lines.index(next(x for x in lines if "ranked" in x))]
     assert ats.endswith("sweep-ATS-tp4-t2") and "best ATS cell (tp_tau 4, t_tau 2): 62.00 ± 2.83 % (2 seeds)" in lines
     assert json.loads((out / "sweep.json").read_text())["ranking"][2]["minus_kd_pct"] == 0.0
     # no method varies two axes: the figure is the bar chart of every cell, beside sweep.csv
@@ -157,3 +158,12 @@ def test_read_cell_tells_pending_done_and_each_kind_of_damage(tmp_path):
 
 # The tests of damaged cells copy one trained grid: they run in one pytest-xdist worker (the grid is trained once) and
 # in the full suite only (training it costs more than the quick suite can spare).
+
+
+def test_ranking_names_the_seed_count_once_when_every_method_has_the_same():
+    row = {"rank": 1, "kd_way": "ATS", "cell": "c", "seeds": 2, "last_mean_pct": 62.0, "last_std_pct": 2.83,
+           "best_mean_pct": 63.0, "best_std_pct": 1.0, "minus_kd_pct": 6.0}
+    same = sweep_report.ranking_lines([row, dict(row, rank=2, kd_way="KD", minus_kd_pct=0.0)])
+    assert "over 2 seeds;" in same[0] and "(2 seeds)" not in "".join(same[2:])
+    mixed = sweep_report.ranking_lines([row, dict(row, rank=2, kd_way="KD", seeds=1, last_std_pct=None)])
+    assert "over seeds;" in mixed[0] and "62.00 ± 2.83 % (2 seeds)" in mixed[2] and "62.00 % (1 seed)" in mixed[3]
