@@ -10,7 +10,7 @@ import importlib
 __version__ = "0.2.0"
 
 _LAZY = {
-    "make_config": "ats_ms.api", "train": "ats_ms.api", "train_pack": "ats_ms.api",
+    "make_config": "ats_ms.config.make", "train": "ats_ms.api", "train_pack": "ats_ms.api",
     "DistillLoss": "ats_ms.losses", "create_loss": "ats_ms.losses", "ATSLoss": "ats_ms.losses",
     "TSLoss": "ats_ms.losses",
     "create_model": "ats_ms.models", "list_models": "ats_ms.models",

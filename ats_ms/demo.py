@@ -45,7 +45,8 @@ def _indent(emit):
 def run_demo(config, emit=None):
     """Run the whole comparison for a ``demo`` RunConfig; returns the summary (also {out_dir}/summary.json). Lines go
     to ``emit`` (default: the ``ats_ms`` logger)."""
-    from ats_ms.api import make_config, train, train_pack
+    from ats_ms.api import train, train_pack
+    from ats_ms.config.make import make_config
     emit = emit or logs.log_line
     from ats_ms.data import load_arrays
     from ats_ms.models import create_model

@@ -18,10 +18,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from torch_peers import normalize
+from ats_ms.reference.temperature_peers import DTKD_MAX_FLOOR, NORMKD_STD_FLOOR  # our floors (floors=True)
 
-NORMKD_STD_FLOOR = 1e-6
-DTKD_MAX_FLOOR = 1e-3
+from torch_peers import normalize
 
 
 def _standardized(s, t, logit_std):

@@ -63,8 +63,8 @@ def pipeline_user_error(exc):
 
 def parse(command, argv):
     """The validated config of ``python -m ats_ms COMMAND ARGV`` (``--help`` prints the grouped flags and exits)."""
-    from ats_ms.api import make_config
     from ats_ms.config.flags import COMMANDS, GROUP_ORDER, flags_of
+    from ats_ms.config.make import make_config
     from ats_ms.config.sources import parse_argv
     from ats_ms.plugins import load_plugins, split_plugin_flags
     plugins, argv = split_plugin_flags(argv)

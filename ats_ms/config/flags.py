@@ -1,8 +1,9 @@
 """The one table of flags (= YAML keys) of every command: type, default, group, allowed values and range.
 
-Allowed values are imported from the code that uses them (the dataset registry's names, ``SCHEDULES`` from the
-learning-rate recipes, the method registry's names, ...), so each set is defined once. Every command takes a subset
-of ``FLAGS`` (``COMMANDS``), a few with a command-specific default (the demo's distill student is VGG8). ``FLAGS``
+Allowed values are defined once: the registries' names (datasets, networks, methods), the data's normalisations
+and recipes, and ``ats_ms.config.allowed`` for the engine's choices (learning-rate schedules, AMP levels, ...).
+Every command takes a subset of ``FLAGS`` (``COMMANDS``), a few with a command-specific default (the demo's distill
+student is VGG8). ``FLAGS``
 and ``COMMANDS`` are built from the method registry when first read, and again after a method is registered (a
 user's or a plugin's, at any time). ``python -m ats_ms.config.flags`` prints docs/flags.md.
 """

@@ -31,13 +31,12 @@ from ats_ms.losses.functional import (
     EXP_REMAINDER,
     EXPM1_LIMIT,
     SERIES_LIMIT,
-    as_float32,
     cross_entropy,
     expm1,
     horner,
+    kd_inputs,
     log1p,
 )
-from ats_ms.losses.standardize import standardize_both
 
 NEAR = 1.0  # entries with |log q - log p| below this take the cancellation-free form
 # (x e^x - e^x + 1) / x^2 = sum_k (k + 1) x^k / (k + 2)!, highest power first
@@ -140,7 +139,6 @@ def abkd_objective(s_logits, t_logits, labels, t_tau, ce_weight, kd_weight, ab_a
     Returns:
         Tensor: scalar float32.
     """
-    s_logits = as_float32(s_logits)
-    s_kd, t_kd = standardize_both(s_logits, ops.stop_gradient(as_float32(t_logits)), logit_std)
+    s_logits, s_kd, t_kd = kd_inputs(s_logits, t_logits, logit_std)
     return ce_weight * cross_entropy(s_logits, labels) + \
         kd_weight * ab_divergence(s_kd, t_kd, t_tau, ab_alpha, ab_beta).mean()

@@ -13,8 +13,14 @@ Undefined with fewer than 3 classes.
 """
 from mindspore import ops
 
-from ats_ms.losses.functional import EXCLUDED, as_float32, cross_entropy, kl_batchmean, kl_from_logits, label_mask
-from ats_ms.losses.standardize import standardize_both
+from ats_ms.losses.functional import (
+    EXCLUDED,
+    cross_entropy,
+    kd_inputs,
+    kl_batchmean,
+    kl_from_logits,
+    label_mask,
+)
 
 
 def _binary_log_probs(x, gt):
@@ -63,7 +69,6 @@ def dkd_objective(s_logits, t_logits, labels, t_tau, ce_weight, dkd_alpha, dkd_b
     Returns:
         Tensor: scalar float32.
     """
-    s_logits = as_float32(s_logits)
-    s_kd, t_kd = standardize_both(s_logits, ops.stop_gradient(as_float32(t_logits)), logit_std)
+    s_logits, s_kd, t_kd = kd_inputs(s_logits, t_logits, logit_std)
     return ce_weight * cross_entropy(s_logits, labels) + \
         warmup_factor(epoch, dkd_warmup) * dkd_term(s_kd, t_kd, labels, t_tau, dkd_alpha, dkd_beta)

@@ -19,9 +19,8 @@ import mindspore as ms
 from mindspore import ops
 
 from ats_ms.losses.dkd import warmup_factor
-from ats_ms.losses.functional import as_float32, cross_entropy, kl_from_logits
+from ats_ms.losses.functional import cross_entropy, kd_inputs, kl_from_logits
 from ats_ms.losses.kd import kd_term
-from ats_ms.losses.standardize import standardize_both
 
 DTKD_MAX_FLOOR = 1e-3
 
@@ -86,7 +85,6 @@ def dtkd_objective(s_logits, t_logits, labels, t_tau, ce_weight, dtkd_alpha, dtk
     Returns:
         Tensor: scalar float32.
     """
-    s_logits = as_float32(s_logits)
-    s_kd, t_kd = standardize_both(s_logits, ops.stop_gradient(as_float32(t_logits)), logit_std)
+    s_logits, s_kd, t_kd = kd_inputs(s_logits, t_logits, logit_std)
     return ce_weight * cross_entropy(s_logits, labels) + \
         warmup_factor(epoch, dtkd_warmup) * dtkd_term(s_kd, t_kd, t_tau, dtkd_alpha, dtkd_beta)

@@ -130,6 +130,21 @@ def distill_loss(s_logits, t_logits, labels, tp_tau, t_tau, s_tau, lamb):
     return (1.0 - lamb) * ce + lamb * kd
 
 
+def kd_inputs(s_logits, t_logits, logit_std):
+    """The logits a method's terms read: (student logits in float32 for the cross-entropy, student and teacher logits
+    for the KD term: in float32, the teacher's without gradient, both standardised when ``logit_std``).
+
+    Args:
+        s_logits, t_logits (Tensor): (N, C) logits of any float dtype; logit_std (bool).
+
+    Returns:
+        tuple[Tensor, Tensor, Tensor]: three (N, C) float32 tensors.
+    """
+    s_logits = as_float32(s_logits)
+    s_kd, t_kd = standardize_both(s_logits, ops.stop_gradient(as_float32(t_logits)), logit_std)
+    return s_logits, s_kd, t_kd
+
+
 def ats_objective(s_logits, t_logits, labels, tp_tau, t_tau, s_tau, lamb, logit_std=False):
     """The ATS method: ``distill_loss``, with the KD term on standardised logits when ``logit_std`` (ours: the
     logit standardisation of Sun et al. applied to ATS; the cross-entropy keeps the raw logits).
@@ -142,8 +157,7 @@ def ats_objective(s_logits, t_logits, labels, tp_tau, t_tau, s_tau, lamb, logit_
     Returns:
         Tensor: scalar float32.
     """
-    s_logits = as_float32(s_logits)
-    s_kd, t_kd = standardize_both(s_logits, ops.stop_gradient(as_float32(t_logits)), logit_std)
+    s_logits, s_kd, t_kd = kd_inputs(s_logits, t_logits, logit_std)
     return (1.0 - lamb) * cross_entropy(s_logits, labels) + lamb * ats_kd_loss(s_kd, t_kd, labels, tp_tau, t_tau,
                                                                                  s_tau)
 

@@ -10,10 +10,8 @@ The KL divergence is summed over classes and averaged over the batch (``reductio
 not MindSpore's ``ops.kl_div`` default (a mean over all elements, C times smaller). Logs come from ``log_softmax``
 of the teacher too, so a vanishing teacher probability contributes 0, never NaN.
 """
-from mindspore import ops
 
-from ats_ms.losses.functional import as_float32, cross_entropy, kl_from_logits
-from ats_ms.losses.standardize import standardize_both
+from ats_ms.losses.functional import cross_entropy, kd_inputs, kl_from_logits
 
 
 def kd_term(s_logits, t_logits, temperature):
@@ -40,8 +38,7 @@ def kd_objective(s_logits, t_logits, labels, t_tau, ce_weight, kd_weight, logit_
     Returns:
         Tensor: scalar float32.
     """
-    s_logits = as_float32(s_logits)
-    s_kd, t_kd = standardize_both(s_logits, ops.stop_gradient(as_float32(t_logits)), logit_std)
+    s_logits, s_kd, t_kd = kd_inputs(s_logits, t_logits, logit_std)
     return ce_weight * cross_entropy(s_logits, labels) + kd_weight * kd_term(s_kd, t_kd, t_tau)
 
 

@@ -18,8 +18,7 @@ the teacher's entropy; its gradient is KL's). The target column is removed by su
 """
 from mindspore import ops
 
-from ats_ms.losses.functional import EXCLUDED, as_float32, cross_entropy, label_mask
-from ats_ms.losses.standardize import standardize_both
+from ats_ms.losses.functional import EXCLUDED, cross_entropy, kd_inputs, label_mask
 
 
 def nkd_term(s_logits, t_logits, labels, t_tau, nkd_gamma):
@@ -55,6 +54,5 @@ def nkd_objective(s_logits, t_logits, labels, t_tau, ce_weight, kd_weight, nkd_g
     Returns:
         Tensor: scalar float32.
     """
-    s_logits = as_float32(s_logits)
-    s_kd, t_kd = standardize_both(s_logits, ops.stop_gradient(as_float32(t_logits)), logit_std)
+    s_logits, s_kd, t_kd = kd_inputs(s_logits, t_logits, logit_std)
     return ce_weight * cross_entropy(s_logits, labels) + kd_weight * nkd_term(s_kd, t_kd, labels, t_tau, nkd_gamma)

@@ -16,8 +16,7 @@ float32's digits when the std is small beside the mean.
 """
 from mindspore import ops
 
-from ats_ms.losses.functional import as_float32, cross_entropy, kl_from_logits
-from ats_ms.losses.standardize import standardize_both
+from ats_ms.losses.functional import cross_entropy, kd_inputs, kl_from_logits
 
 NORMKD_STD_FLOOR = 1e-6
 
@@ -69,6 +68,5 @@ def normkd_objective(s_logits, t_logits, labels, normkd_t_norm, ce_weight, kd_we
     Returns:
         Tensor: scalar float32.
     """
-    s_logits = as_float32(s_logits)
-    s_kd, t_kd = standardize_both(s_logits, ops.stop_gradient(as_float32(t_logits)), logit_std)
+    s_logits, s_kd, t_kd = kd_inputs(s_logits, t_logits, logit_std)
     return ce_weight * cross_entropy(s_logits, labels) + kd_weight * normkd_term(s_kd, t_kd, normkd_t_norm)

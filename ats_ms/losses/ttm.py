@@ -13,8 +13,7 @@ both stay exact for any logits. Z lies in [1, C^(1 - gamma)] for gamma in (0, 1]
 """
 from mindspore import ops
 
-from ats_ms.losses.functional import as_float32, cross_entropy, kl_from_logits
-from ats_ms.losses.standardize import standardize_both
+from ats_ms.losses.functional import cross_entropy, kd_inputs, kl_from_logits
 
 
 def ttm_kl(s_logits, t_logits, ttm_gamma):
@@ -43,12 +42,6 @@ def ttm_weight(t_logits, ttm_gamma):
     return ops.exp(ops.logsumexp(ttm_gamma * shifted, -1) - ttm_gamma * ops.logsumexp(shifted, -1))
 
 
-def _kd_logits(s_logits, t_logits, logit_std):
-    s_logits = as_float32(s_logits)
-    s_kd, t_kd = standardize_both(s_logits, ops.stop_gradient(as_float32(t_logits)), logit_std)
-    return s_logits, s_kd, t_kd
-
-
 def ttm_objective(s_logits, t_logits, labels, ttm_gamma, ce_weight, kd_weight, logit_std=False):
     """The TTM method: ce_weight * CE(s, y) + kd_weight * batch mean of ``ttm_kl`` (on standardised logits when
     ``logit_std``; the cross-entropy keeps the raw logits).
@@ -60,7 +53,7 @@ def ttm_objective(s_logits, t_logits, labels, ttm_gamma, ce_weight, kd_weight, l
     Returns:
         Tensor: scalar float32.
     """
-    s_logits, s_kd, t_kd = _kd_logits(s_logits, t_logits, logit_std)
+    s_logits, s_kd, t_kd = kd_inputs(s_logits, t_logits, logit_std)
     return ce_weight * cross_entropy(s_logits, labels) + kd_weight * ttm_kl(s_kd, t_kd, ttm_gamma).mean()
 
 
@@ -71,6 +64,6 @@ def wttm_objective(s_logits, t_logits, labels, ttm_gamma, ce_weight, kd_weight, 
     Returns:
         Tensor: scalar float32.
     """
-    s_logits, s_kd, t_kd = _kd_logits(s_logits, t_logits, logit_std)
+    s_logits, s_kd, t_kd = kd_inputs(s_logits, t_logits, logit_std)
     weighted = ttm_weight(t_kd, ttm_gamma) * ttm_kl(s_kd, t_kd, ttm_gamma)
     return ce_weight * cross_entropy(s_logits, labels) + kd_weight * weighted.mean()

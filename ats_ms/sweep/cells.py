@@ -15,7 +15,7 @@ swept) keeps its names, so it resumes and reports as before (``sweep_cells``).
 """
 import itertools
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ats_ms.losses import registry
 from ats_ms.utils.errors import UserError
@@ -150,7 +150,51 @@ def sweep_cells(config, out_dir=None):
     if renamed and _has_files(out_dir, [old for old, _ in renamed]) and \
             not _has_files(out_dir, [new for _, new in renamed]):
         return legacy
-    return cells
+    return keep_stored_names(cells, out_dir)
+
+
+def _stored_bases(out_dir):
+    """{(kd_way, values): the name without its seed} of every cell sweep folder ``out_dir`` holds a config of (a
+    finished cell's effective YAML, a half-done cell's resume state); cells whose config cannot be read are left to
+    the worker, which names them."""
+    import glob
+
+    import yaml
+
+    from ats_ms.engine.state import saved_config
+    from ats_ms.sweep.report import cell_paths
+    names = set()
+    for folder, suffix in (("logs", ".config.yaml"), ("ckpts", ".resume.ckpt")):
+        for path in glob.glob(os.path.join(glob.escape(out_dir), folder, "*" + suffix)):
+            names.add(os.path.basename(path)[:-len(suffix)])
+    bases = {}
+    for name in sorted(names):
+        try:
+            stored = saved_config(cell_paths(out_dir, name))
+        except (ValueError, OSError, yaml.YAMLError):
+            continue
+        if not isinstance(stored, dict) or stored.get("kd_way") not in registry.names() or "-seed" not in name:
+            continue
+        method = registry.get(stored["kd_way"])
+        key = (method.name, tuple((h, stored.get(h)) for h in method.hyper_names))
+        bases.setdefault(key, name.rsplit("-seed", 1)[0])
+    return bases
+
+
+def keep_stored_names(cells, out_dir):
+    """``cells`` with the names sweep folder ``out_dir`` already gives their settings: a name depends on the grid
+    (what differs between its cells), so a grid that grew (``kd_way=others`` after a method was registered, a new
+    group) would otherwise rename finished cells and train them again. A cell keeps its computed name when the folder
+    holds files of it, or when another cell of the grid has that name."""
+    bases = _stored_bases(out_dir)
+    computed = {cell.key for cell in cells}
+    out = []
+    for cell in cells:
+        base = bases.get((cell.kd_way, cell.values))
+        if base and base != cell.key and base not in computed and not _has_files(out_dir, [cell]):
+            cell = replace(cell, name=f"{base}-seed{cell.seed}")
+        out.append(cell)
+    return out
 
 
 def cell_dirs(out_dir):
@@ -171,6 +215,6 @@ def base_overrides(config, out_dir):
 
 def cell_config(base, cell):
     """The distill RunConfig of ``cell`` from ``base`` (``base_overrides``)."""
-    from ats_ms.api import make_config
+    from ats_ms.config.make import make_config
     return make_config("distill", **base, kd_way=cell.kd_way, **cell.settings, seed=cell.seed,
                        ckpt_name=f"{cell.name}.ckpt", log_name=f"{cell.name}.log")

@@ -14,7 +14,7 @@ Rules (docs/distributed.md):
   claim is taken over by creating ``{cell}.takeover-{its token}`` with ``O_EXCL`` (again exactly one worker succeeds
   for a given stale claim) and then replacing the claim with one's own.
 - A finished cell (its final checkpoint exists) is never trained again, unless it is damaged (its checkpoint, metrics
-  or config cannot be read: ``sweep_report.read_cell``): then the worker that claims it moves its files aside to
+  or config cannot be read: ``ats_ms.sweep.report.read_cell``): then the worker that claims it moves its files aside to
   ``<file>.damaged-N`` and releases it, and it is pending like any other cell. A cell whose loss became NaN/inf is
   recorded in ``{cell}.failed`` (the error line) and skipped by every worker until that file is deleted.
 """

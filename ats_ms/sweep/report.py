@@ -217,7 +217,7 @@ def varying_axes(rows, kd_way):
 
 
 def named_axes(row):
-    """The hyper-parameters the name of ``row``'s cell shows (``grid.make_cells``)."""
+    """The hyper-parameters the name of ``row``'s cell shows (``ats_ms.sweep.cells.make_cells``)."""
     return row["named_by"].split()
 
 

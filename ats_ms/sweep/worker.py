@@ -5,9 +5,9 @@ sharing one teacher forward per batch (``ats_ms.train_pack``); each cell keeps i
 ``{out_dir}/ckpts/<cell>.ckpt`` (and ``-best``, ``.resume``), ``{out_dir}/logs/<cell>.log``, ``.metrics.jsonl`` and
 ``.config.yaml``. A finished cell is skipped; an interrupted one continues after its last finished epoch, packed with
 the cells of the same seed and progress. A finished cell whose checkpoint, metrics or config cannot be read
-(``sweep_report.read_cell``) is not done: its files are moved aside to ``<file>.damaged-N`` (nothing is deleted or
-overwritten) and it is trained again, with one line saying so. Workers (one per device, several machines sharing the
-folder) divide the cells through claim files (``ats_ms.sweep.claims``). The report is
+(``ats_ms.sweep.report.read_cell``) is not done: its files are moved aside to ``<file>.damaged-N`` (nothing is
+deleted or overwritten) and it is trained again, with one line saying so. Workers (one per device, several machines
+sharing the folder) divide the cells through claim files (``ats_ms.sweep.claims``). The report is
 ``ats_ms.sweep.report``; ``--report_only`` refuses flags other than those the cells were trained with
 (``check_reported_cells``) and damaged cells, writing nothing.
 """
@@ -42,7 +42,7 @@ def _finished(config):
 
 def _stored_config(paths, name):
     """The config a cell was trained with (``engine.state.saved_config``; None when it has none, or when a finished
-    cell's config file is damaged: ``sweep_report.read_cell`` names it)."""
+    cell's config file is damaged: ``ats_ms.sweep.report.read_cell`` names it)."""
     import yaml
 
     from ats_ms.engine.state import saved_config
@@ -75,7 +75,7 @@ def check_reported_cells(config, out_dir, cells):
     Args:
         config (RunConfig): the sweep's config.
         out_dir (str): the sweep folder.
-        cells (list[Cell]): its cells (``grid.sweep_cells``).
+        cells (list[Cell]): its cells (``ats_ms.sweep.cells.sweep_cells``).
 
     Raises:
         UserError: naming the first such cell and each flag that differs, with both values (nothing is written).
@@ -109,10 +109,10 @@ def check_reported_cells(config, out_dir, cells):
 
 
 def _move_aside(name, paths, damage):
-    """Rename every file of damaged cell ``name`` (``paths``: ``sweep_report.cell_paths``) to ``<file>.damaged-N``,
-    one N for all, the smallest that overwrites nothing; returns N. The final checkpoint goes last: when a file
-    cannot be moved, those moved are moved back (the cell stays finished and damaged, nothing of it is overwritten
-    later) and a UserError says which."""
+    """Rename every file of damaged cell ``name`` (``paths``: ``ats_ms.sweep.report.cell_paths``) to
+    ``<file>.damaged-N``, one N for all, the smallest that overwrites nothing; returns N. The final checkpoint goes
+    last: when a file cannot be moved, those moved are moved back (the cell stays finished and damaged, nothing of it
+    is overwritten later) and a UserError says which."""
     from ats_ms.utils.errors import UserError
     order = [paths[k] for k in paths if k != "ckpt"] + [paths["ckpt"]]
     present = [path for path in dict.fromkeys(order) if os.path.lexists(path)]
@@ -181,7 +181,7 @@ class SweepWorker:
                                 f"{', '.join(changed)}); expected the flags it was trained with, or a new --out_dir")
 
     def retrain_damaged(self):
-        """A finished cell whose files are damaged (``sweep_report.read_cell``) is not done: under its claim, its
+        """A finished cell whose files are damaged (``ats_ms.sweep.report.read_cell``) is not done: under its claim, its
         files are moved aside to ``<file>.damaged-N`` (nothing deleted) and a line says so; it is then trained with
         the other pending cells. A cell another worker holds is left to it."""
         from ats_ms.sweep.report import cell_paths, read_cell

@@ -1,6 +1,6 @@
 """Analysis tools: statistics equal the closed forms; analyze (teachers and a student from their records, or from a
-training YAML) writes CSV/JSON/PNG; BN folding is exact; bench writes every row, packed, pipeline and
-methods (a pack of every method against as many ATS students) included."""
+training YAML) writes CSV/JSON/PNG; BN folding is exact; without matplotlib, tables are written and figures skipped.
+bench end to end: tests/e2e/test_bench_command.py."""
 import json
 from pathlib import Path
 

@@ -20,18 +20,8 @@ CASES = [("KD", {}), ("KD", {"logit_std": True}), ("KD", {"t_tau": 1.0, "ce_weig
 EPOCH = 3
 
 
-@pytest.fixture(autouse=True)
-def graph_mode():
-    """Graph mode, as training runs (``python -m ats_ms check`` covers PyNative)."""
-    ms.set_device("CPU")
-    ms.set_context(mode=ms.GRAPH_MODE)
-
-
-def _inputs(n_classes, scale, batch=16, seed=0):
-    rng = np.random.default_rng(seed + n_classes)
-    s = (rng.normal(size=(batch, n_classes)) * scale).astype(np.float32)
-    t = (rng.normal(size=(batch, n_classes)) * scale).astype(np.float32)
-    return s, t, rng.integers(0, n_classes, size=batch).astype(np.int32)
+graph_mode = parity.graph_mode  # autouse: graph mode, as training runs
+_inputs = parity.inputs
 
 
 def _torch(kd_way, values, s, t, y, dtype=torch.float64):

@@ -24,18 +24,8 @@ CASES = [("TTM", {}, 1), ("TTM", {"logit_std": True, "ttm_gamma": 0.5}, 1), ("WT
          ("ABKD", {"ab_alpha": 0.5, "ab_beta": -0.5}, 1)]
 
 
-@pytest.fixture(autouse=True)
-def graph_mode():
-    """Graph mode, as training runs (``python -m ats_ms check`` covers PyNative)."""
-    ms.set_device("CPU")
-    ms.set_context(mode=ms.GRAPH_MODE)
-
-
-def _inputs(n_classes, scale, batch=16, seed=0):
-    rng = np.random.default_rng(seed + n_classes)
-    s = (rng.normal(size=(batch, n_classes)) * scale).astype(np.float32)
-    t = (rng.normal(size=(batch, n_classes)) * scale).astype(np.float32)
-    return s, t, rng.integers(0, n_classes, size=batch).astype(np.int32)
+graph_mode = parity.graph_mode  # autouse: graph mode, as training runs
+_inputs = parity.inputs
 
 
 def _torch(kd_way, values, s, t, y, epoch=1, dtype=torch.float64, **extra):

@@ -167,3 +167,29 @@ def test_ranking_names_the_seed_count_once_when_every_method_has_the_same():
     assert "over 2 seeds;" in same[0] and "(2 seeds)" not in "".join(same[2:])
     mixed = sweep_report.ranking_lines([row, dict(row, rank=2, kd_way="KD", seeds=1, last_std_pct=None)])
     assert "over seeds;" in mixed[0] and "62.00 ± 2.83 % (2 seeds)" in mixed[2] and "62.00 % (1 seed)" in mixed[3]
+
+
+def test_a_method_registered_later_renames_no_finished_cell(tmp_path, monkeypatch):
+    """``kd_way=others`` grows with the registry. A method whose lamb default is 0.7 makes lamb differ between the
+    cells, so a fresh grid names ATS's cells ``...-lamb0.5-...``; in a folder that holds them under their earlier
+    names, every cell keeps its name, and no seed of a group is named apart from the others."""
+    from ats_ms.losses import registry as methods
+    from ats_ms.losses.catalogue import LAMB
+    from ats_ms.sweep.cells import keep_stored_names
+    from ats_ms.sweep.grid import grid_groups
+    grid = {"grid": ("kd_way=ATS tp_tau=4 t_tau=2", "kd_way=others")}
+    out = tmp_path / "out"
+    before = make_cells(grid_groups(grid), {}, (0, 1))
+    for cell in before:
+        if cell.seed == 0:  # seed 0 finished; seed 1 not started
+            _fake_named_cell(out, cell.name, [0.5])
+            (out / "logs" / f"{cell.name}.config.yaml").write_text(json.dumps(
+                {"kd_way": cell.kd_way, "seed": cell.seed, **cell.settings}))
+    monkeypatch.setattr(methods, "_METHODS", dict(methods._METHODS))
+    methods.register(methods.Method("LateKD", "a method registered later", (methods.variant(LAMB, 0.7),),
+                                    "ats_ms.losses.functional:ce_objective", "ats_ms.reference.losses:ce_objective"))
+    grown = make_cells(grid_groups(grid), {}, (0, 1))
+    assert grown[0].name == "sweep-ATS-tp4-t2-lamb0.5-seed0"  # what a fresh folder would name it
+    kept = keep_stored_names(grown, str(out))
+    assert [c.name for c in kept if c.kd_way != "LateKD"] == [c.name for c in before]
+    assert any(c.kd_way == "LateKD" for c in kept)
