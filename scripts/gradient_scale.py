@@ -1,23 +1,31 @@
-"""How hard each method pushes a student: the gradient of its whole objective with respect to the student's logits,
-per training image, relative to the cross-entropy's (docs/comparing.md).
+"""How hard each method pushes a student: the gradient of its whole objective with respect to the student's logits, per
+training image, relative to the cross-entropy's (docs/comparing.md).
 
     python scripts/gradient_scale.py TEACHER_CKPT [STUDENT_CKPT ...]      (PyNative: a few minutes per student here)
 
 On the digits training split, in batches of 64 (the comparison's), it prints for a fresh ResNet8 (seed 0) and for
 each student checkpoint (a ResNet8 on digits) one row per method as configs/compare/digits-ResNet32-ResNet8.yaml sets
-it (written out in ``GRID``, plus TS and ATS with s_tau 4): the mean L2 norm of the per-image gradient, its ratio to
-the cross-entropy's, and the mean cosine between the two. DKD is taken at epoch 1 of its warm-up. Then, for TS
-(tau 4) and ATS (4, 2), what their soft targets ask of a student matched at s_tau 1: the mean probability of the
-true class, and how often another class gets the most.
+it (``grid()``: TS and ATS as its groups set them, also with s_tau 4, then every other registered method at its
+defaults, as its ``kd_way=others``): the mean L2 norm of the per-image gradient, its ratio to the cross-entropy's,
+and the mean cosine between the two. DKD and DTKD are taken at epoch 1 of their warm-ups. Then, for TS (tau 4) and
+ATS (4, 2), what their soft targets ask of a student matched at s_tau 1: the mean probability of the true class, and
+how often another class gets the most.
 """
 import sys
 
 import numpy as np
 
-GRID = (("none", "none", {}), ("TS", "TS", {"t_tau": 4.0}), ("ATS", "ATS", {"tp_tau": 4.0, "t_tau": 2.0}),
-        ("TS s_tau 4", "TS", {"t_tau": 4.0, "s_tau": 4.0}),
-        ("ATS s_tau 4", "ATS", {"tp_tau": 4.0, "t_tau": 2.0, "s_tau": 4.0}),
-        ("KD", "KD", {}), ("DKD", "DKD", {}), ("LS", "LS", {}), ("DIST", "DIST", {}), ("CTKD", "CTKD", {}))
+OWN = (("TS", "TS", {"t_tau": 4.0}), ("ATS", "ATS", {"tp_tau": 4.0, "t_tau": 2.0}),
+       ("TS s_tau 4", "TS", {"t_tau": 4.0, "s_tau": 4.0}),
+       ("ATS s_tau 4", "ATS", {"tp_tau": 4.0, "t_tau": 2.0, "s_tau": 4.0}))
+
+
+def grid():
+    """(row name, kd_way, hyper-parameters): the comparison's TS and ATS cells (and with s_tau 4), then every other
+    registered method at its defaults, "none" first."""
+    from ats_ms.losses import registry
+    others = [name for name in registry.names() if name not in ("TS", "ATS", "none")]
+    return (("none", "none", {}),) + OWN + tuple((name, name, {}) for name in others)
 BATCH = 64
 
 
@@ -68,7 +76,7 @@ def main(argv):
         s_logits = teacher_logits(net, images, normalize=record["normalize"])
         print(f"\nstudent {label}: training-split accuracy {np.mean(s_logits.argmax(1) == labels):.4f}")
         print(f"{'method':12s} {'|g|':>8s} {'|g| / CE':>9s} {'cos(g, CE)':>11s}")
-        grads = {name: per_image_gradients(kd_way, hyper, s_logits, t_logits, labels) for name, kd_way, hyper in GRID}
+        grads = {name: per_image_gradients(kd_way, hyper, s_logits, t_logits, labels) for name, kd_way, hyper in grid()}
         ce = grads["none"]
         ce_norm = np.linalg.norm(ce, axis=1)
         for name, g in grads.items():

@@ -51,12 +51,13 @@ def main(out, teacher_ckpt):
     from mindspore.communication import get_group_size, get_rank
 
     import ats_ms
+    from ats_ms.api import _prepare_device as prepare_device
     from ats_ms.engine.cells import TrainStep
 
     config = ats_ms.make_config("distill", dataset="digits", n_classes=10, t_net_name="ResNet8", t_ckpt=teacher_ckpt,
                                 net_name="ResNet8", epoches=2, batch_size=32, max_train=256, max_test=64,
                                 print_every=0, download=False, distribute=True, lr_scale="linear")
-    trainer_cls = ats_ms.api._prepare_device(config)  # configures the device and initialises communication
+    trainer_cls = prepare_device(config)  # configures the device and initialises communication
     rank, size = get_rank(), get_group_size()
 
     student, optimizer, net, x, y = step_setup(ms, teacher_ckpt, rank, size)

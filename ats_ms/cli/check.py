@@ -27,7 +27,7 @@ def _check(config):
               f"{r.loss_err:10.2e} {r.grad_err:10.2e} {param:>10s} {'PASS' if r.passed else 'FAIL'}"
               f"{'' if r.finite else ' (non-finite)'}", flush=True)
 
-    results = run_loss_check(config.dtype, setup, jobs, progress=show)
+    results = run_loss_check(config.dtype, setup, jobs, progress=show, class_counts=config.classes)
     ok = all(r.passed for r in results)
     if config.models:
         from ats_ms.verify.models import run_model_check

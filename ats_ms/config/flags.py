@@ -33,9 +33,10 @@ from ats_ms.utils.checks import (
     range_check,
 )
 from ats_ms.utils.device import DEVICES, MODES
-from ats_ms.verify.losses import TOLERANCES
+from ats_ms.verify.losses import CLASS_COUNTS, TOLERANCES
 
 MOMENTUM_RANGE = range_check(0, 1, high_open=True)
+CHECK_CLASS_RANGE = range_check(3, 10_000, integer=True)  # DKD needs 3
 
 
 def _flags(*rows):
@@ -212,6 +213,8 @@ def _build_flags():
     # check
     row("dtype", str, "float32", "logit dtype of the loss check", "check", tuple(TOLERANCES)),
     row("models", bool, False, "also check the networks' forward pass against the numpy reference", "check"),
+    row("classes", int, CLASS_COUNTS, "class counts of the loss check (each its own compiled graph)", "check",
+      validate=CHECK_CLASS_RANGE, many="unique"),
     row("jobs", int, 0, "processes compiling the loss grid in parallel (0: up to 3 on CPU, 1 on GPU/Ascend)", "check",
       validate=NON_NEGATIVE_INT),
     # demo
@@ -327,7 +330,7 @@ def _build_commands(flags):
     "check": Command("numerical check of the losses (and --models: the networks) against the numpy reference",
                      "Check the loss Cells (and with --models the networks) on a device against the float64 numpy "
                      "reference; exits 0 only if every row passes.",
-                     DEVICE + _names("mode dtype models image_size jobs"), {"image_size": 32}),
+                     DEVICE + _names("mode dtype models classes image_size jobs"), {"image_size": 32}),
     "convert": Command("PyTorch .pth state_dict (published teachers) to a MindSpore checkpoint with its record",
                        "Convert a PyTorch state_dict (e.g. the published cifar100-WRN28-8-E240.pth) into a "
                        "MindSpore checkpoint that records its network and normalisation. Read with "

@@ -255,8 +255,8 @@ def _worker(setup, n_classes, dtype, plugins=()):
     return check_class_count(n_classes, dtype)
 
 
-def run_loss_check(dtype="float32", setup=("CPU", 0, "graph"), jobs=1, progress=None):
-    """Run the whole grid; returns a list of GroupResult in grid order.
+def run_loss_check(dtype="float32", setup=("CPU", 0, "graph"), jobs=1, progress=None, class_counts=CLASS_COUNTS):
+    """Run the whole grid for each of ``class_counts``; returns a list of GroupResult in grid order.
 
     Args:
         dtype (str): ``float32``, ``float16`` or ``bfloat16`` logits.
@@ -274,12 +274,12 @@ def run_loss_check(dtype="float32", setup=("CPU", 0, "graph"), jobs=1, progress=
                     progress(result)
 
     if jobs <= 1:
-        collect(check_class_count(c, dtype) for c in CLASS_COUNTS)
+        collect(check_class_count(c, dtype) for c in class_counts)
         return results
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         from ats_ms.plugins import loaded_modules
-        futures = [pool.submit(_worker, setup, c, dtype, loaded_modules()) for c in CLASS_COUNTS]
+        futures = [pool.submit(_worker, setup, c, dtype, loaded_modules()) for c in class_counts]
         collect(f.result() for f in futures)
     return results

@@ -114,7 +114,7 @@ OUT_OF_RANGE = {"device_id": -1, "seed": -5, "n_classes": 0, "batch_size": 0, "n
                 "claim_timeout": 0, "steps": 0, "rounds": 0, "threads": -1, "jobs": -1, "teacher_epochs": 0,
                 "student_epochs": -1, "taus": "0.5,0", "ce_weight": -0.1, "kd_weight": float("inf"), "dkd_alpha": -1,
                 "dkd_beta": float("nan"), "dkd_warmup": -1, "dist_beta": -2, "dist_gamma": -0.5, "ctkd_t_start": 0,
-                "ctkd_t_end": -1, "ctkd_decay_epochs": 0, "image_size": 7}
+                "ctkd_t_end": -1, "ctkd_decay_epochs": 0, "image_size": 7, "classes": "10,2"}
 
 
 # Flags with an upper bound: a value above it (huge values used to end in MindSpore's or numpy's traceback).

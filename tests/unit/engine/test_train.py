@@ -14,6 +14,7 @@ from conftest import TINY, TINY_KW
 
 ms = pytest.importorskip("mindspore")
 
+from ats_ms.api import _prepare_device as prepare_device  # noqa: E402
 from ats_ms.config.record import read_record  # noqa: E402
 from ats_ms.engine.trainer import Trainer  # noqa: E402
 from ats_ms.models import create_model  # noqa: E402
@@ -54,7 +55,7 @@ def test_distillation_keeps_teacher_frozen_and_student_learns(digits_teacher, tm
     config = ats_ms.make_config("distill", t_ckpt=teacher_ckpt, net_name="ResNet8", epoches=2, lr=0.1,
                                 kd_way=kd_way, weight_decay=5e-4, fold_teacher_bn=fold, **TINY_KW, **_dirs(tmp_path))
     lines = []
-    ats_ms.api._prepare_device(config)
+    prepare_device(config)
     trainer = Trainer(config, emit=lines.append).prepare()
     member = trainer.run()[0]
     assert member.status == "done" and member.history[-1]["loss"] < member.history[0]["loss"]
@@ -170,7 +171,7 @@ def test_paper_recipe_student_starts_from_the_official_weights_init(digits_teach
     _, teacher_ckpt, _ = digits_teacher
     config = ats_ms.make_config("distill", t_ckpt=teacher_ckpt, net_name="VGG8", epoches=1, lr_schedule="paper",
                                 **TINY_KW, **_dirs(tmp_path))
-    ats_ms.api._prepare_device(config)
+    prepare_device(config)
     trainer = Trainer(config, emit=lambda line: None).prepare()
     trainer._build_student(trainer.members[0])
     student = trainer.members[0].student
@@ -206,7 +207,7 @@ def test_non_finite_loss_stops_with_exit_3_and_keeps_the_last_good_checkpoint(tm
 def test_non_finite_loss_skip_keeps_the_schedule(tmp_path):
     config = ats_ms.make_config("classify", net_name="ResNet8", on_nan="skip", **DIVERGE,
                                 **dict(TINY_KW, max_train=512), **_dirs(tmp_path))
-    ats_ms.api._prepare_device(config)
+    prepare_device(config)
     lines = []
     trainer = Trainer(config, emit=lines.append).prepare()
     member = trainer.run()[0]
@@ -227,7 +228,7 @@ def test_dataset_sink_mode_trains_every_epoch_in_one_call_and_resumes_in_one(dig
     _, teacher_ckpt, _ = digits_teacher
     config = ats_ms.make_config("distill", t_ckpt=teacher_ckpt, net_name="ResNet8", epoches=2,
                                 dataset_sink_mode=True, **dict(TINY_KW, print_every=2), **_dirs(tmp_path))
-    ats_ms.api._prepare_device(config)
+    prepare_device(config)
     calls = []
 
     class Recording(Trainer):

@@ -7,6 +7,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 ms = pytest.importorskip("mindspore")
+pytestmark = pytest.mark.xdist_group("peer_parity")  # one process: its graphs compile once
 
 import parity  # noqa: E402
 

@@ -9,6 +9,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 ms = pytest.importorskip("mindspore")
+pytestmark = pytest.mark.xdist_group("temperature_peer_parity")  # one process: its graphs compile once
 
 import parity  # noqa: E402
 import torch_temperature_peers as authors  # noqa: E402
