@@ -1,6 +1,6 @@
 """Shared test set-up: garbage frozen between tests, quiet MindSpore logs, the CPU oneDNN setting, the execution-mode
-fixture, the command line run in this process (``cli``) or in a fresh one (``run_cli``), and one tiny digits teacher
-trained once per session."""
+fixture, the command line run in this process (``cli``) or in a fresh one (``run_cli``), and tiny teachers trained
+once per session (digits; an ImageFolder's)."""
 import gc
 import os
 import subprocess
@@ -116,3 +116,9 @@ def digits_teacher(tmp_path_factory):
     history = ats_ms.train(config, emit=lambda line: None)
     return folder, str(folder / "ckpts" / "digits-ResNet8.ckpt"), history
 
+
+@pytest.fixture(scope="session")
+def folder_teacher(tmp_path_factory):
+    """A ResNet8 teacher of a written ImageFolder at 40x40: (data folder, checkpoint) (``image_fixtures``)."""
+    from image_fixtures import train_folder_teacher
+    return train_folder_teacher(tmp_path_factory.mktemp("folder_teacher"))

@@ -211,3 +211,15 @@ def write_dogs(root, n_classes=3, n_train=3, n_test=2, size=40, seed=3):
     out = {split: ([os.path.join(top, "Images", *f.split("/")) for f in files],
                    np.asarray(labels, dtype=np.int32) - 1) for split, (files, labels) in lists.items()}
     return Written(top, tuple(breeds), out["train"], out["test"], extras)
+
+
+def train_folder_teacher(root):
+    """A ResNet8 teacher trained one epoch on an ImageFolder written under ``root`` at 40x40 with the crop recipe:
+    (data folder, checkpoint); the ``folder_teacher`` fixture of conftest."""
+    import ats_ms
+    write_folder(str(root / "data"))
+    config = ats_ms.make_config("classify", dataset="folder", data_dir=str(root / "data"), image_size=40,
+                                transform="crop", net_name="ResNet8", epoches=1, batch_size=4, print_every=0,
+                                ckpt_dir=str(root / "c"), log_dir=str(root / "l"))
+    ats_ms.train(config, emit=lambda line: None)
+    return root / "data", str(root / "c" / "folder-ResNet8.ckpt")

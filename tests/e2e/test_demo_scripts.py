@@ -60,8 +60,9 @@ def test_demo_scripts_end_to_end(tmp_path):
 
 def test_standalone_script_runs_a_config(tmp_path):
     config = tmp_path / "teacher.yaml"
+    # the script's wiring is under test, not training: two steps, no graph compile
     config.write_text("dataset: digits\nn_classes: 10\nnet_name: ResNet8\nepoches: 1\nbatch_size: 128\n"
-                      "print_every: 0\nckpt_name: t.ckpt\n")
+                      "print_every: 0\nckpt_name: t.ckpt\nmax_train: 256\nmax_test: 128\nmode: pynative\n")
     env = dict(os.environ, DEVICE_TARGET="CPU")
     proc = subprocess.run(["bash", str(ROOT / "scripts" / "run_standalone_train_gpu.sh"), str(config), "0",
                            "--log_name", "standalone.log"], cwd=tmp_path, env=env, capture_output=True, text=True,

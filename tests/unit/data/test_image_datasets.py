@@ -1,13 +1,20 @@
 """Datasets of image files end to end: one epoch on each official layout through the command line, the pipeline's
 decoding (grayscale, palette, CMYK, a PNG under a .jpg name), the image size in the records, teachers of another
-image size or class list refused, fine-tuning from a checkpoint, and the bad inputs (one ``error:`` line each)."""
+image size or class list refused, fine-tuning from a checkpoint, and the bad inputs (one ``error:`` line each). A sweep,
+analyze and bench on image files: tests/e2e/test_image_runs.py."""
 import json
 import os
 
 import numpy as np
 import pytest
 
-from image_fixtures import write_cub, write_dogs, write_folder, write_tiny_imagenet, write_undecodable
+from image_fixtures import (
+    write_cub,
+    write_dogs,
+    write_folder,
+    write_tiny_imagenet,
+    write_undecodable,
+)
 
 ms = pytest.importorskip("mindspore")
 
@@ -96,20 +103,6 @@ def test_cifar_pipeline_is_unchanged_at_32():
     assert [type(op).__name__ for op in image_ops("crop", 32, False, stored_size=32)] == ["Normalize", "HWC2CHW"]
     dataset = create_dataset("digits", "", "test", 8, image_size=48)
     assert next(dataset.create_tuple_iterator(output_numpy=True))[0].shape == (8, 3, 48, 48)
-
-
-@pytest.fixture(scope="module")
-def folder_teacher(tmp_path_factory):
-    """A ResNet8 teacher trained one epoch on a written ImageFolder at 40x40 with the crop recipe: (data folder,
-    checkpoint)."""
-    root = tmp_path_factory.mktemp("folder_teacher")
-    write_folder(str(root / "data"))
-    config = ats_ms.make_config("classify", dataset="folder", data_dir=str(root / "data"), image_size=40,
-                                transform="crop",
-                                net_name="ResNet8", epoches=1, batch_size=4, print_every=0, ckpt_dir=str(root / "c"),
-                                log_dir=str(root / "l"))
-    ats_ms.train(config, emit=lambda line: None)
-    return root / "data", str(root / "c" / "folder-ResNet8.ckpt")
 
 
 def test_distill_adopts_the_teachers_image_size_and_refuses_another(folder_teacher, tmp_path, cli):
@@ -218,21 +211,6 @@ def test_bad_inputs_are_one_error_line(tmp_path, cli, case):
     assert not (tmp_path / "ckpts").exists()
 
 
-@pytest.mark.slow
-def test_sweep_packs_and_memory_estimate_on_image_files(folder_teacher, tmp_path, cli):
-    data, teacher = folder_teacher
-    result = cli("sweep", "--dataset", "folder", "--data_dir", data, "--t_ckpt", teacher, "--net_name", "ResNet8",
-                 "--grid", "kd_way=ATS tp_tau=4 t_tau=1,2", "--grid", "kd_way=KD", "--epoches", 1, "--batch_size", 4,
-                 "--print_every", 0, "--out_dir", tmp_path / "out")
-    assert result.returncode == 0, result.stderr
-    assert "memory estimate" in result.stdout and "(image files)" in result.stdout
-    rows = json.loads((tmp_path / "out" / "sweep.json").read_text())
-    cells = rows["cells"] if isinstance(rows, dict) else rows
-    assert len(cells) == 3
-    record = read_record(str(tmp_path / "out" / "ckpts" / "sweep-ATS-tp4-t1-seed0.ckpt"))
-    assert record["image_size"] == 40 and record["class_names"] == ["cat", "dog", "zebra"]
-
-
 def test_pack_memory_estimate_grows_with_the_image_size():
     from ats_ms.engine.memory import activation_elements, student_bytes
     from ats_ms.models import create_model
@@ -240,18 +218,6 @@ def test_pack_memory_estimate_grows_with_the_image_size():
     small, large = activation_elements(net, 32), activation_elements(net, 64)
     assert 3.9 * small < large < 4 * small  # every map but the pooled features and logits has 4x the pixels
     assert student_bytes(net, 8, 64) - student_bytes(net, 8, 32) == 2 * 4 * 8 * (large - small)
-
-
-@pytest.mark.slow
-def test_analyze_and_bench_on_image_files_and_sizes(folder_teacher, tmp_path, cli):
-    data, teacher = folder_teacher
-    result = cli("analyze", "--ckpt", teacher, "--data_dir", data, "--split", "test", "--out_dir", tmp_path / "a")
-    assert result.returncode == 0, result.stderr
-    assert "6 images" in result.stdout and (tmp_path / "a" / "analyze.csv").is_file()
-    result = cli("bench", "--t_net_name", "ResNet8", "--net_name", "ResNet8", "--batch_size", 4, "--steps", 1,
-                 "--rounds", 1, "--n_classes", 3, "--image_size", 48, "--json", tmp_path / "b.json")
-    assert result.returncode == 0, result.stderr
-    assert "48x48 inputs" in result.stdout and json.loads((tmp_path / "b.json").read_text())["image_size"] == 48
 
 
 def test_an_image_cut_short_is_one_error_line_naming_it(tmp_path, cli):
