@@ -307,11 +307,13 @@ def heatmaps(rows, chosen=None):
 def cell_lines(rows):
     """One line per cell: its values, last- and best-epoch accuracy."""
     lines = ["cells (test accuracy %, mean ± sample std over seeds): last epoch | best epoch"]
-    for r in rows:
-        axes = named_axes(r)
+    values = [_values_text(r, named_axes(r)) for r in rows]
+    widths = [max([32] + [len(r["cell"]) for r in rows]), max([5] + [len(r["kd_way"]) for r in rows]),
+              max([28] + [len(v) for v in values])]  # columns as wide as their longest entry
+    for r, value in zip(rows, values):
         last = _cell_text(r, "last_mean") if r["last_mean"] is not None else "-"
         best = _cell_text(r, "best_mean") if r["best_mean"] is not None else "-"
-        lines.append(f"  {r['cell']:<32s} {r['kd_way']:<5s} {_values_text(r, axes):<28s} {last} | {best}")
+        lines.append(f"  {r['cell']:<{widths[0]}s} {r['kd_way']:<{widths[1]}s} {value:<{widths[2]}s} {last} | {best}")
     return lines
 
 

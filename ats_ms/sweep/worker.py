@@ -250,7 +250,8 @@ class SweepWorker:
         c, methods = self.config, ", ".join(dict.fromkeys(cell.kd_way for cell in self.cells))
         settings = f"{len(c.tp_taus)} tp_tau x {len(c.t_taus)} t_tau" if not c.grid else \
             f"{len(self.cells) // len(c.seeds)} settings ({methods})"
-        self.emit(f"[sweep] {len(self.cells)} cells ({settings} x {len(c.seeds)} seeds), {done_before} already done; "
+        seeds = f"{len(c.seeds)} seed" + ("s" if len(c.seeds) != 1 else "")
+        self.emit(f"[sweep] {len(self.cells)} cells ({settings} x {seeds}), {done_before} already done; "
                   f"outputs in {self.out_dir}")
         self._note_other_cells()
         limit = self.pack_limit(teacher)

@@ -250,7 +250,7 @@ def test_two_msrun_workers_share_one_grid_without_running_a_cell_twice(alone, tm
     logs = {p.name: p.read_text() for p in (tmp_path / "msrun").glob("worker_*.log")}
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:] + "".join(logs.values())[-3000:]
     assert set(logs) == {"worker_0.log", "worker_1.log"}
-    assert all("[sweep] 3 cells (3 tp_tau x 1 t_tau x 1 seeds)" in text for text in logs.values())  # both took part
+    assert all("[sweep] 3 cells (3 tp_tau x 1 t_tau x 1 seed)" in text for text in logs.values())  # both took part
     started = [re.findall(r"\[sweep\] pack of 1 \(seed 0, from epoch 1\): (\S+)", text) for text in logs.values()]
     assert sorted(sum(started, [])) == CELLS  # every cell exactly once, whichever worker took it
     report = subprocess.run([sys.executable, "-m", "ats_ms", "sweep", "--config", str(config), *GRID,
