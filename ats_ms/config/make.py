@@ -50,8 +50,6 @@ def make_config(command, config_file=None, **overrides):
     return new_config(command, values, sources, _remake, trains=spec.trains, needs_teacher=needs_teacher)
 
 
-
-
 def _methods_of(command, values):
     if "kd_way" in values:
         return [values["kd_way"]]

@@ -17,6 +17,7 @@ float32's digits when the std is small beside the mean.
 from mindspore import ops
 
 from ats_ms.losses.functional import cross_entropy, kd_inputs, kl_from_logits
+from ats_ms.losses.standardize import centred_variance
 
 NORMKD_STD_FLOOR = 1e-6
 
@@ -30,8 +31,7 @@ def row_std(logits):
     Returns:
         Tensor: (N, 1) float32.
     """
-    centred = logits - ops.mean(logits, -1, True)
-    variance = (centred * centred).sum(axis=-1, keepdims=True) / (logits.shape[-1] - 1)
+    _, variance = centred_variance(logits)
     return ops.sqrt(ops.maximum(variance, NORMKD_STD_FLOOR * NORMKD_STD_FLOOR))
 
 

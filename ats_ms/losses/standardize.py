@@ -11,6 +11,19 @@ from mindspore import ops
 STD_EPS = 1e-7
 
 
+def centred_variance(logits):
+    """Each row minus its mean, and the row's unbiased variance.
+
+    Args:
+        logits (Tensor): (N, C) float32 logits, C >= 2.
+
+    Returns:
+        tuple[Tensor, Tensor]: (N, C) centred rows and (N, 1) variances, float32.
+    """
+    centred = logits - ops.mean(logits, -1, True)
+    return centred, (centred * centred).sum(axis=-1, keepdims=True) / (logits.shape[-1] - 1)
+
+
 def standardize(logits):
     """Z-score each row over its classes.
 
@@ -20,9 +33,7 @@ def standardize(logits):
     Returns:
         Tensor: (N, C) float32, rows of mean 0 and unbiased standard deviation about 1.
     """
-    z = logits.astype("float32")
-    centred = z - ops.mean(z, -1, True)
-    variance = (centred * centred).sum(axis=-1, keepdims=True) / (z.shape[-1] - 1)
+    centred, variance = centred_variance(logits.astype("float32"))
     return centred / (ops.sqrt(variance) + STD_EPS)
 
 
