@@ -1,6 +1,6 @@
 """Shared test set-up: garbage frozen between tests, quiet MindSpore logs, the CPU oneDNN setting, the execution-mode
-fixture, the command line run in this process (``cli``) or in a fresh one (``run_cli``), and tiny teachers trained
-once per session (digits; an ImageFolder's)."""
+fixture, the command line run in this process (``cli``) or in a fresh one (``run_cli``), TinyNet for the end-to-end
+runs (tests/tiny_net.py) and tiny teachers trained once per session (digits: ResNet8 and TinyNet; an ImageFolder's)."""
 import gc
 import os
 import subprocess
@@ -13,6 +13,7 @@ import pytest
 os.environ.setdefault("GLOG_v", "3")
 os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX2")
 ROOT = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
 Result = namedtuple("Result", "returncode stdout stderr")
 # Small digits runs: 256 training and 128 test images, batches of 64 (4 steps per epoch).
 TINY = ["--dataset", "digits", "--n_classes", "10", "--max_train", "256", "--max_test", "128", "--batch_size", "64",
@@ -83,17 +84,21 @@ os.replace = replace
 """
 
 
-def subprocess_env(extra_path=None, **kw):
-    """The environment of a fresh ``python -m ats_ms`` process (``extra_path`` first on PYTHONPATH)."""
-    path = os.pathsep.join([p for p in (extra_path, str(ROOT)) if p])
+def subprocess_env(extra_path=None, tiny=False, **kw):
+    """The environment of a fresh ``python -m ats_ms`` process (``extra_path`` first on PYTHONPATH); with ``tiny``
+    it loads TinyNet as a plugin."""
+    path = os.pathsep.join([p for p in (extra_path, str(ROOT), str(TESTS) if tiny else None) if p])
+    if tiny:
+        from tiny_net import PLUGIN_MODULE
+        kw["ATS_MS_PLUGINS"] = PLUGIN_MODULE
     return dict(os.environ, PYTHONPATH=path, PYTHONUNBUFFERED="1", **kw)
 
 
-def kill_hook(folder, at_write):
-    """(PYTHONPATH entry, env) that make a fresh process SIGKILL itself at its ``at_write``-th resume write."""
+def kill_hook(folder, at_write, tiny=False):
+    """The environment of a fresh process that SIGKILLs itself at its ``at_write``-th resume write."""
     folder.mkdir(exist_ok=True)
     (folder / "sitecustomize.py").write_text(KILL_DURING_WRITE)
-    return subprocess_env(str(folder), KILL_AT_WRITE=str(at_write))
+    return subprocess_env(str(folder), tiny=tiny, KILL_AT_WRITE=str(at_write))
 
 
 def run_cli(*args, cwd=None, timeout=600, env=None):
@@ -115,6 +120,28 @@ def digits_teacher(tmp_path_factory):
                                 log_dir=str(folder / "logs"), log_name="teacher.log", **TINY_KW)
     history = ats_ms.train(config, emit=lambda line: None)
     return folder, str(folder / "ckpts" / "digits-ResNet8.ckpt"), history
+
+
+@pytest.fixture
+def tiny_net():
+    """TinyNet registered in this process for the test (tests/tiny_net.py); yields its name."""
+    from tiny_net import registered
+    with registered() as name:
+        yield name
+
+
+@pytest.fixture(scope="session")
+def tiny_teacher(tmp_path_factory):
+    """A TinyNet teacher trained 2 epochs on the tiny digits split by the API: (folder, checkpoint path, history)."""
+    from tiny_net import registered
+
+    import ats_ms
+    folder = tmp_path_factory.mktemp("tiny_teacher")
+    with registered() as name:
+        config = ats_ms.make_config("classify", net_name=name, epoches=2, lr=0.1, ckpt_dir=str(folder / "ckpts"),
+                                    log_dir=str(folder / "logs"), log_name="teacher.log", **TINY_KW)
+        history = ats_ms.train(config, emit=lambda line: None)
+    return folder, str(folder / "ckpts" / f"digits-{name}.ckpt"), history
 
 
 @pytest.fixture(scope="session")

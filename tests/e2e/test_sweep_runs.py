@@ -3,7 +3,8 @@ in one pack); the default pack size; the Python API's packs; a diverging run sto
 packed epoch and during the checkpoint writes, and after Ctrl-C; two msrun workers sharing one grid; damaged cells (a
 cut-short metrics line, a deleted metrics file, a random-bytes checkpoint) are trained again with their files kept,
 and refused by --report_only, as are flags other than those the cells were trained with; one teacher load and one
-label check per sweep."""
+label check per sweep. The networks are TinyNet (tests/tiny_net.py): none of this depends on the network, and its
+graphs compile in half of ResNet8's time."""
 import json
 import os
 import re
@@ -15,13 +16,14 @@ import sys
 
 import numpy as np
 import pytest
+from tiny_net import registered
 
 import ats_ms
 
 from conftest import ROOT, TINY_KW, kill_hook, subprocess_env
 
 ms = pytest.importorskip("mindspore")
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("tiny_net")]
 
 from ats_ms.sweep import report as sweep_report  # noqa: E402
 from ats_ms.sweep import worker  # noqa: E402
@@ -35,7 +37,7 @@ def _config(folder, teacher_folder, epochs=3):
     of 32 images per epoch."""
     path = folder / "grid.yaml"
     small = dict(TINY_KW, max_train=128, max_test=64, batch_size=32)
-    lines = [f"ckpt_dir: {teacher_folder / 'ckpts'}", "t_net_name: ResNet8", "net_name: ResNet8",
+    lines = [f"ckpt_dir: {teacher_folder / 'ckpts'}", "t_net_name: TinyNet", "net_name: TinyNet",
              f"epoches: {epochs}", "lr: 0.05", "kd_way: ATS"] + [f"{k}: {v}" for k, v in small.items()]
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -56,12 +58,13 @@ ALONE_GROUP = pytest.mark.xdist_group("alone")
 
 
 @pytest.fixture(scope="session")
-def alone(digits_teacher, tmp_path_factory):
+def alone(tiny_teacher, tmp_path_factory):
     """The three cells run one at a time (--pack 1): the reference."""
     folder = tmp_path_factory.mktemp("alone")
-    config = _config(folder, digits_teacher[0])
+    config = _config(folder, tiny_teacher[0])
     from ats_ms.__main__ import main
-    assert main(["sweep", "--config", str(config), *GRID, "--pack", "1", "--out_dir", str(folder / "out")]) == 0
+    with registered():
+        assert main(["sweep", "--config", str(config), *GRID, "--pack", "1", "--out_dir", str(folder / "out")]) == 0
     return folder / "out", config
 
 
@@ -91,8 +94,8 @@ def test_pack_of_three_ends_exactly_as_each_cell_alone(alone, tmp_path, cli):
     assert compare([str(tmp_path / "out"), str(reference)]) == 0  # the README's check of a pack against pack 1
 
 
-def test_default_pack_size_comes_from_the_memory_estimate_and_is_printed(digits_teacher, tmp_path, cli):
-    config = _config(tmp_path, digits_teacher[0], epochs=1)
+def test_default_pack_size_comes_from_the_memory_estimate_and_is_printed(tiny_teacher, tmp_path, cli):
+    config = _config(tmp_path, tiny_teacher[0], epochs=1)
     result = cli("sweep", "--config", config, "--tp_taus", "2,3", "--t_taus", "2", "--out_dir", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     line = re.search(r"^\[sweep\] pack: (\d+) cells at a time \(memory estimate (\d+) MB per student, (\d+) MB free "
@@ -101,9 +104,9 @@ def test_default_pack_size_comes_from_the_memory_estimate_and_is_printed(digits_
     assert "[sweep] pack of 2 (seed 0, from epoch 1): sweep-tp2-t2-seed0, sweep-tp3-t2-seed0" in result.stdout
 
 
-def test_python_api_packs_any_settings_sharing_one_teacher(digits_teacher, tmp_path):
-    _, teacher, _ = digits_teacher
-    base = ats_ms.make_config("distill", t_ckpt=teacher, net_name="ResNet8", epoches=1, ckpt_dir=str(tmp_path),
+def test_python_api_packs_any_settings_sharing_one_teacher(tiny_teacher, tmp_path):
+    _, teacher, _ = tiny_teacher
+    base = ats_ms.make_config("distill", t_ckpt=teacher, net_name="TinyNet", epoches=1, ckpt_dir=str(tmp_path),
                               log_dir=str(tmp_path), **TINY_KW)
     settings = [dict(kd_way="ATS", tp_tau=4, t_tau=2), dict(kd_way="TS", t_tau=4, tp_tau=4),
                 dict(kd_way="ATS", tp_tau=6, t_tau=3, lamb=0.9, s_tau=2), dict(kd_way="none")]
@@ -112,7 +115,7 @@ def test_python_api_packs_any_settings_sharing_one_teacher(digits_teacher, tmp_p
     assert [r["status"] for r in results] == ["done"] * 4 and all(len(r["history"]) == 1 for r in results)
     assert len({r["history"][0]["loss"] for r in results}) == 4
     with pytest.raises(ValueError, match="these differ: net_name"):
-        ats_ms.train_pack([configs[0], configs[1].replace(net_name="ResNet14")])
+        ats_ms.train_pack([configs[0], configs[1].replace(net_name="ResNet8")])
     with pytest.raises(ValueError, match="would write"):
         ats_ms.train_pack([configs[0], configs[0].replace(tp_tau=5)])
     with pytest.raises(ValueError, match="1 labels for 2 runs"):
@@ -143,7 +146,7 @@ def _diverging_run(monkeypatch, label):
                         original(self))
 
 
-def test_a_run_whose_loss_diverges_stops_alone_and_the_pack_goes_on(digits_teacher, tmp_path, monkeypatch):
+def test_a_run_whose_loss_diverges_stops_alone_and_the_pack_goes_on(tiny_teacher, tmp_path, monkeypatch):
     """In dataset sink mode (on CPU MindSpore runs the same calls without a sink): the failing epoch ends the call,
     the survivor goes on in a new call on a pipeline seeded for the next epoch, i.e. as it would alone in normal
     mode."""
@@ -157,8 +160,8 @@ def test_a_run_whose_loss_diverges_stops_alone_and_the_pack_goes_on(digits_teach
         return reached
 
     monkeypatch.setattr(Trainer, "_train", recording)
-    _, teacher, _ = digits_teacher
-    base = ats_ms.make_config("distill", t_ckpt=teacher, net_name="ResNet8", epoches=2, dataset_sink_mode=True,
+    _, teacher, _ = tiny_teacher
+    base = ats_ms.make_config("distill", t_ckpt=teacher, net_name="TinyNet", epoches=2, dataset_sink_mode=True,
                               **TINY_KW, ckpt_dir=str(tmp_path / "pack"), log_dir=str(tmp_path / "pack"))
     good, bad = base.replace(ckpt_name="good.ckpt"), base.replace(ckpt_name="bad.ckpt")
     lines = []
@@ -196,7 +199,8 @@ def _check_resumed_grid(out, reference, cells=CELLS):
 def test_kill_9_during_a_packed_epoch_then_the_same_command_resumes_every_cell(alone, tmp_path):
     reference, config = alone
     argv = _sweep_argv(config, tmp_path / "out", "--pack", "2")
-    proc = subprocess.Popen(argv, env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(argv, env=subprocess_env(tiny=True), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True)
     seen = []
     for line in proc.stdout:
         seen.append(line)
@@ -206,7 +210,7 @@ def test_kill_9_during_a_packed_epoch_then_the_same_command_resumes_every_cell(a
     proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL, "".join(seen)
     assert "[sweep-tp3-t2-seed0] [Epoch:1]" in "".join(seen) and "[Epoch:2]" not in "".join(seen)
-    done = subprocess.run(argv, env=subprocess_env(), capture_output=True, text=True, timeout=600)
+    done = subprocess.run(argv, env=subprocess_env(tiny=True), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "[sweep] pack of 2 (seed 0, from epoch 2): sweep-tp2-t2-seed0, sweep-tp3-t2-seed0" in done.stdout
     assert "[sweep-tp2-t2-seed0] [Epoch:1]" not in done.stdout and "[sweep-tp2-t2-seed0] [Epoch:2]" in done.stdout
@@ -219,13 +223,14 @@ def test_kill_9_between_the_resume_writes_of_a_pack_repacks_cells_by_progress(al
     reference, config = alone
     cells = ["sweep-ATS-tp2-t2-seed0", "sweep-ATS-tp3-t2-seed0", "sweep-ATS-tp4-t2-seed0"]
     argv = _sweep_argv(config, tmp_path / "out", "--pack", "3", grid=["--grid", "kd_way=ATS tp_tau=2,3,4 t_tau=2"])
-    killed = subprocess.run(argv, env=kill_hook(tmp_path / "hook", 5), capture_output=True, text=True, timeout=600)
+    killed = subprocess.run(argv, env=kill_hook(tmp_path / "hook", 5, tiny=True), capture_output=True, text=True,
+                            timeout=600)
     assert killed.returncode == -signal.SIGKILL
     epochs = [worker._epochs_done(ats_ms.make_config("distill", t_ckpt=str(tmp_path), kd_way="none",
                                                     ckpt_dir=str(tmp_path / "out" / "ckpts"), ckpt_name=f"{c}.ckpt"))
               for c in cells]
     assert epochs == [2, 1, 1]
-    done = subprocess.run(argv, env=subprocess_env(), capture_output=True, text=True, timeout=600)
+    done = subprocess.run(argv, env=subprocess_env(tiny=True), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "pack of 2 (seed 0, from epoch 2): sweep-ATS-tp3-t2-seed0, sweep-ATS-tp4-t2-seed0" in done.stdout
     assert "pack of 1 (seed 0, from epoch 3): sweep-ATS-tp2-t2-seed0" in done.stdout
@@ -242,7 +247,8 @@ def _free_port():
 def test_two_msrun_workers_share_one_grid_without_running_a_cell_twice(alone, tmp_path):
     reference, config = alone
     out = tmp_path / "out"
-    env = dict(subprocess_env(), DEVICE_TARGET="CPU", MASTER_PORT=str(_free_port()), LOG_DIR=str(tmp_path / "msrun"),
+    env = dict(subprocess_env(tiny=True), DEVICE_TARGET="CPU", MASTER_PORT=str(_free_port()),
+               LOG_DIR=str(tmp_path / "msrun"),
                PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")
     proc = subprocess.run(["bash", str(ROOT / "scripts" / "run_sweep_gpu.sh"), str(config), "2", *GRID,
                            "--out_dir", str(out), "--pack", "1"], cwd=tmp_path, env=env, capture_output=True,
@@ -254,18 +260,18 @@ def test_two_msrun_workers_share_one_grid_without_running_a_cell_twice(alone, tm
     started = [re.findall(r"\[sweep\] pack of 1 \(seed 0, from epoch 1\): (\S+)", text) for text in logs.values()]
     assert sorted(sum(started, [])) == CELLS  # every cell exactly once, whichever worker took it
     report = subprocess.run([sys.executable, "-m", "ats_ms", "sweep", "--config", str(config), *GRID,
-                             "--out_dir", str(out), "--report_only", "True"], env=subprocess_env(), capture_output=True,
-                            text=True, timeout=300)
+                             "--out_dir", str(out), "--report_only", "True"], env=subprocess_env(tiny=True),
+                            capture_output=True, text=True, timeout=300)
     assert report.returncode == 0 and "best cell:" in report.stdout
     _check_resumed_grid(out, reference)
     shutil.rmtree(tmp_path / "msrun", ignore_errors=True)
 
 
-def test_every_method_trains_in_one_pack_as_alone_and_reports_per_method(digits_teacher, tmp_path, cli):
+def test_every_method_trains_in_one_pack_as_alone_and_reports_per_method(tiny_teacher, tmp_path, cli):
     """Every registered method at its defaults, 2 epochs (DKD's warm-up and CTKD's reversal change between them):
     one pack sharing the teacher forward ends as each cell alone; cell names show what differs."""
     from ats_ms.losses import KD_WAYS
-    config = _config(tmp_path, digits_teacher[0], epochs=2)
+    config = _config(tmp_path, tiny_teacher[0], epochs=2)
     config.write_text(config.read_text().replace("max_train: 128", "max_train: 64").replace("max_test: 64",
                                                                                          "max_test: 32"))
     grid = ["--grid", "kd_way=others"]  # every registered method, at its defaults
@@ -290,13 +296,13 @@ def test_every_method_trains_in_one_pack_as_alone_and_reports_per_method(digits_
     assert changed.returncode == 2 and "changed: lamb" in changed.stderr  # ATS and TS cells take --lamb
 
 
-def test_ctrl_c_prints_the_resume_file_and_command_then_the_command_resumes(digits_teacher, tmp_path, cli):
+def test_ctrl_c_prints_the_resume_file_and_command_then_the_command_resumes(tiny_teacher, tmp_path, cli):
     """A real SIGINT during training (MindSpore turns one that arrives inside a graph step into SIGTERM)."""
-    _, teacher, _ = digits_teacher
-    argv = ["distill", "--t_ckpt", teacher, "--net_name", "ResNet8", "--epoches", "3", "--dataset", "digits",
+    _, teacher, _ = tiny_teacher
+    argv = ["distill", "--t_ckpt", teacher, "--net_name", "TinyNet", "--epoches", "3", "--dataset", "digits",
             "--max_train", "256", "--max_test", "128", "--batch_size", "64", "--print_every", "0", "--download",
             "False", "--ckpt_dir", tmp_path / "ckpts", "--log_dir", tmp_path / "logs", "--ckpt_name", "s.ckpt"]
-    proc = subprocess.Popen([sys.executable, "-m", "ats_ms", *map(str, argv)], env=subprocess_env(),
+    proc = subprocess.Popen([sys.executable, "-m", "ats_ms", *map(str, argv)], env=subprocess_env(tiny=True),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     for line in proc.stdout:
         if line.startswith("[Epoch:1]"):
@@ -315,12 +321,13 @@ DAMAGE_GROUP = pytest.mark.xdist_group("one_epoch_grid")
 
 
 @pytest.fixture(scope="session")
-def one_epoch_grid(digits_teacher, tmp_path_factory):
+def one_epoch_grid(tiny_teacher, tmp_path_factory):
     """The cells of GRID trained 1 epoch in one pack: a finished sweep folder to damage (each test copies it)."""
     folder = tmp_path_factory.mktemp("one_epoch")
-    config = _config(folder, digits_teacher[0], epochs=1)
+    config = _config(folder, tiny_teacher[0], epochs=1)
     from ats_ms.__main__ import main
-    assert main(["sweep", "--config", str(config), *GRID, "--pack", "3", "--out_dir", str(folder / "out")]) == 0
+    with registered():
+        assert main(["sweep", "--config", str(config), *GRID, "--pack", "3", "--out_dir", str(folder / "out")]) == 0
     return folder / "out", config
 
 
@@ -433,7 +440,7 @@ def test_report_only_with_a_changed_flag_is_refused_and_rewrites_nothing(one_epo
     assert same.returncode == 0 and "best cell:" in same.stdout, same.stderr
 
 
-def test_a_sweep_loads_the_teacher_and_checks_the_labels_once_for_all_its_packs(digits_teacher, tmp_path, cli,
+def test_a_sweep_loads_the_teacher_and_checks_the_labels_once_for_all_its_packs(tiny_teacher, tmp_path, cli,
                                                                                monkeypatch):
     import ats_ms.data.pipeline
     import ats_ms.engine.teacher
@@ -443,7 +450,7 @@ def test_a_sweep_loads_the_teacher_and_checks_the_labels_once_for_all_its_packs(
     monkeypatch.setattr(ats_ms.engine.teacher, "load_teacher", lambda config: loads.append(1) or load(config))
     monkeypatch.setattr(ats_ms.engine.trainer, "load_teacher", lambda config: loads.append(1) or load(config))
     monkeypatch.setattr(ats_ms.data.pipeline, "check_labels", lambda *a: checks.append(a[2]) or check(*a))
-    config = _config(tmp_path, digits_teacher[0], epochs=1)
+    config = _config(tmp_path, tiny_teacher[0], epochs=1)
     result = cli("sweep", "--config", config, "--tp_taus", "2,3", "--t_taus", "2", "--pack", "1",
                  "--out_dir", tmp_path / "out")
     assert result.returncode == 0, result.stderr
