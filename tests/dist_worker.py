@@ -8,6 +8,8 @@
    students' final parameters and the learning rates go to OUT/rank<r>_epoch.npz.
 3. An image folder (10 PNGs of uniform colour, the colour naming the image) read by a data-parallel classify run's
    own sharded training pipeline: the images this rank sees in one epoch go to OUT/rank<r>_files.npz.
+
+The networks are TinyNet (tests/tiny_net.py): data parallelism does not depend on the network.
 """
 import os
 import sys
@@ -16,6 +18,8 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tiny_net import NAME as NET  # noqa: E402
+from tiny_net import register, registered  # noqa: E402
 
 BATCH, N_CLASSES = 16, 10
 
@@ -28,8 +32,9 @@ def step_setup(ms, teacher_ckpt, rank=None, size=None):
     from ats_ms.losses import DistillLoss
     from ats_ms.models import create_model
     ms.set_seed(0)
-    teacher = create_model("ResNet8", N_CLASSES, checkpoint=teacher_ckpt)
-    student = create_model("ResNet8", N_CLASSES)
+    with registered():
+        teacher = create_model(NET, N_CLASSES, checkpoint=teacher_ckpt)
+        student = create_model(NET, N_CLASSES)
     net = StudentsWithLoss([student], FrozenTeacher(teacher), [DistillLoss("ATS", 4.0, 2.0)])
     optimizer = build_optimizer(student.trainable_params(), build_lr("demo", 0.05, 1, 10), 0.9, 5e-4)
     rng = np.random.default_rng(0)
@@ -54,8 +59,9 @@ def main(out, teacher_ckpt):
     from ats_ms.api import _prepare_device as prepare_device
     from ats_ms.engine.cells import TrainStep
 
-    config = ats_ms.make_config("distill", dataset="digits", n_classes=10, t_net_name="ResNet8", t_ckpt=teacher_ckpt,
-                                net_name="ResNet8", epoches=2, batch_size=32, max_train=256, max_test=64,
+    register()
+    config = ats_ms.make_config("distill", dataset="digits", n_classes=10, t_net_name=NET, t_ckpt=teacher_ckpt,
+                                net_name=NET, epoches=2, batch_size=32, max_train=256, max_test=64,
                                 print_every=0, download=False, distribute=True, lr_scale="linear")
     trainer_cls = prepare_device(config)  # configures the device and initialises communication
     rank, size = get_rank(), get_group_size()
@@ -97,7 +103,7 @@ def main(out, teacher_ckpt):
     folder_images(os.path.join(out, f"rank{rank}_folder"))
     files = trainer_cls(ats_ms.make_config(
         "classify", dataset="folder", data_dir=os.path.join(out, f"rank{rank}_folder"), image_size=16,
-        transform="crop", normalize="cifar", net_name="ResNet8", epoches=1, batch_size=2, distribute=True,
+        transform="crop", normalize="cifar", net_name=NET, epoches=1, batch_size=2, distribute=True,
         ckpt_dir=os.path.join(out, "files", "ckpts"), log_dir=os.path.join(out, "files", "logs")),
         emit=lambda line: None).prepare()
     seen = [image[0, 8, 8] for images, _ in files._train_ds(0).create_tuple_iterator(output_numpy=True)

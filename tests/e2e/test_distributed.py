@@ -38,7 +38,8 @@ def run(tmp_path_factory):
     teacher = out / "teacher.ckpt"
     ms.set_device("CPU")
     ms.set_seed(1)
-    save_network(create_model("ResNet8", 10), str(teacher))
+    with dist_worker.registered():
+        save_network(create_model(dist_worker.NET, 10), str(teacher))
     msrun = shutil.which("msrun") or str(Path(sys.executable).parent / "msrun")
     start = time.time()
     proc = subprocess.run([msrun, "--worker_num=2", "--local_worker_num=2", "--master_addr=127.0.0.1",

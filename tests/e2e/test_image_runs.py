@@ -9,9 +9,10 @@ from ats_ms.config.record import read_record
 pytestmark = pytest.mark.slow
 
 
-def test_sweep_packs_and_memory_estimate_on_image_files(folder_teacher, tmp_path, cli):
+def test_sweep_packs_and_memory_estimate_on_image_files(folder_teacher, tiny_net, tmp_path, cli):
+    """The students are TinyNet (tests/tiny_net.py): a user's registered network gets a memory estimate too."""
     data, teacher = folder_teacher
-    result = cli("sweep", "--dataset", "folder", "--data_dir", data, "--t_ckpt", teacher, "--net_name", "ResNet8",
+    result = cli("sweep", "--dataset", "folder", "--data_dir", data, "--t_ckpt", teacher, "--net_name", tiny_net,
                  "--grid", "kd_way=ATS tp_tau=4 t_tau=1,2", "--grid", "kd_way=KD", "--epoches", 1, "--batch_size", 4,
                  "--print_every", 0, "--out_dir", tmp_path / "out")
     assert result.returncode == 0, result.stderr

@@ -39,14 +39,15 @@ def _one_error_line(result):
 
 
 @pytest.mark.parametrize("name", sorted(WRITERS))
-def test_one_epoch_on_each_official_layout(tmp_path, cli, name):
+def test_one_epoch_on_each_official_layout(tmp_path, cli, name, tiny_net):
+    """On TinyNet (tests/tiny_net.py): the layouts are under test, not the network."""
     written = WRITERS[name](str(tmp_path / "data"))
     size = get_dataset(name).image_size if name == "tiny-imagenet" else 32
     result = cli("classify", "--dataset", name, "--data_dir", str(tmp_path / "data"), "--image_size", size,
-                 *QUICK, *_outputs(tmp_path))
+                 *QUICK, "--net_name", tiny_net, *_outputs(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "(image files)" in result.stdout and "[Epoch:1]" in result.stdout
-    record = read_record(str(tmp_path / "ckpts" / f"{name}-ResNet8.ckpt"))
+    record = read_record(str(tmp_path / "ckpts" / f"{name}-TinyNet.ckpt"))
     assert record["image_size"] == size and record["dataset"] == name
     assert record["class_names"] == list(written.class_names) and record["n_classes"] == len(written.class_names)
     assert record["normalize"] == "imagenet"

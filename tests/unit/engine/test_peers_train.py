@@ -1,6 +1,7 @@
 """The peers' epoch-dependent factors in training: DKD's warm-up and CTKD's gradient reversal change each epoch
 without a recompile (a Parameter set before the epoch, in normal and in dataset sink mode), an interrupted run that
-resumes continues them and CTKD's learned temperature exactly as an uninterrupted run, and C < 3 refuses DKD."""
+resumes continues them and CTKD's learned temperature exactly as an uninterrupted run, and C < 3 refuses DKD. The
+training runs use TinyNet (tests/tiny_net.py): the factors do not depend on the network."""
 import numpy as np
 import pytest
 
@@ -18,7 +19,7 @@ PEERS = {"DKD": {"dkd_warmup": 2}, "CTKD": {"ctkd_decay_epochs": 2}}
 
 
 def _runs(teacher, folder, **extra):
-    base = ats_ms.make_config("distill", t_ckpt=teacher, net_name="ResNet8", epoches=2, lr=0.2,
+    base = ats_ms.make_config("distill", t_ckpt=teacher, net_name="TinyNet", epoches=2, lr=0.2,
                               **dict(TINY_KW, max_train=64, max_test=32, batch_size=32), ckpt_dir=str(folder),
                               log_dir=str(folder), **extra)
     return [base.replace(kd_way=kd_way, ckpt_name=f"{kd_way}.ckpt", **values) for kd_way, values in PEERS.items()]
@@ -29,8 +30,8 @@ def _params(path):
 
 
 @pytest.mark.parametrize("sink", [False, pytest.param(True, marks=pytest.mark.slow)])
-def test_epoch_factors_change_each_epoch_and_resume_exactly(digits_teacher, tmp_path, monkeypatch, sink):
-    _, teacher, _ = digits_teacher
+def test_epoch_factors_change_each_epoch_and_resume_exactly(tiny_teacher, tiny_net, tmp_path, monkeypatch, sink):
+    _, teacher, _ = tiny_teacher
     seen, original = [], EpochObjective.set_epoch
 
     def recording(self, epoch):

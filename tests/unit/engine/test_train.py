@@ -137,9 +137,9 @@ def test_eval_and_export_need_only_the_checkpoint(digits_teacher, tmp_path, cli,
     assert again.returncode == 2 and "already exists" in again.stderr
 
 
-def test_pynative_training_through_the_fused_step(digits_teacher, tmp_path, monkeypatch):
-    _, teacher_ckpt, _ = digits_teacher
-    graph = ats_ms.make_config("distill", t_ckpt=teacher_ckpt, net_name="ResNet8", epoches=1, mode="graph",
+def test_pynative_training_through_the_fused_step(tiny_teacher, tiny_net, tmp_path, monkeypatch):
+    _, teacher_ckpt, _ = tiny_teacher
+    graph = ats_ms.make_config("distill", t_ckpt=teacher_ckpt, net_name=tiny_net, epoches=1, mode="graph",
                                **TINY_KW, **_dirs(tmp_path / "g"))
     pynative = graph.replace(mode="pynative", **_dirs(tmp_path / "p"))
     a = ats_ms.train(graph, emit=lambda line: None)
@@ -186,26 +186,26 @@ def test_paper_recipe_student_starts_from_the_official_weights_init(digits_teach
 DIVERGE = dict(lr_schedule="paper", lr=0.05, weight_decay=1e9, epoches=2)
 
 
-def test_non_finite_loss_stops_with_exit_3_and_keeps_the_last_good_checkpoint(tmp_path, cli, monkeypatch):
+def test_non_finite_loss_stops_with_exit_3_and_keeps_the_last_good_checkpoint(tmp_path, cli, monkeypatch, tiny_net):
     monkeypatch.chdir(tmp_path)
     flags = [f"--{k}={v}" for k, v in DIVERGE.items()]
-    result = cli("classify", *TINY, "--max_train", "512", "--net_name", "ResNet8", *flags, "--ckpt_dir", "ckpts",
+    result = cli("classify", *TINY, "--max_train", "512", "--net_name", tiny_net, *flags, "--ckpt_dir", "ckpts",
                  "--log_dir", "logs")
     assert result.returncode == 3, result.stdout + result.stderr
     error = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(error) == 1 and "non-finite loss at epoch 2, step" in error[0]
-    assert "digits-ResNet8.resume.ckpt (epoch 1)" in error[0]
-    params = ms.load_checkpoint(str(tmp_path / "ckpts" / "digits-ResNet8.resume.ckpt"))
+    assert "digits-TinyNet.resume.ckpt (epoch 1)" in error[0]
+    params = ms.load_checkpoint(str(tmp_path / "ckpts" / "digits-TinyNet.resume.ckpt"))
     assert json.loads(params.pop("ats_state"))["epoch"] == 1
     params.pop("ats_record")
     assert all(np.isfinite(v.asnumpy()).all() for v in params.values())
-    assert not (tmp_path / "ckpts" / "digits-ResNet8.ckpt").exists()
-    last_good = cli("eval", "--ckpt", "ckpts/digits-ResNet8.resume.ckpt", "--download", "False")
+    assert not (tmp_path / "ckpts" / "digits-TinyNet.ckpt").exists()
+    last_good = cli("eval", "--ckpt", "ckpts/digits-TinyNet.resume.ckpt", "--download", "False")
     assert last_good.returncode == 0 and "top-1" in last_good.stdout, last_good.stderr  # the file the error names
 
 
-def test_non_finite_loss_skip_keeps_the_schedule(tmp_path):
-    config = ats_ms.make_config("classify", net_name="ResNet8", on_nan="skip", **DIVERGE,
+def test_non_finite_loss_skip_keeps_the_schedule(tmp_path, tiny_net):
+    config = ats_ms.make_config("classify", net_name=tiny_net, on_nan="skip", **DIVERGE,
                                 **dict(TINY_KW, max_train=512), **_dirs(tmp_path))
     prepare_device(config)
     lines = []
@@ -215,18 +215,18 @@ def test_non_finite_loss_skip_keeps_the_schedule(tmp_path):
     assert any(line.startswith("note: skipped") for line in lines)
     steps = trainer.steps_per_epoch
     assert int(member.optimizer.global_step.asnumpy()[0]) == 2 * steps  # skipped steps advance the lr schedule
-    assert (tmp_path / "ckpts" / "digits-ResNet8.ckpt").is_file()
+    assert (tmp_path / "ckpts" / "digits-TinyNet.ckpt").is_file()
 
 
 class _Interrupted(Exception):
     pass
 
 
-def test_dataset_sink_mode_trains_every_epoch_in_one_call_and_resumes_in_one(digits_teacher, tmp_path):
+def test_dataset_sink_mode_trains_every_epoch_in_one_call_and_resumes_in_one(tiny_teacher, tiny_net, tmp_path):
     """Sink mode (on CPU MindSpore runs the same multi-epoch call without a sink): one pipeline and one Model.train
     call per run, epoch-aware progress lines, and a resumed run continues in one call from its resume epoch."""
-    _, teacher_ckpt, _ = digits_teacher
-    config = ats_ms.make_config("distill", t_ckpt=teacher_ckpt, net_name="ResNet8", epoches=2,
+    _, teacher_ckpt, _ = tiny_teacher
+    config = ats_ms.make_config("distill", t_ckpt=teacher_ckpt, net_name=tiny_net, epoches=2,
                                 dataset_sink_mode=True, **dict(TINY_KW, print_every=2), **_dirs(tmp_path))
     prepare_device(config)
     calls = []
