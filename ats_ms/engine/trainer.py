@@ -144,16 +144,18 @@ class Trainer:
 
     def _startup(self, members):
         from ats_ms.models.layers import param_count
+        from ats_ms.models.registry import style_label
         c = self.config
         teacher = None
         if self.frozen_teacher is not None:
             from mindspore import ops
             acc = self._evaluate(lambda x: ops.expand_dims(self.frozen_teacher(x), 0), 1)[0]["top1"]
-            teacher = (c.t_net_name, c.t_net_style, self.teacher_params, acc)
+            teacher = (c.t_net_name, style_label(c.t_net_name, c.t_net_style), self.teacher_params, acc)
         labels = [m.label or m.config.ckpt_name for m in members] if len(members) > 1 else []
         for line in logs.startup_lines(self.train_data, self.test_data, self.steps_per_epoch,
                                        c.batch_size * self.group_size,
-                                       (c.net_name, c.net_style, param_count(members[0].student)), teacher, labels,
+                                       (c.net_name, style_label(c.net_name, c.net_style),
+                                        param_count(members[0].student)), teacher, labels,
                                        size=c.image_size if c.image_size != 32 else None):
             self._say(line)
 

@@ -254,7 +254,8 @@ class SweepWorker:
         self.emit(f"[sweep] {len(self.cells)} cells ({settings} x {seeds}), {done_before} already done; "
                   f"outputs in {self.out_dir}")
         self._note_other_cells()
-        limit = self.pack_limit(teacher)
+        left = [cell for cell, c in self.configs.items() if not _finished(c) and not self.claims.is_failed(cell.name)]
+        limit = self.pack_limit(teacher) if left else 0  # no pack size advice when nothing is left to train
         seconds_per_cell = []
         while True:
             pack, epoch = self._next_pack(limit)

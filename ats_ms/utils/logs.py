@@ -64,8 +64,9 @@ def startup_lines(train, test, steps, batch, student, teacher, members, size=Non
     Args:
         train, test (DataSplit): the splits.
         steps (int): steps per epoch; batch (int): images per step (all devices).
-        student (tuple): (name, style, parameters) of the network trained (``network`` without a teacher);
-        teacher (tuple | None): (name, style, parameters, test top-1).
+        student (tuple): (name, style label, parameters) of the network trained (``network`` without a teacher);
+        teacher (tuple | None): (name, style label, parameters, test top-1). A style label is ``paper``, ``demo``
+            or ``registered`` (``models.registry.style_label``).
         members (list[str]): labels of a pack's runs (empty for one run).
         size (int | None): input height and width (said when not 32).
     """

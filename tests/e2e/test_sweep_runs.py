@@ -102,6 +102,8 @@ def test_default_pack_size_comes_from_the_memory_estimate_and_is_printed(tiny_te
                      r"host memory, \d+% of it used\); lower it with --pack N$", result.stdout, re.M)
     assert line and int(line.group(1)) == 2 and int(line.group(2)) > 0, result.stdout
     assert "[sweep] pack of 2 (seed 0, from epoch 1): sweep-tp2-t2-seed0, sweep-tp3-t2-seed0" in result.stdout
+    again = cli("sweep", "--config", config, "--tp_taus", "2,3", "--t_taus", "2", "--out_dir", tmp_path / "out")
+    assert "2 already done" in again.stdout and "memory estimate" not in again.stdout  # nothing left: no advice
 
 
 def test_python_api_packs_any_settings_sharing_one_teacher(tiny_teacher, tmp_path):

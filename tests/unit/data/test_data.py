@@ -129,6 +129,22 @@ def test_digits_fixed_stratified_split():
     assert dataset.get_dataset_size() == 1
 
 
+def test_digits_read_from_the_bundled_file_equal_scikit_learns_loader(monkeypatch):
+    """The file read directly (no scikit-learn import) and the fallback through ``load_digits`` give the same arrays."""
+    from sklearn.datasets import load_digits as sk_load_digits
+
+    from ats_ms.data import digits
+    images, labels = digits.digits_arrays()
+    bunch = sk_load_digits()
+    np.testing.assert_array_equal(images, bunch.images)
+    np.testing.assert_array_equal(labels, bunch.target)
+    assert images.shape == (1797, 8, 8) and labels.dtype == np.int32
+    monkeypatch.setattr(digits, "_bundled_csv", lambda: None)
+    fallback = digits.digits_arrays()
+    np.testing.assert_array_equal(fallback[0], images)
+    np.testing.assert_array_equal(fallback[1], labels)
+
+
 # ----- download path against a local HTTP server on 127.0.0.1 -----
 
 def _archive_bytes(root, members=None):

@@ -50,9 +50,10 @@ def test_teacher_run_outputs(digits_teacher):
 
 
 @pytest.mark.parametrize("kd_way,fold", [("ATS", False), ("ATS", True), ("none", True)])
-def test_distillation_keeps_teacher_frozen_and_student_learns(digits_teacher, tmp_path, kd_way, fold):
+def test_distillation_keeps_teacher_frozen_and_student_learns(digits_teacher, tiny_net, tmp_path, kd_way, fold):
+    """A ResNet8 teacher (frozen, its batch norms folded or kept) and a TinyNet student (tests/tiny_net.py)."""
     _, teacher_ckpt, _ = digits_teacher
-    config = ats_ms.make_config("distill", t_ckpt=teacher_ckpt, net_name="ResNet8", epoches=2, lr=0.1,
+    config = ats_ms.make_config("distill", t_ckpt=teacher_ckpt, net_name=tiny_net, epoches=2, lr=0.1,
                                 kd_way=kd_way, weight_decay=5e-4, fold_teacher_bn=fold, **TINY_KW, **_dirs(tmp_path))
     lines = []
     prepare_device(config)

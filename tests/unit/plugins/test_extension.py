@@ -77,9 +77,13 @@ def test_a_plugin_method_network_and_dataset_reach_everything_derived(plugin, di
 
     dirs = dict(ckpt_dir=str(tmp_path / "ckpts"), log_dir=str(tmp_path / "logs"), epoches=2, lr=0.05)
     student = ats_ms.make_config("distill", t_ckpt=digits_teacher[1], net_name="ToyNet", **TINY_KW, **dirs)
+    lines = []
     toy, kd = ats_ms.train_pack([student.replace(kd_way="ToyKD", toy_gamma=3.0, ckpt_name="toy.ckpt"),
-                                 student.replace(kd_way="KD", ckpt_name="kd.ckpt")], labels=["ToyKD", "KD"])
+                                 student.replace(kd_way="KD", ckpt_name="kd.ckpt")], labels=["ToyKD", "KD"],
+                                emit=lines.append)
     assert toy["status"] == kd["status"] == "done"
+    assert any(line.startswith("student: ToyNet (registered), ") for line in lines)  # not "(paper)": a user's net
+    assert any(line.startswith("teacher: ResNet8 (paper), ") for line in lines)
     record = read_record(str(tmp_path / "ckpts" / "toy.ckpt"))
     assert (record["kd_way"], record["toy_gamma"], record["net_name"]) == ("ToyKD", 3.0, "ToyNet")
     assert read_record(str(tmp_path / "ckpts" / "kd.ckpt"))["toy_gamma"] is None
