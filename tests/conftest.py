@@ -133,9 +133,9 @@ def tiny_net():
 @pytest.fixture(scope="session")
 def tiny_teacher(tmp_path_factory):
     """A TinyNet teacher trained 2 epochs on the tiny digits split by the API: (folder, checkpoint path, history)."""
-    from tiny_net import registered
-
     import ats_ms
+
+    from tiny_net import registered
     folder = tmp_path_factory.mktemp("tiny_teacher")
     with registered() as name:
         config = ats_ms.make_config("classify", net_name=name, epoches=2, lr=0.1, ckpt_dir=str(folder / "ckpts"),

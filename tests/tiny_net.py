@@ -3,8 +3,8 @@ for the end-to-end runs whose subject is not the network (packs, resume, interru
 processes): its training graphs compile in about half the time of ResNet8's.
 
 In this process the ``tiny_net`` fixture of conftest registers it for one test and removes it afterwards (tests that
-list every network must not see it); a fresh process loads it as a plugin (``TINY_NET_ENV``: ``ATS_MS_PLUGINS``
-naming ``tiny_net_plugin``, with tests/ on PYTHONPATH).
+list every network must not see it); a fresh process loads it as a plugin (conftest's ``subprocess_env(tiny=True)``:
+``ATS_MS_PLUGINS`` naming ``tiny_net_plugin``, with tests/ on PYTHONPATH).
 """
 import contextlib
 
@@ -30,6 +30,7 @@ def register():
 
 
 def unregister():
+    """Remove TinyNet from the registry (the tests' own clean-up; the registry has no public removal)."""
     from ats_ms.models import registry
     registry._BUILDERS.pop(registry._key(NAME), None)
 

@@ -18,7 +18,9 @@ def _export(config):
     out = naming.export_path(os.path.dirname(config.ckpt) or ".", os.path.basename(config.ckpt), config.file_format)
     device.configure(config.device_target, config.device_id, "graph", 0)
     export_network(config, config.ckpt, out)
-    print(f"exported {config.ckpt} ({config.net_name}, {config.net_style}, {config.n_classes} classes, input "
+    from ats_ms.models.registry import style_label
+    style = style_label(config.net_name, config.net_style)
+    print(f"exported {config.ckpt} ({config.net_name}, {style}, {config.n_classes} classes, input "
           f"(1, 3, {config.image_size}, {config.image_size})) -> {out}")
     return 0
 

@@ -52,8 +52,8 @@ def _bundled_csv():
 
 
 def digits_arrays():
-    """All 1,797 images (N, 8, 8) float64 (values 0..16) and labels (N,) int32, as ``sklearn.datasets.load_digits``
-    gives them."""
+    """All 1,797 images (N, 8, 8) float64 (values 0..16) and labels (N,) int32: ``sklearn.datasets.load_digits``'s
+    images and targets, in its order."""
     path = _bundled_csv()
     if path is not None:
         with gzip.open(path, "rt") as f:

@@ -232,6 +232,11 @@ class SweepWorker:
                 return taken, epoch
         return [], 0
 
+    def _unfinished(self):
+        """Names of the cells neither finished nor failed (pending, or held by another worker)."""
+        return [cell.name for cell, c in self.configs.items()
+                if not _finished(c) and not self.claims.is_failed(cell.name)]
+
     def run(self):
         """Train until no cell is left for this worker; returns {cell name: done | failed}."""
         from ats_ms.api import train_pack
@@ -254,10 +259,9 @@ class SweepWorker:
         self.emit(f"[sweep] {len(self.cells)} cells ({settings} x {seeds}), {done_before} already done; "
                   f"outputs in {self.out_dir}")
         self._note_other_cells()
-        left = [cell for cell, c in self.configs.items() if not _finished(c) and not self.claims.is_failed(cell.name)]
-        limit = self.pack_limit(teacher) if left else 0  # no pack size advice when nothing is left to train
+        limit = self.pack_limit(teacher) if self._unfinished() else None  # no pack size advice when all are done
         seconds_per_cell = []
-        while True:
+        while limit:
             pack, epoch = self._next_pack(limit)
             if not pack:
                 break
@@ -277,12 +281,11 @@ class SweepWorker:
                 for name in names:
                     self.claims.release(name)
             seconds_per_cell.append((time.time() - start) / len(pack))
-            left = sum(not _finished(c) and not self.claims.is_failed(cell.name) for cell, c in self.configs.items())
+            left = len(self._unfinished())
             per_cell = float(np.mean(seconds_per_cell))
             self.emit(f"[sweep] pack done in {logs.duration(time.time() - start)} ({logs.duration(per_cell)} per "
                       f"cell); {left} cells left, ETA {logs.duration(per_cell * left)} at this worker's pace")
-        held = [cell.name for cell, c in self.configs.items()
-                if not _finished(c) and not self.claims.is_failed(cell.name)]
+        held = self._unfinished()
         if held:
             self.emit(f"[sweep] {len(held)} cells are held by other workers; run again with --report_only True when "
                       f"they finish")

@@ -25,12 +25,13 @@ def test_sweep_packs_and_memory_estimate_on_image_files(folder_teacher, tiny_net
 
 
 
-def test_analyze_and_bench_on_image_files_and_sizes(folder_teacher, tmp_path, cli):
+def test_analyze_and_bench_on_image_files_and_sizes(folder_teacher, tiny_net, tmp_path, cli):
+    """bench times TinyNet (tests/tiny_net.py): the input size is under test, not the network."""
     data, teacher = folder_teacher
     result = cli("analyze", "--ckpt", teacher, "--data_dir", data, "--split", "test", "--out_dir", tmp_path / "a")
     assert result.returncode == 0, result.stderr
     assert "6 images" in result.stdout and (tmp_path / "a" / "analyze.csv").is_file()
-    result = cli("bench", "--t_net_name", "ResNet8", "--net_name", "ResNet8", "--batch_size", 4, "--steps", 1,
+    result = cli("bench", "--t_net_name", tiny_net, "--net_name", tiny_net, "--batch_size", 4, "--steps", 1,
                  "--rounds", 1, "--n_classes", 3, "--image_size", 48, "--json", tmp_path / "b.json")
     assert result.returncode == 0, result.stderr
     assert "48x48 inputs" in result.stdout and json.loads((tmp_path / "b.json").read_text())["image_size"] == 48

@@ -1,6 +1,7 @@
 """Interruption of one run (SIGKILL mid-epoch and during the checkpoint write) and resume, and a soak run (slow: fresh
-processes). Packed runs: tests/e2e/test_sweep_runs.py; non-finite losses: tests/unit/engine/test_train.py. The network
-is TinyNet (tests/tiny_net.py, a plugin of each fresh process): what is tested does not depend on it."""
+processes). Packed runs: tests/e2e/test_sweep_runs.py; non-finite losses: tests/unit/engine/test_train.py. The
+interrupted runs train TinyNet (tests/tiny_net.py, a plugin of each fresh process): resume does not depend on the
+network. The soak trains ResNet8, whose parameters and activations a leak would grow with."""
 import json
 import os
 import signal
@@ -101,11 +102,11 @@ def test_soak_resident_memory_is_flat(tmp_path):
     write_binary_layout(str(tmp_path / "data"), "cifar10", n_train=40, n_test=10)
     epochs = 30
     proc = subprocess.run([sys.executable, "-m", "ats_ms", "classify", "--dataset", "cifar10", "--data_dir", "data",
-                           "--n_classes", "10", "--net_name", "TinyNet", "--epoches", str(epochs), "--batch_size",
+                           "--n_classes", "10", "--net_name", "ResNet8", "--epoches", str(epochs), "--batch_size",
                            "8", "--ckpt_dir", "ckpts", "--log_dir", "logs", "--print_every", "0"],
-                          cwd=tmp_path, env=subprocess_env(tiny=True), capture_output=True, text=True, timeout=600)
+                          cwd=tmp_path, env=subprocess_env(), capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
-    rss = [json.loads(line)["rss_mb"] for line in (tmp_path / "logs" / "cifar10-TinyNet.metrics.jsonl").open()]
+    rss = [json.loads(line)["rss_mb"] for line in (tmp_path / "logs" / "cifar10-ResNet8.metrics.jsonl").open()]
     growth = (rss[-1] - rss[1]) / rss[1]
     print(f"\nsoak: {epochs} epochs, resident memory epoch 2 {rss[1]:.1f} MB -> epoch {epochs} {rss[-1]:.1f} MB "
           f"({100 * growth:+.2f} %)")

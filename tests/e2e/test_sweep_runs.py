@@ -16,11 +16,11 @@ import sys
 
 import numpy as np
 import pytest
-from tiny_net import registered
 
 import ats_ms
 
 from conftest import ROOT, TINY_KW, kill_hook, subprocess_env
+from tiny_net import registered
 
 ms = pytest.importorskip("mindspore")
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("tiny_net")]
@@ -86,7 +86,7 @@ def test_pack_of_three_ends_exactly_as_each_cell_alone(alone, tmp_path, cli):
         log = (tmp_path / "out" / "logs" / f"{cell}.log").read_text()
         assert log.count("[EPOCHS]: 1 2 3\n") == 1 and f"ckpt_name='{cell}.ckpt'" in log
     again = cli("sweep", "--config", config, *GRID, "--pack", "3", "--out_dir", tmp_path / "out")
-    assert "3 already done" in again.stdout and "pack of" not in again.stdout
+    assert again.returncode == 0 and "3 already done" in again.stdout and "pack of" not in again.stdout
     other = cli("sweep", "--config", config, *GRID, "--lamb", "0.9", "--out_dir", tmp_path / "out")
     assert other.returncode == 2 and "sweep-tp2-t2-seed0" in other.stderr, other.stderr  # one grid per folder
     assert "changed: lamb" in other.stderr and "a new --out_dir" in other.stderr and not other.stdout
@@ -103,7 +103,8 @@ def test_default_pack_size_comes_from_the_memory_estimate_and_is_printed(tiny_te
     assert line and int(line.group(1)) == 2 and int(line.group(2)) > 0, result.stdout
     assert "[sweep] pack of 2 (seed 0, from epoch 1): sweep-tp2-t2-seed0, sweep-tp3-t2-seed0" in result.stdout
     again = cli("sweep", "--config", config, "--tp_taus", "2,3", "--t_taus", "2", "--out_dir", tmp_path / "out")
-    assert "2 already done" in again.stdout and "memory estimate" not in again.stdout  # nothing left: no advice
+    assert again.returncode == 0 and "2 already done" in again.stdout  # nothing left to train: no pack advice
+    assert "memory estimate" not in again.stdout and "pack of" not in again.stdout
 
 
 def test_python_api_packs_any_settings_sharing_one_teacher(tiny_teacher, tmp_path):
@@ -400,7 +401,7 @@ def test_the_sweep_trains_damaged_cells_again_and_keeps_their_files(one_epoch_gr
         assert (out / "logs" / f"{cell}.log").read_text().count("Namespace(") == 1  # a fresh log; the old one kept
     assert [r["seeds"] for r in json.loads((out / "sweep.json").read_text())["rows"]] == [1, 1, 1]
     again = cli("sweep", "--config", one_epoch_grid[1], *GRID, "--out_dir", out)
-    assert "3 already done" in again.stdout and "training it again" not in again.stdout
+    assert again.returncode == 0 and "3 already done" in again.stdout and "training it again" not in again.stdout
 
 
 @DAMAGE_GROUP

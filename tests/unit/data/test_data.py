@@ -134,6 +134,7 @@ def test_digits_read_from_the_bundled_file_equal_scikit_learns_loader(monkeypatc
     from sklearn.datasets import load_digits as sk_load_digits
 
     from ats_ms.data import digits
+    assert digits._bundled_csv() is not None  # the direct read is what is compared below
     images, labels = digits.digits_arrays()
     bunch = sk_load_digits()
     np.testing.assert_array_equal(images, bunch.images)

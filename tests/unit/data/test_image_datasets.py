@@ -23,7 +23,8 @@ from ats_ms.config.record import read_record  # noqa: E402
 from ats_ms.data import create_dataset, get_dataset, open_split  # noqa: E402
 from ats_ms.utils.errors import UserError  # noqa: E402
 
-QUICK = ["--epoches", "1", "--batch_size", "4", "--print_every", "0", "--net_name", "ResNet8", "--num_workers", "2"]
+ONE_EPOCH = ["--epoches", "1", "--batch_size", "4", "--print_every", "0", "--num_workers", "2"]
+QUICK = [*ONE_EPOCH, "--net_name", "ResNet8"]
 WRITERS = {"folder": lambda root: write_folder(root), "tiny-imagenet": lambda root: write_tiny_imagenet(root),
            "cub200": lambda root: write_cub(root), "stanford-dogs": lambda root: write_dogs(root)}
 
@@ -44,7 +45,7 @@ def test_one_epoch_on_each_official_layout(tmp_path, cli, name, tiny_net):
     written = WRITERS[name](str(tmp_path / "data"))
     size = get_dataset(name).image_size if name == "tiny-imagenet" else 32
     result = cli("classify", "--dataset", name, "--data_dir", str(tmp_path / "data"), "--image_size", size,
-                 *QUICK, "--net_name", tiny_net, *_outputs(tmp_path))
+                 *ONE_EPOCH, "--net_name", tiny_net, *_outputs(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "(image files)" in result.stdout and "[Epoch:1]" in result.stdout
     record = read_record(str(tmp_path / "ckpts" / f"{name}-TinyNet.ckpt"))
