@@ -27,6 +27,12 @@ def _run(cwd, *extra, env=None):
                           capture_output=True, text=True, timeout=600)
 
 
+def _cli_in(cwd, cli, monkeypatch, *extra):
+    """The run's command with ``extra`` flags in this process, from ``cwd`` (a resume's start-up is not under test)."""
+    monkeypatch.chdir(cwd)
+    return cli(*RUN, *extra)
+
+
 def _kill_when(cwd, needle):
     """Start the run and SIGKILL it as soon as ``needle`` appears on its stdout."""
     proc = subprocess.Popen([sys.executable, "-m", "ats_ms", *RUN], cwd=cwd, env=subprocess_env(tiny=True),
@@ -67,23 +73,23 @@ def reference(tmp_path_factory):
 
 
 @pytest.mark.xdist_group("reference")  # one worker: the uninterrupted reference runs once
-def test_sigkill_mid_epoch_then_resume(tmp_path, reference):
+def test_sigkill_mid_epoch_then_resume(tmp_path, reference, cli, monkeypatch, tiny_net):
     out = _kill_when(tmp_path, "epoch 2 step 4/")
     assert "[Epoch:1]" in out and "[Epoch:2]" not in out
     resume = tmp_path / "ckpts" / "digits-TinyNet.resume.ckpt"
     assert resume.is_file()
-    again = _run(tmp_path)
+    again = _cli_in(tmp_path, cli, monkeypatch)
     assert again.returncode == 2 and "holds an interrupted run" in again.stderr
-    changed = _run(tmp_path, "--resume", "True", "--lr", "0.2")
+    changed = _cli_in(tmp_path, cli, monkeypatch, "--resume", "True", "--lr", "0.2")
     assert changed.returncode == 2 and "different configuration (changed: lr)" in changed.stderr
-    done = _run(tmp_path, "--resume", "True")
+    done = _cli_in(tmp_path, cli, monkeypatch, "--resume", "True")
     assert done.returncode == 0, done.stderr
     assert "resumed from" in done.stdout and "[Epoch:1]" not in done.stdout and "[Epoch:3]" in done.stdout
     _check_complete(tmp_path, reference)
 
 
 @pytest.mark.xdist_group("reference")  # one worker: the uninterrupted reference runs once
-def test_sigkill_during_checkpoint_write_then_resume(tmp_path, reference):
+def test_sigkill_during_checkpoint_write_then_resume(tmp_path, reference, cli, monkeypatch, tiny_net):
     killed = _run(tmp_path, env=kill_hook(tmp_path / "hook", 2, tiny=True))
     assert killed.returncode == -signal.SIGKILL
     assert "[Epoch:2]" in killed.stdout
@@ -92,7 +98,7 @@ def test_sigkill_during_checkpoint_write_then_resume(tmp_path, reference):
     assert state["epoch"] == 1
     leftovers = [n for n in os.listdir(tmp_path / "ckpts") if n.startswith(".")]
     assert len(leftovers) == 1 and leftovers[0].startswith(".digits-TinyNet.resume.ckpt.tmp-")  # killed mid-write
-    done = _run(tmp_path, "--resume", "True")
+    done = _cli_in(tmp_path, cli, monkeypatch, "--resume", "True")
     assert done.returncode == 0, done.stderr
     assert [n for n in os.listdir(tmp_path / "ckpts") if n.startswith(".")] == []  # the dead writer's file removed
     _check_complete(tmp_path, reference)

@@ -199,7 +199,8 @@ def _check_resumed_grid(out, reference, cells=CELLS):
 
 
 @ALONE_GROUP
-def test_kill_9_during_a_packed_epoch_then_the_same_command_resumes_every_cell(alone, tmp_path):
+def test_kill_9_during_a_packed_epoch_then_the_same_command_resumes_every_cell(alone, tmp_path, cli):
+    """Killed in a fresh process; the same command then runs in this one (its start-up is not under test)."""
     reference, config = alone
     argv = _sweep_argv(config, tmp_path / "out", "--pack", "2")
     proc = subprocess.Popen(argv, env=subprocess_env(tiny=True), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -213,7 +214,7 @@ def test_kill_9_during_a_packed_epoch_then_the_same_command_resumes_every_cell(a
     proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL, "".join(seen)
     assert "[sweep-tp3-t2-seed0] [Epoch:1]" in "".join(seen) and "[Epoch:2]" not in "".join(seen)
-    done = subprocess.run(argv, env=subprocess_env(tiny=True), capture_output=True, text=True, timeout=600)
+    done = cli(*argv[3:])
     assert done.returncode == 0, done.stderr[-3000:]
     assert "[sweep] pack of 2 (seed 0, from epoch 2): sweep-tp2-t2-seed0, sweep-tp3-t2-seed0" in done.stdout
     assert "[sweep-tp2-t2-seed0] [Epoch:1]" not in done.stdout and "[sweep-tp2-t2-seed0] [Epoch:2]" in done.stdout
@@ -221,7 +222,7 @@ def test_kill_9_during_a_packed_epoch_then_the_same_command_resumes_every_cell(a
 
 
 @ALONE_GROUP
-def test_kill_9_between_the_resume_writes_of_a_pack_repacks_cells_by_progress(alone, tmp_path):
+def test_kill_9_between_the_resume_writes_of_a_pack_repacks_cells_by_progress(alone, tmp_path, cli):
     """On generic --grid cells (the classic grid's settings, named by their method and what their group sets)."""
     reference, config = alone
     cells = ["sweep-ATS-tp2-t2-seed0", "sweep-ATS-tp3-t2-seed0", "sweep-ATS-tp4-t2-seed0"]
@@ -233,7 +234,7 @@ def test_kill_9_between_the_resume_writes_of_a_pack_repacks_cells_by_progress(al
                                                     ckpt_dir=str(tmp_path / "out" / "ckpts"), ckpt_name=f"{c}.ckpt"))
               for c in cells]
     assert epochs == [2, 1, 1]
-    done = subprocess.run(argv, env=subprocess_env(tiny=True), capture_output=True, text=True, timeout=600)
+    done = cli(*argv[3:])  # the same command, in this process
     assert done.returncode == 0, done.stderr[-3000:]
     assert "pack of 2 (seed 0, from epoch 2): sweep-ATS-tp3-t2-seed0, sweep-ATS-tp4-t2-seed0" in done.stdout
     assert "pack of 1 (seed 0, from epoch 3): sweep-ATS-tp2-t2-seed0" in done.stdout
@@ -247,7 +248,7 @@ def _free_port():
 
 
 @ALONE_GROUP
-def test_two_msrun_workers_share_one_grid_without_running_a_cell_twice(alone, tmp_path):
+def test_two_msrun_workers_share_one_grid_without_running_a_cell_twice(alone, tmp_path, cli):
     reference, config = alone
     out = tmp_path / "out"
     env = dict(subprocess_env(tiny=True), DEVICE_TARGET="CPU", MASTER_PORT=str(_free_port()),
@@ -262,9 +263,7 @@ def test_two_msrun_workers_share_one_grid_without_running_a_cell_twice(alone, tm
     assert all("[sweep] 3 cells (3 tp_tau x 1 t_tau x 1 seed)" in text for text in logs.values())  # both took part
     started = [re.findall(r"\[sweep\] pack of 1 \(seed 0, from epoch 1\): (\S+)", text) for text in logs.values()]
     assert sorted(sum(started, [])) == CELLS  # every cell exactly once, whichever worker took it
-    report = subprocess.run([sys.executable, "-m", "ats_ms", "sweep", "--config", str(config), *GRID,
-                             "--out_dir", str(out), "--report_only", "True"], env=subprocess_env(tiny=True),
-                            capture_output=True, text=True, timeout=300)
+    report = cli("sweep", "--config", config, *GRID, "--out_dir", out, "--report_only", "True")
     assert report.returncode == 0 and "best cell:" in report.stdout
     _check_resumed_grid(out, reference)
     shutil.rmtree(tmp_path / "msrun", ignore_errors=True)
