@@ -82,8 +82,8 @@ def styles_of(name):
 
 
 def style_label(name, style):
-    """How start-up lines name the style of network ``name``: ``style`` itself, or ``registered`` for a user's network
-    known in the default style only (``paper`` would claim the official codes' layers for it)."""
+    """How printed lines (start-up, export) name the style of network ``name``: ``style`` itself, or ``registered`` for
+    a user's network known in the default style only (``paper`` would claim the official codes' layers for it)."""
     _, builder, styles, _ = _BUILDERS[_key(resolve_name(name))]
     home = getattr(getattr(builder, "func", builder), "__module__", None) or ""  # a functools.partial's function
     return style if home.startswith("ats_ms.models.") or len(styles) > 1 else "registered"
