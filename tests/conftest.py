@@ -108,18 +108,23 @@ def run_cli(*args, cwd=None, timeout=600, env=None):
                           capture_output=True, text=True, timeout=timeout)
 
 
+def _train_digits_teacher(folder, net_name):
+    """A ``net_name`` teacher trained 2 epochs on the tiny digits split by the API: (folder, checkpoint path,
+    history)."""
+    import ats_ms
+    config = ats_ms.make_config("classify", net_name=net_name, epoches=2, lr=0.1, ckpt_dir=str(folder / "ckpts"),
+                                log_dir=str(folder / "logs"), log_name="teacher.log", **TINY_KW)
+    history = ats_ms.train(config, emit=lambda line: None)
+    return folder, str(folder / "ckpts" / f"digits-{net_name}.ckpt"), history
+
+
 @pytest.fixture(scope="session")
 def digits_teacher(tmp_path_factory):
     """A ResNet8 teacher trained 2 epochs on the tiny digits split by the API: (folder, checkpoint path, history).
 
     Its checkpoint carries a record (ResNet8, paper, 10 classes, digits, normalize cifar).
     """
-    import ats_ms
-    folder = tmp_path_factory.mktemp("teacher")
-    config = ats_ms.make_config("classify", net_name="ResNet8", epoches=2, lr=0.1, ckpt_dir=str(folder / "ckpts"),
-                                log_dir=str(folder / "logs"), log_name="teacher.log", **TINY_KW)
-    history = ats_ms.train(config, emit=lambda line: None)
-    return folder, str(folder / "ckpts" / "digits-ResNet8.ckpt"), history
+    return _train_digits_teacher(tmp_path_factory.mktemp("teacher"), "ResNet8")
 
 
 @pytest.fixture
@@ -133,15 +138,9 @@ def tiny_net():
 @pytest.fixture(scope="session")
 def tiny_teacher(tmp_path_factory):
     """A TinyNet teacher trained 2 epochs on the tiny digits split by the API: (folder, checkpoint path, history)."""
-    import ats_ms
-
     from tiny_net import registered
-    folder = tmp_path_factory.mktemp("tiny_teacher")
     with registered() as name:
-        config = ats_ms.make_config("classify", net_name=name, epoches=2, lr=0.1, ckpt_dir=str(folder / "ckpts"),
-                                    log_dir=str(folder / "logs"), log_name="teacher.log", **TINY_KW)
-        history = ats_ms.train(config, emit=lambda line: None)
-    return folder, str(folder / "ckpts" / f"digits-{name}.ckpt"), history
+        return _train_digits_teacher(tmp_path_factory.mktemp("tiny_teacher"), name)
 
 
 @pytest.fixture(scope="session")
