@@ -20,6 +20,15 @@ def build(n_classes):
                              nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dense(16, n_classes))
 
 
+def torch_build(n_classes):
+    """TinyNet's PyTorch twin for ``bench --torch`` (the same layers, shapes and cost; its padding is symmetric where
+    MindSpore's ``same`` pads one side, so logits are not compared)."""
+    from torch import nn
+    return nn.Sequential(nn.Conv2d(3, 8, 3, 2, 1, bias=False), nn.BatchNorm2d(8), nn.ReLU(),
+                         nn.Conv2d(8, 16, 3, 2, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, n_classes))
+
+
 def register():
     """Register TinyNet unless it is registered; returns True when this call registered it."""
     from ats_ms.models import registry

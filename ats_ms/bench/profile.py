@@ -95,8 +95,11 @@ def _conv_row(cat, problem, count, seconds, steps):
 
 
 def child_main(spec):
-    """Runs in the child: time each part after a marker line (stdout is shared with oneDNN's verbose lines)."""
+    """Runs in the child: load the parent's plugins (a user's network), then time each part after a marker line
+    (stdout is shared with oneDNN's verbose lines)."""
+    from ats_ms.plugins import load_plugins
     from ats_ms.utils import device
+    load_plugins(spec.get("plugins", ()), environ={}, entry_points=False)
     device.configure(spec["device_target"], spec["device_id"], "graph", 0)
     if spec.get("threads"):
         import mindspore as ms
@@ -117,10 +120,12 @@ def _mark(name):
 
 def run_profile(t_net, s_net, batch_size, n_classes, steps, fold_bn=True, device_target="CPU", device_id=0,
                 threads=0, image_size=32):
-    """Profile every part in a child process; returns part -> {wall_s, onednn_s, other_s, convs}."""
+    """Profile every part in a child process (which imports this process's plugins); returns part -> {wall_s,
+    onednn_s, other_s, convs}."""
+    from ats_ms.plugins import loaded_modules
     spec = {"t_net": t_net, "s_net": s_net, "batch_size": batch_size, "n_classes": n_classes, "steps": steps,
             "fold_bn": fold_bn, "device_target": device_target, "device_id": device_id, "threads": threads,
-            "image_size": image_size}
+            "image_size": image_size, "plugins": loaded_modules()}
     env = dict(os.environ, ONEDNN_VERBOSE="1", DNNL_VERBOSE="1")
     proc = subprocess.run([sys.executable, "-m", "ats_ms.bench.profile", json.dumps(spec)], env=env,
                           capture_output=True, text=True)

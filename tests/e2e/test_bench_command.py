@@ -1,27 +1,41 @@
 """``python -m ats_ms bench`` end to end, in one run: every row of a plain run, ``--pack``, ``--methods`` (one
 student per registered method in one pack against as many ATS students; DKD, its warm-up, and CTKD, its learned
 temperature, stand in for the registry here to keep the compile small; docs/benchmarks.md has the whole registry's
-figure), ``--profile`` (each part's oneDNN primitives and convolution shapes) and, with torch, ``--torch``."""
+figure), ``--profile`` (each part's oneDNN primitives and convolution shapes) and, with torch, ``--torch``. The
+networks are TinyNet (tests/tiny_net.py), a user's network loaded by ``--plugin`` as a user's would be: the profiling
+child process imports it too, and ``--torch`` takes its twin from ``TWINS``."""
 import json
+import os
 import re
 
 import pytest
 
+from conftest import ROOT, TESTS
+
 pytestmark = pytest.mark.slow
 
 
-def test_bench_writes_every_row_and_field(tmp_path, cli, monkeypatch):
+def test_bench_writes_every_row_and_field(tiny_net, tmp_path, cli, monkeypatch):
     import ats_ms.bench
+    from ats_ms import plugins
     from ats_ms.bench.parts import PARTS
+
+    from tiny_net import PLUGIN_MODULE
     monkeypatch.setattr(ats_ms.bench, "methods_timed", lambda: ("DKD", "CTKD"))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), str(TESTS)]))  # where the child finds the plugin
+    for loaded in ("_LOADED", "_MODULES"):  # this test's plugin is forgotten after it
+        monkeypatch.setattr(plugins, loaded, dict(getattr(plugins, loaded)))
     extra = ["--pack", 3, "--num_workers", 1, "--methods", "True", "--profile"]
     try:
-        import torch  # noqa: F401
+        from ats_ms.convert.torch_twins import TWINS
+
+        from tiny_net import torch_build
+        monkeypatch.setitem(TWINS, tiny_net, torch_build)
         extra.append("--torch")
     except ImportError:
         pass
-    result = cli("bench", "--t_net_name", "ResNet8", "--net_name", "ResNet8", "--batch_size", 8, "--steps", 2,
-                 "--n_classes", 10, "--rounds", 2, "--json", tmp_path / "b.json", *extra)
+    result = cli("bench", "--plugin", PLUGIN_MODULE, "--t_net_name", tiny_net, "--net_name", tiny_net, "--batch_size",
+                 8, "--steps", 2, "--n_classes", 10, "--rounds", 2, "--json", tmp_path / "b.json", *extra)
     assert result.returncode == 0, result.stderr
     out, result = result.stdout, json.loads((tmp_path / "b.json").read_text())
     assert {"compile_s", "img_per_s", "step_s", "peak_rss_mb"} <= set(result["ours"])
