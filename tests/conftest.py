@@ -1,8 +1,12 @@
 """Shared test set-up: garbage frozen between tests, quiet MindSpore logs, the CPU oneDNN setting, the execution-mode
 fixture, the command line run in this process (``cli``) or in a fresh one (``run_cli``), TinyNet for the end-to-end
-runs (tests/tiny_net.py) and tiny teachers trained once per session (digits: ResNet8 and TinyNet; an ImageFolder's)."""
+runs (tests/tiny_net.py) and tiny teachers trained once per run, shared by the xdist workers (digits: ResNet8 and
+TinyNet; an ImageFolder's)."""
+import fcntl
 import gc
+import json
 import os
+import shutil
 import subprocess
 import sys
 from collections import namedtuple
@@ -118,13 +122,44 @@ def _train_digits_teacher(folder, net_name):
     return folder, str(folder / "ckpts" / f"digits-{net_name}.ckpt"), history
 
 
+def once_per_run(tmp_path_factory, name, make):
+    """``make(folder)``'s JSON-able result, computed once per test run in a folder ``name`` that the tests only read.
+
+    Session fixtures are per process: under pytest-xdist each worker would train the same teacher. Here the workers
+    share the run's temporary folder (the parent of each worker's): the first takes a file lock and computes, the
+    others wait for it and read ``result.json``. Without xdist, the folder is this run's own.
+    """
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return make(tmp_path_factory.mktemp(name))
+    run = tmp_path_factory.getbasetemp().parent
+    folder, done = run / name, run / name / "result.json"
+    with open(run / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.is_file():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            done.with_suffix(".tmp").write_text(json.dumps(make(folder)))
+            done.with_suffix(".tmp").replace(done)
+        return json.loads(done.read_text())
+
+
+def _digits_teacher_once(tmp_path_factory, name, net_name):
+    """``_train_digits_teacher`` once per run (``once_per_run``)."""
+    def make(folder):
+        _, ckpt, history = _train_digits_teacher(folder, net_name)
+        return [str(folder), ckpt, history]
+    folder, ckpt, history = once_per_run(tmp_path_factory, name, make)
+    return Path(folder), ckpt, history
+
+
 @pytest.fixture(scope="session")
 def digits_teacher(tmp_path_factory):
-    """A ResNet8 teacher trained 2 epochs on the tiny digits split by the API: (folder, checkpoint path, history).
+    """A ResNet8 teacher trained 2 epochs on the tiny digits split by the API, once per run: (folder, checkpoint
+    path, history).
 
     Its checkpoint carries a record (ResNet8, paper, 10 classes, digits, normalize cifar).
     """
-    return _train_digits_teacher(tmp_path_factory.mktemp("teacher"), "ResNet8")
+    return _digits_teacher_once(tmp_path_factory, "teacher", "ResNet8")
 
 
 @pytest.fixture
@@ -137,14 +172,21 @@ def tiny_net():
 
 @pytest.fixture(scope="session")
 def tiny_teacher(tmp_path_factory):
-    """A TinyNet teacher trained 2 epochs on the tiny digits split by the API: (folder, checkpoint path, history)."""
+    """A TinyNet teacher trained 2 epochs on the tiny digits split by the API, once per run: (folder, checkpoint
+    path, history)."""
     from tiny_net import registered
     with registered() as name:
-        return _train_digits_teacher(tmp_path_factory.mktemp("tiny_teacher"), name)
+        return _digits_teacher_once(tmp_path_factory, "tiny_teacher", name)
 
 
 @pytest.fixture(scope="session")
 def folder_teacher(tmp_path_factory):
-    """A ResNet8 teacher of a written ImageFolder at 40x40: (data folder, checkpoint) (``image_fixtures``)."""
+    """A ResNet8 teacher of a written ImageFolder at 40x40, once per run: (data folder, checkpoint)
+    (``image_fixtures``)."""
     from image_fixtures import train_folder_teacher
-    return train_folder_teacher(tmp_path_factory.mktemp("folder_teacher"))
+
+    def make(folder):
+        data, ckpt = train_folder_teacher(folder)
+        return [str(data), ckpt]
+    data, ckpt = once_per_run(tmp_path_factory, "folder_teacher", make)
+    return Path(data), ckpt
