@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections import namedtuple
 from pathlib import Path
 
@@ -122,25 +123,43 @@ def _train_digits_teacher(folder, net_name):
     return folder, str(folder / "ckpts" / f"digits-{net_name}.ckpt"), history
 
 
-def once_per_run(tmp_path_factory, name, make):
+def once_per_run(tmp_path_factory, name, make, wait_s=900):
     """``make(folder)``'s JSON-able result, computed once per test run in a folder ``name`` that the tests only read.
 
     Session fixtures are per process: under pytest-xdist each worker would train the same teacher. Here the workers
     share the run's temporary folder (the parent of each worker's): the first takes a file lock and computes, the
-    others wait for it and read ``result.json``. Without xdist, the folder is this run's own.
+    others wait for it (``wait_s`` at most) and read ``result.json``; a failure is recorded in ``error.txt`` and
+    reported by every worker, not computed again. Without xdist the folder is this process's own. The result goes
+    through JSON either way.
     """
     if "PYTEST_XDIST_WORKER" not in os.environ:
-        return make(tmp_path_factory.mktemp(name))
-    run = tmp_path_factory.getbasetemp().parent
-    folder, done = run / name, run / name / "result.json"
-    with open(run / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.is_file():
+        return json.loads(json.dumps(make(tmp_path_factory.mktemp(name))))
+    run_folder = tmp_path_factory.getbasetemp().parent
+    folder = run_folder / name
+    result_file, error_file = folder / "result.json", run_folder / f"{name}.error.txt"
+    with open(run_folder / f"{name}.lock", "w") as lock:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{name}: another worker held its lock for {wait_s} s")
+                time.sleep(0.2)
+        if error_file.is_file():
+            raise RuntimeError(f"{name} failed in another worker: {error_file.read_text()}")
+        if not result_file.is_file():
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir()
-            done.with_suffix(".tmp").write_text(json.dumps(make(folder)))
-            done.with_suffix(".tmp").replace(done)
-        return json.loads(done.read_text())
+            try:
+                result = json.dumps(make(folder))
+            except BaseException as exc:
+                error_file.write_text(f"{type(exc).__name__}: {exc}")
+                raise
+            result_file.with_suffix(".tmp").write_text(result)
+            result_file.with_suffix(".tmp").replace(result_file)
+        return json.loads(result_file.read_text())
 
 
 def _digits_teacher_once(tmp_path_factory, name, net_name):

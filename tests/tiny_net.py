@@ -34,7 +34,7 @@ def register():
     from ats_ms.models import registry
     if NAME in registry.list_models():
         return False
-    registry.register_model(NAME, build)
+    registry.register_model(NAME, build, torch_twin=f"{__name__}:torch_build")
     return True
 
 

@@ -17,8 +17,19 @@ def run_bench(t_net, s_net, batch_size=128, n_classes=100, steps=10, with_torch=
     the ``packed`` row (that many students sharing the teacher) and the ``pipeline`` row; ``methods`` the
     ``pack_methods`` row (one student per registered method, at its defaults) and ``pack_ats`` (as many ATS
     students): the peers' losses' cost per cell. Every row runs on image_size x image_size inputs.
+
+    Raises:
+        UserError: before anything compiles, ``with_torch`` for a network without a PyTorch twin (or without
+            PyTorch), or ``profile`` for a network the profiling child process cannot import.
     """
     from ats_ms.bench import steps as bench_steps
+    if with_torch:
+        from ats_ms.models.registry import torch_twin
+        for net in (t_net, s_net):
+            torch_twin(net)
+    if profile:
+        from ats_ms.bench.profile import child_modules
+        child_modules(t_net, s_net)
     from ats_ms.engine.trainer import resident_mb
     from ats_ms.utils import logs
     emit = emit or logs.log_line

@@ -94,8 +94,29 @@ def _conv_row(cat, problem, count, seconds, steps):
             "gflop_per_s": round(gflop * count / seconds, 1) if gflop and seconds > 0 else None}
 
 
+def child_modules(t_net, s_net):
+    """The modules the profiling child imports so that it knows the networks: this process's plugins, then the
+    modules defining the two networks' builders outside ats_ms (a user's module imported directly).
+
+    Raises:
+        UserError: a network defined in ``__main__``, which the child cannot import.
+    """
+    from ats_ms.models.registry import builder_module
+    from ats_ms.plugins import loaded_modules
+    modules = list(loaded_modules())
+    for net in (t_net, s_net):
+        home = builder_module(net)
+        if home == "__main__":
+            raise UserError(f"--profile times network {net} in a child process, which cannot import it from the "
+                            f"script that registered it (__main__); expected its register_model in an importable "
+                            f"module")
+        if not home.startswith("ats_ms.") and home not in modules:
+            modules.append(home)
+    return modules
+
+
 def child_main(spec):
-    """Runs in the child: load the parent's plugins (a user's network), then time each part after a marker line
+    """Runs in the child: import the parent's plugins and network modules, then time each part after a marker line
     (stdout is shared with oneDNN's verbose lines)."""
     from ats_ms.plugins import load_plugins
     from ats_ms.utils import device
@@ -120,13 +141,12 @@ def _mark(name):
 
 def run_profile(t_net, s_net, batch_size, n_classes, steps, fold_bn=True, device_target="CPU", device_id=0,
                 threads=0, image_size=32):
-    """Profile every part in a child process (which imports this process's plugins); returns part -> {wall_s,
-    onednn_s, other_s, convs}."""
-    from ats_ms.plugins import loaded_modules
+    """Profile every part in a child process (on this process's ``sys.path``, importing ``child_modules``); returns
+    part -> {wall_s, onednn_s, other_s, convs}."""
     spec = {"t_net": t_net, "s_net": s_net, "batch_size": batch_size, "n_classes": n_classes, "steps": steps,
             "fold_bn": fold_bn, "device_target": device_target, "device_id": device_id, "threads": threads,
-            "image_size": image_size, "plugins": loaded_modules()}
-    env = dict(os.environ, ONEDNN_VERBOSE="1", DNNL_VERBOSE="1")
+            "image_size": image_size, "plugins": child_modules(t_net, s_net)}
+    env = dict(os.environ, ONEDNN_VERBOSE="1", DNNL_VERBOSE="1", PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     proc = subprocess.run([sys.executable, "-m", "ats_ms.bench.profile", json.dumps(spec)], env=env,
                           capture_output=True, text=True)
     lines = proc.stdout.splitlines()

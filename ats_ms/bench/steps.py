@@ -164,10 +164,10 @@ def setup_torch(t_net, s_net, batch_size, n_classes, steps, threads=2, image_siz
     import torch
     import torch.nn.functional as F
 
-    from ats_ms.convert.torch_twins import TWINS
+    from ats_ms.models.registry import torch_twin
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    teacher, student = TWINS[t_net](n_classes).eval(), TWINS[s_net](n_classes).train()
+    teacher, student = torch_twin(t_net)(n_classes).eval(), torch_twin(s_net)(n_classes).train()
     optimizer = torch.optim.SGD(student.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
     x, y = (torch.from_numpy(a) for a in synthetic_batch(batch_size, n_classes, image_size=image_size))
     y = y.long()

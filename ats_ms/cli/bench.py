@@ -14,12 +14,6 @@ def _bench(config):
             import torch  # noqa: F401
         except ImportError:
             raise UserError("--torch needs PyTorch, which is not installed; pip install torch==2.13.0 (CPU build)")
-        from ats_ms.convert.torch_twins import TWINS
-        for net in (config.t_net_name, config.net_name):
-            if net not in TWINS:
-                raise UserError(f"--torch needs a PyTorch twin of {net}, and there is none; expected one of "
-                                f"{', '.join(TWINS)} (a plugin adds its own: ats_ms.convert.torch_twins.TWINS[name] = "
-                                f"a function of n_classes returning a torch.nn.Module)")
     if config.pipelines:
         from ats_ms.bench.pipelines import pipeline_lines, run_pipelines
         result = run_pipelines(config.data_dir, config.num_workers, config.batch_size, config.rounds, print_lines)

@@ -1,8 +1,8 @@
 """PyTorch twins of each backbone family (our own code), with the reference's state_dict names.
 
 Used by the conversion parity tests and by ``bench --torch``. Importing this module needs torch (optional).
-``TWINS`` maps a network name to a function of n_classes returning its twin; a plugin may add its own networks' twins
-(``bench --torch`` looks a name up when it runs).
+``TWINS`` maps a built-in network's name to a function of n_classes returning its twin; a user's network gives its
+own to ``register_model(..., torch_twin=...)`` (``ats_ms.models.registry.torch_twin`` looks both up).
 """
 import functools
 

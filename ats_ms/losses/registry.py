@@ -19,6 +19,7 @@ from typing import Callable
 
 from ats_ms.utils.checks import check_choice
 from ats_ms.utils.errors import UserError
+from ats_ms.utils.refs import resolve
 
 RESERVED = {"others": "a sweep's --grid kd_way=others stands for every method without a group of its own"}
 
@@ -95,20 +96,20 @@ class Method:
 
     def objective_fn(self):
         """The pure MindSpore objective (imports MindSpore)."""
-        return _resolve(self.objective)
+        return resolve(self.objective)
 
     def cell_cls(self):
         """The Cell class (imports MindSpore)."""
         default = "EpochObjective" if self.uses_epoch else "Objective"
-        return _resolve(self.cell or f"ats_ms.losses.objective:{default}")
+        return resolve(self.cell or f"ats_ms.losses.objective:{default}")
 
     def twin_fn(self):
         """The float64 numpy forward twin."""
-        return _resolve(self.twin)
+        return resolve(self.twin)
 
     def learned_twin_fn(self):
         """The float64 twin of the gradients of the Cell's own parameters (None without one)."""
-        return _resolve(self.learned_twin) if self.learned_twin else None
+        return resolve(self.learned_twin) if self.learned_twin else None
 
     def epoch_keywords(self, epoch):
         """``{"epoch": epoch}`` for a method that ``uses_epoch``, else ``{}``: the keywords of objective and twin."""
@@ -141,11 +142,6 @@ class Method:
             value = values.get(h.name)
             out[h.name] = h.default if value is None else h.validate(label(h.name), value)
         return out
-
-
-def _resolve(ref):
-    module, name = ref.split(":")
-    return getattr(importlib.import_module(module), name)
 
 
 def variant(hyper, default, check_values=None):

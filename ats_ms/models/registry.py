@@ -9,9 +9,12 @@ designed for (``image_size_of``: 32 for the CIFAR networks, 224 for the ImageNet
 so they accept any input size.
 """
 import importlib
+from collections import namedtuple
 
 from ats_ms.utils.errors import UserError
+from ats_ms.utils.refs import resolve
 
+_Entry = namedtuple("_Entry", "name builder styles image_size torch_twin")
 _BUILDERS = {}
 NET_STYLES = ("paper", "demo")
 
@@ -20,17 +23,20 @@ def _key(name):
     return str(name).strip().lower().replace("_", "").replace("-", "")
 
 
-def register_model(name, builder, styles=("paper",), image_size=32):
+def register_model(name, builder, styles=("paper",), image_size=32, torch_twin=None):
     """Register ``builder(n_classes[, style]) -> nn.Cell`` under the canonical ``name``.
 
     ``styles`` lists the styles the builder knows; a builder of more than ``paper`` takes ``style`` as a keyword.
-    ``image_size`` is the input side the network was designed for (32: CIFAR, 224: ImageNet). A user's network may be
-    registered at any time (the built-in ones are registered first); a name registered twice is a UserError.
+    ``image_size`` is the input side the network was designed for (32: CIFAR, 224: ImageNet). ``torch_twin`` (for
+    ``bench --torch``): the network's PyTorch twin, a function of n_classes returning a ``torch.nn.Module``, or its
+    import path ``"module:function"``, imported only when a twin is built (registering imports no torch). A user's
+    network may be registered at any time (the built-in ones are registered first); a name registered twice is a
+    UserError.
     """
     _ensure_loaded()
     if _key(name) in _BUILDERS:
         raise UserError(f"network {name} is registered twice; expected a new name")
-    _BUILDERS[_key(name)] = (name, builder, tuple(styles), int(image_size))
+    _BUILDERS[_key(name)] = _Entry(name, builder, tuple(styles), int(image_size), torch_twin)
 
 
 FAMILIES = ("resnet", "wrn", "vgg", "resnext", "mobilenetv2", "shufflenetv1", "imagenet_resnet",
@@ -49,7 +55,7 @@ def _ensure_loaded():
 def list_models():
     """Canonical names of every registered network, in registration order."""
     _ensure_loaded()
-    return [entry[0] for entry in _BUILDERS.values()]
+    return [entry.name for entry in _BUILDERS.values()]
 
 
 def resolve_name(name):
@@ -66,7 +72,7 @@ class _NetNameCheck:
         key = _key(value)
         if key not in _BUILDERS:
             raise UserError(f"{label}={value!r} is unknown; expected one of: {', '.join(list_models())}")
-        return _BUILDERS[key][0]
+        return _BUILDERS[key].name
 
     @property
     def expected(self):
@@ -78,20 +84,48 @@ check_net_name = _NetNameCheck()
 
 def styles_of(name):
     """The styles network ``name`` is available in."""
-    return _BUILDERS[_key(resolve_name(name))][2]
+    return _BUILDERS[_key(resolve_name(name))].styles
 
 
 def style_label(name, style):
     """How printed lines (start-up, export) name the style of network ``name``: ``style`` itself, or ``registered`` for
     a user's network known in the default style only (``paper`` would claim the official codes' layers for it)."""
-    _, builder, styles, _ = _BUILDERS[_key(resolve_name(name))]
-    home = getattr(getattr(builder, "func", builder), "__module__", None) or ""  # a functools.partial's function
-    return style if home.startswith("ats_ms.models.") or len(styles) > 1 else "registered"
+    entry = _BUILDERS[_key(resolve_name(name))]
+    return style if builder_module(name).startswith("ats_ms.models.") or len(entry.styles) > 1 else "registered"
+
+
+def builder_module(name):
+    """The name of the module that defines network ``name``'s builder (a ``functools.partial``'s function's), e.g.
+    ``ats_ms.models.resnet``, a user's module, or ``__main__``."""
+    builder = _BUILDERS[_key(resolve_name(name))].builder
+    return getattr(getattr(builder, "func", builder), "__module__", None) or ""
+
+
+def torch_twin(name):
+    """The PyTorch twin builder (n_classes -> ``torch.nn.Module``) of network ``name``: the one given to
+    ``register_model``, else the built-in CIFAR networks' (``ats_ms.convert.torch_twins``).
+
+    Raises:
+        UserError: PyTorch is not installed, or the network has no twin.
+    """
+    canonical = resolve_name(name)
+    try:
+        from ats_ms.convert.torch_twins import TWINS
+    except ImportError:
+        raise UserError("a PyTorch twin needs PyTorch, which is not installed; pip install torch==2.13.0 (CPU build)")
+    given = _BUILDERS[_key(canonical)].torch_twin
+    if given is not None:
+        return resolve(given)
+    if canonical not in TWINS:
+        having = [n for n in list_models() if n in TWINS or _BUILDERS[_key(n)].torch_twin is not None]
+        raise UserError(f"network {canonical} has no PyTorch twin; expected one of {', '.join(having)} (a user's "
+                        f"network: register_model(..., torch_twin='module:function'))")
+    return TWINS[canonical]
 
 
 def image_size_of(name):
     """The input side (pixels) network ``name`` was designed for: 32 (CIFAR networks) or 224 (ImageNet networks)."""
-    return _BUILDERS[_key(resolve_name(name))][3]
+    return _BUILDERS[_key(resolve_name(name))].image_size
 
 
 def check_style(name, style, label="net_style"):
@@ -124,9 +158,9 @@ def create_model(name, n_classes, checkpoint=None, style="paper"):
     from ats_ms.utils.checks import CLASS_RANGE
     canonical = resolve_name(name)
     n_classes = CLASS_RANGE("n_classes", n_classes)
-    _, builder, styles, _ = _BUILDERS[_key(canonical)]
+    entry = _BUILDERS[_key(canonical)]
     style = check_style(canonical, style, "style")
-    net = builder(n_classes, style=style) if len(styles) > 1 else builder(n_classes)
+    net = entry.builder(n_classes, style=style) if len(entry.styles) > 1 else entry.builder(n_classes)
     net.model_name = canonical
     net.net_style = style
     if checkpoint is not None:

@@ -2,40 +2,46 @@
 student per registered method in one pack against as many ATS students; DKD, its warm-up, and CTKD, its learned
 temperature, stand in for the registry here to keep the compile small; docs/benchmarks.md has the whole registry's
 figure), ``--profile`` (each part's oneDNN primitives and convolution shapes) and, with torch, ``--torch``. The
-networks are TinyNet (tests/tiny_net.py), a user's network loaded by ``--plugin`` as a user's would be: the profiling
-child process imports it too, and ``--torch`` takes its twin from ``TWINS``."""
+networks are TinyNet (tests/tiny_net.py), known only through ``--plugin`` as a user's network would be: this process
+and the profiling child import the plugin, and ``--torch`` builds the twin its ``register_model`` names."""
+import importlib.util
 import json
-import os
 import re
+import sys
 
 import pytest
-
-from conftest import ROOT, TESTS
 
 pytestmark = pytest.mark.slow
 
 
-def test_bench_writes_every_row_and_field(tiny_net, tmp_path, cli, monkeypatch):
-    import ats_ms.bench
+@pytest.fixture
+def tiny_plugin(monkeypatch):
+    """TinyNet's plugin module, unloaded (TinyNet unknown) before the test and forgotten after it: its registry entry,
+    the plugins' record and the imported module."""
     from ats_ms import plugins
+    from ats_ms.models.registry import list_models
+
+    from tiny_net import NAME, PLUGIN_MODULE, unregister
+    assert NAME not in list_models()
+    monkeypatch.delitem(sys.modules, PLUGIN_MODULE, raising=False)
+    for loaded in ("_LOADED", "_MODULES"):
+        monkeypatch.setattr(plugins, loaded, dict(getattr(plugins, loaded)))
+    yield PLUGIN_MODULE
+    unregister()
+    sys.modules.pop(PLUGIN_MODULE, None)
+
+
+def test_bench_writes_every_row_and_field(tiny_plugin, tmp_path, cli, monkeypatch):
+    import ats_ms.bench
     from ats_ms.bench.parts import PARTS
 
-    from tiny_net import PLUGIN_MODULE
+    from tiny_net import NAME
     monkeypatch.setattr(ats_ms.bench, "methods_timed", lambda: ("DKD", "CTKD"))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), str(TESTS)]))  # where the child finds the plugin
-    for loaded in ("_LOADED", "_MODULES"):  # this test's plugin is forgotten after it
-        monkeypatch.setattr(plugins, loaded, dict(getattr(plugins, loaded)))
     extra = ["--pack", 3, "--num_workers", 1, "--methods", "True", "--profile"]
-    try:
-        from ats_ms.convert.torch_twins import TWINS
-
-        from tiny_net import torch_build
-        monkeypatch.setitem(TWINS, tiny_net, torch_build)
+    if importlib.util.find_spec("torch"):
         extra.append("--torch")
-    except ImportError:
-        pass
-    result = cli("bench", "--plugin", PLUGIN_MODULE, "--t_net_name", tiny_net, "--net_name", tiny_net, "--batch_size",
-                 8, "--steps", 2, "--n_classes", 10, "--rounds", 2, "--json", tmp_path / "b.json", *extra)
+    result = cli("bench", "--plugin", tiny_plugin, "--t_net_name", NAME, "--net_name", NAME, "--batch_size", 8,
+                 "--steps", 2, "--n_classes", 10, "--rounds", 2, "--json", tmp_path / "b.json", *extra)
     assert result.returncode == 0, result.stderr
     out, result = result.stdout, json.loads((tmp_path / "b.json").read_text())
     assert {"compile_s", "img_per_s", "step_s", "peak_rss_mb"} <= set(result["ours"])

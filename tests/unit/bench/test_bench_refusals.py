@@ -1,8 +1,12 @@
-"""``bench`` refuses what it cannot time in one line, before it compiles anything: ``--torch`` without PyTorch, and
-``--torch`` for a network without a PyTorch twin (the ImageNet networks, a user's network whose plugin adds none)."""
+"""``bench`` refuses what it cannot time in one line, before it compiles anything: ``--torch`` without PyTorch,
+``--torch`` for a network without a PyTorch twin (the ImageNet networks; a user's network registered without one),
+and ``--profile`` for a network its child process cannot import. A user's twin given to ``register_model`` as
+``"module:function"`` is found (case and ``-``/``_`` ignored, as network names)."""
 import sys
 
 import pytest
+
+import ats_ms.bench
 
 
 def test_torch_row_without_pytorch_is_one_line(cli, monkeypatch):
@@ -13,13 +17,49 @@ def test_torch_row_without_pytorch_is_one_line(cli, monkeypatch):
                             "build)\n"
 
 
+@pytest.fixture
+def never_compiles(monkeypatch):
+    """Fails the test if bench gets as far as building its first row."""
+    from ats_ms.bench import steps
+
+    def built(*args, **kwargs):
+        raise AssertionError("bench compiled before refusing")
+    monkeypatch.setattr(steps, "setup_ours_and_epoch", built)
+
+
 @pytest.mark.parametrize("role", ["--net_name", "--t_net_name"])
-def test_torch_row_of_a_network_without_a_twin_is_one_line(cli, role):
+def test_torch_row_of_a_network_without_a_twin_is_one_line(cli, role, never_compiles):
     pytest.importorskip("torch")
     result = cli("bench", "--torch", "True", "--net_name", "ResNet8", "--t_net_name", "ResNet8", role, "resnet18")
     assert result.returncode == 2 and result.stdout == "", result.stdout
-    line = result.stderr.splitlines()
-    assert len(line) == 1 and line[0].startswith("error: --torch needs a PyTorch twin of ResNet18, and there is none; "
-                                                 "expected one of ResNet8, ResNet14,"), result.stderr
-    assert line[0].endswith("(a plugin adds its own: ats_ms.convert.torch_twins.TWINS[name] = a function of n_classes "
-                            "returning a torch.nn.Module)")
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: network ResNet18 has no PyTorch twin; expected one of "
+                                                   "ResNet8, ResNet14,"), result.stderr
+    assert lines[0].endswith("(a user's network: register_model(..., torch_twin='module:function'))")
+
+
+def test_a_users_twin_is_found_by_its_import_path_and_a_network_without_one_is_refused(tiny_net):
+    pytest.importorskip("torch")
+    from ats_ms.models import create_model
+    from ats_ms.models.registry import register_model, torch_twin
+    from ats_ms.utils.errors import UserError
+    twin = torch_twin(tiny_net.lower())(5)
+    assert type(twin).__name__ == "Sequential" and twin[-1].out_features == 5  # tests/tiny_net.py's torch_build
+    register_model("NoTwinNet", lambda n_classes: create_model(tiny_net, n_classes))
+    try:
+        with pytest.raises(UserError, match="network NoTwinNet has no PyTorch twin; expected one of .*TinyNet"):
+            torch_twin("no_twin_net")
+    finally:
+        from ats_ms.models import registry
+        registry._BUILDERS.pop(registry._key("NoTwinNet"))
+
+
+def test_profile_of_a_network_registered_in_main_is_one_line(tiny_net, monkeypatch, never_compiles):
+    """The profiling child imports the module of each network's builder; a builder defined in ``__main__`` (a
+    script) cannot be imported there."""
+    import tiny_net as module
+    monkeypatch.setattr(module.build, "__module__", "__main__")
+    from ats_ms.utils.errors import UserError
+    with pytest.raises(UserError, match=r"^--profile times network TinyNet in a child process, which cannot import it "
+                                        r"from the script that registered it \(__main__\)"):
+        ats_ms.bench.run_bench(tiny_net, tiny_net, profile=True)

@@ -4,6 +4,7 @@ image size or class list refused, fine-tuning from a checkpoint, and the bad inp
 analyze and bench on image files: tests/e2e/test_image_runs.py."""
 import json
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -146,7 +147,9 @@ def test_teacher_of_another_class_list_or_order_is_refused(folder_teacher, tmp_p
 
 
 def test_eval_and_export_use_the_recorded_size(folder_teacher, tmp_path, cli):
-    data, teacher = folder_teacher
+    data, shared = folder_teacher
+    teacher = str(tmp_path / os.path.basename(shared))  # export writes beside it: not in the workers' shared folder
+    shutil.copyfile(shared, teacher)
     result = cli("eval", "--ckpt", teacher, "--data_dir", data, "--json", tmp_path / "e.json")
     assert result.returncode == 0, result.stderr
     assert json.loads((tmp_path / "e.json").read_text())["images"] == 6
@@ -158,7 +161,6 @@ def test_eval_and_export_use_the_recorded_size(folder_teacher, tmp_path, cli):
     assert "input (1, 3, 40, 40)" in result.stdout
     graph = ms.nn.GraphCell(ms.load(exported))
     assert graph(ms.Tensor(np.zeros((1, 3, 40, 40), np.float32))).shape == (1, 3)
-    os.remove(exported)
 
 
 def test_fine_tune_from_a_checkpoint_of_another_class_count(folder_teacher, tmp_path):
