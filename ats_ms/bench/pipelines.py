@@ -414,8 +414,9 @@ def run_pipelines(data_dir, num_workers, batch_size, rounds, emit, synthetic=Non
     workers = worker_count(num_workers)
     torch = _import_torch()
     if torch is None:
-        emit("[pipelines] PyTorch is not installed: timing our pipeline only (pip install torch==2.13.0 for the "
-             "DataLoader rows)")
+        from ats_ms.convert.torch_import import TORCH_HINT
+        emit(f"[pipelines] PyTorch is not installed: timing our pipeline only ({TORCH_HINT}, for the DataLoader "
+             f"rows)")
     result = {"workers": workers, "cpu_count": os.cpu_count(), "batch_size": batch_size,
               "torch": torch.__version__ if torch is not None else None, "torch_transforms": "unavailable",
               "sizes": []}

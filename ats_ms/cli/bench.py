@@ -13,7 +13,8 @@ def _bench(config):
         try:
             import torch  # noqa: F401
         except ImportError:
-            raise UserError("--torch needs PyTorch, which is not installed; pip install torch==2.13.0 (CPU build)")
+            from ats_ms.convert.torch_import import TORCH_HINT
+            raise UserError(f"--torch needs PyTorch, which is not installed; {TORCH_HINT}")
     if config.pipelines:
         from ats_ms.bench.pipelines import pipeline_lines, run_pipelines
         result = run_pipelines(config.data_dir, config.num_workers, config.batch_size, config.rounds, print_lines)

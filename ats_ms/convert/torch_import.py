@@ -13,7 +13,7 @@ import numpy as np
 from ats_ms.utils.errors import UserError
 
 BN_RENAMES = {"weight": "gamma", "bias": "beta", "running_mean": "moving_mean", "running_var": "moving_variance"}
-TORCH_HINT = "pip install torch==2.13.0 (the CPU build is enough)"
+TORCH_HINT = "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu (the CPU build)"
 
 
 ZIP_MAGIC, PICKLE_MAGIC = b"PK\x03\x04", b"\x80"

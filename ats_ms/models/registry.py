@@ -112,7 +112,8 @@ def torch_twin(name):
     try:
         from ats_ms.convert.torch_twins import TWINS
     except ImportError:
-        raise UserError("a PyTorch twin needs PyTorch, which is not installed; pip install torch==2.13.0 (CPU build)")
+        from ats_ms.convert.torch_import import TORCH_HINT
+        raise UserError(f"a PyTorch twin needs PyTorch, which is not installed; {TORCH_HINT}")
     given = _BUILDERS[_key(canonical)].torch_twin
     if given is not None:
         return resolve(given)

@@ -13,8 +13,8 @@ def test_torch_row_without_pytorch_is_one_line(cli, monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # import torch raises ImportError
     result = cli("bench", "--torch", "True", "--net_name", "ResNet8", "--t_net_name", "ResNet8")
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr == "error: --torch needs PyTorch, which is not installed; pip install torch==2.13.0 (CPU " \
-                            "build)\n"
+    assert result.stderr == "error: --torch needs PyTorch, which is not installed; pip install torch==2.13.0 " \
+                            "--index-url https://download.pytorch.org/whl/cpu (the CPU build)\n"
 
 
 @pytest.fixture

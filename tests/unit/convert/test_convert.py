@@ -43,6 +43,22 @@ def test_converted_network_returns_pytorch_logits(tmp_path, name):
     np.testing.assert_allclose(got, want, atol=1e-4, rtol=0)
 
 
+def test_every_cifar_network_has_a_twin():
+    """``bench --torch`` and the conversion take any CIFAR network."""
+    from ats_ms.models import list_models
+    from ats_ms.models.registry import image_size_of
+    assert {n for n in list_models() if image_size_of(n) == 32} <= set(torch_twins.TWINS)
+
+
+@pytest.mark.parametrize("name", ["VGG16", "VGG19"])
+def test_deeper_vgg_twins_map_one_to_one_onto_the_network(name):
+    """VGG's depth is its configuration (``FAMILIES`` runs VGG8): the twin's state_dict has our names and shapes."""
+    from ats_ms.convert import torch_to_mindspore
+    theirs = {k: tuple(v.shape) for k, v in torch_to_mindspore({k: v.numpy() for k, v in
+                                                                _twin(name).state_dict().items()}).items()}
+    assert theirs == {p.name: tuple(p.shape) for p in create_model(name, 10).get_parameters()}
+
+
 def test_wrapped_and_prefixed_state_dicts(tmp_path):
     sd = _twin("ResNet8").state_dict()
     torch.save({"state_dict": {f"module.{k}": v for k, v in sd.items()}, "epoch": 3}, tmp_path / "wrapped.pth")
