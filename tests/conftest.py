@@ -154,7 +154,7 @@ def once_per_run(tmp_path_factory, name, make, wait_s=900):
             folder.mkdir()
             try:
                 result = json.dumps(make(folder))
-            except BaseException as exc:
+            except Exception as exc:
                 error_file.write_text(f"{type(exc).__name__}: {exc}")
                 raise
             result_file.with_suffix(".tmp").write_text(result)

@@ -18,21 +18,27 @@ def run_bench(t_net, s_net, batch_size=128, n_classes=100, steps=10, with_torch=
     ``pack_methods`` row (one student per registered method, at its defaults) and ``pack_ats`` (as many ATS
     students): the peers' losses' cost per cell. Every row runs on image_size x image_size inputs.
 
+    The profile (``profile``) runs first, in its child process: a network the child cannot import stops the run
+    before anything compiles here.
+
     Raises:
         UserError: before anything compiles, ``with_torch`` for a network without a PyTorch twin (or without
             PyTorch), or ``profile`` for a network the profiling child process cannot import.
     """
     from ats_ms.bench import steps as bench_steps
     if with_torch:
-        from ats_ms.models.registry import torch_twin
+        from ats_ms.convert.twins import torch_twin
         for net in (t_net, s_net):
             torch_twin(net)
-    if profile:
-        from ats_ms.bench.profile import child_modules
-        child_modules(t_net, s_net)
     from ats_ms.engine.trainer import resident_mb
     from ats_ms.utils import logs
     emit = emit or logs.log_line
+    profiled = None
+    if profile:
+        from ats_ms.bench.profile import run_profile
+        emit("[bench] profile: oneDNN kernels of each part (child process with ONEDNN_VERBOSE=1)")
+        profiled = run_profile(t_net, s_net, batch_size, n_classes, steps, fold_bn, device_target, device_id,
+                               threads, image_size)
     result = {"t_net_name": t_net, "net_name": s_net, "batch_size": batch_size, "n_classes": n_classes,
               "image_size": image_size, "steps": steps, "rounds": rounds, "fold_teacher_bn": fold_bn,
               "cpu_count": os.cpu_count(),
@@ -78,11 +84,8 @@ def run_bench(t_net, s_net, batch_size=128, n_classes=100, steps=10, with_torch=
     if methods:
         result["ratios"]["methods_over_ats"] = round(result["pack_methods"]["img_per_s"] /
                                                      result["pack_ats"]["img_per_s"], 3)
-    if profile:
-        from ats_ms.bench.profile import run_profile
-        emit("[bench] profile: oneDNN kernels of each part (child process with ONEDNN_VERBOSE=1)")
-        result["profile"] = run_profile(t_net, s_net, batch_size, n_classes, steps, fold_bn, device_target,
-                                        device_id, threads, image_size)
+    if profiled is not None:
+        result["profile"] = profiled
     result["resident_mb"] = round(resident_mb(), 1)
     return result
 

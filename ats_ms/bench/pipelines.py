@@ -415,8 +415,7 @@ def run_pipelines(data_dir, num_workers, batch_size, rounds, emit, synthetic=Non
     torch = _import_torch()
     if torch is None:
         from ats_ms.convert.torch_import import TORCH_HINT
-        emit(f"[pipelines] PyTorch is not installed: timing our pipeline only ({TORCH_HINT}, for the DataLoader "
-             f"rows)")
+        emit(f"[pipelines] PyTorch is not installed: timing our pipeline only; for the DataLoader rows: {TORCH_HINT}")
     result = {"workers": workers, "cpu_count": os.cpu_count(), "batch_size": batch_size,
               "torch": torch.__version__ if torch is not None else None, "torch_transforms": "unavailable",
               "sizes": []}

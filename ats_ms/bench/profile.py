@@ -106,10 +106,10 @@ def child_modules(t_net, s_net):
     modules = list(loaded_modules())
     for net in (t_net, s_net):
         home = builder_module(net)
-        if home == "__main__":
+        if home in ("", "__main__", "__mp_main__"):
             raise UserError(f"--profile times network {net} in a child process, which cannot import it from the "
-                            f"script that registered it (__main__); expected its register_model in an importable "
-                            f"module")
+                            f"script that registered it ({home or 'no module'}); expected its register_model in an "
+                            f"importable module")
         if not home.startswith("ats_ms.") and home not in modules:
             modules.append(home)
     return modules
@@ -153,7 +153,9 @@ def run_profile(t_net, s_net, batch_size, n_classes, steps, fold_bn=True, device
     walls = [ln for ln in lines if ln.startswith(MARK + "_walls ")]
     if proc.returncode != 0 or not walls:
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise UserError(f"the profiling child process failed (exit {proc.returncode}): {tail}")
+        hint = ("; it imports the plugins (--plugin, ATS_MS_PLUGINS, entry points) and the modules defining the "
+                "networks' builders: expected the network registered by one of them") if "is unknown" in tail else ""
+        raise UserError(f"the profiling child process failed (exit {proc.returncode}): {tail}{hint}")
     wall = json.loads(walls[-1].split(" ", 1)[1])
     parsed = parse_verbose(lines, steps)
     result = {}

@@ -6,7 +6,8 @@ b. demo-style: the official MindSpore demo's loop re-created: PyNative, teacher 
    train step (forward, then forward + backward), plus its two extra forward passes per batch for logging.
 c. a whole epoch through Model.train and the real data pipeline (augmentation, batching, callbacks) on synthetic
    CIFAR-sized uint8 data, so pipeline and callback overhead shows; it runs the same compiled cell as (a).
-d. (--torch) PyTorch with the same architectures (ats_ms.convert.torch_twins), teacher under no_grad, 2 threads.
+d. (--torch) PyTorch with the same architectures (``ats_ms.convert.twins.torch_twin``: the built-in CIFAR
+   networks' twins, or a user's network's own), teacher under no_grad, 2 threads.
 packed (--pack K): K students sharing one teacher forward in one graph (a sweep's pack); reported per cell, i.e.
    K x batch images per step, so packed / ours is how much cheaper a grid cell gets.
 pipeline: the training data pipeline alone (read, RandomCrop + flip + Normalize + HWC2CHW, batch), img/s.
@@ -164,7 +165,7 @@ def setup_torch(t_net, s_net, batch_size, n_classes, steps, threads=2, image_siz
     import torch
     import torch.nn.functional as F
 
-    from ats_ms.models.registry import torch_twin
+    from ats_ms.convert.twins import torch_twin
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     teacher, student = torch_twin(t_net)(n_classes).eval(), torch_twin(s_net)(n_classes).train()

@@ -2,7 +2,7 @@
 
 Used by the conversion parity tests and by ``bench --torch``. Importing this module needs torch (optional).
 ``TWINS`` maps a built-in network's name to a function of n_classes returning its twin; a user's network gives its
-own to ``register_model(..., torch_twin=...)`` (``ats_ms.models.registry.torch_twin`` looks both up).
+own to ``register_model(..., torch_twin=...)`` (``ats_ms.convert.twins.torch_twin`` looks both up).
 """
 import functools
 

@@ -9,10 +9,10 @@ designed for (``image_size_of``: 32 for the CIFAR networks, 224 for the ImageNet
 so they accept any input size.
 """
 import importlib
+import re
 from collections import namedtuple
 
 from ats_ms.utils.errors import UserError
-from ats_ms.utils.refs import resolve
 
 _Entry = namedtuple("_Entry", "name builder styles image_size torch_twin")
 _BUILDERS = {}
@@ -29,13 +29,18 @@ def register_model(name, builder, styles=("paper",), image_size=32, torch_twin=N
     ``styles`` lists the styles the builder knows; a builder of more than ``paper`` takes ``style`` as a keyword.
     ``image_size`` is the input side the network was designed for (32: CIFAR, 224: ImageNet). ``torch_twin`` (for
     ``bench --torch``): the network's PyTorch twin, a function of n_classes returning a ``torch.nn.Module``, or its
-    import path ``"module:function"``, imported only when a twin is built (registering imports no torch). A user's
+    import path ``"module:function"``, imported only when a twin is built (registering imports no torch;
+    ``ats_ms.convert.twins.torch_twin`` builds it). A user's
     network may be registered at any time (the built-in ones are registered first); a name registered twice is a
     UserError.
     """
     _ensure_loaded()
     if _key(name) in _BUILDERS:
         raise UserError(f"network {name} is registered twice; expected a new name")
+    if not (torch_twin is None or callable(torch_twin) or (isinstance(torch_twin, str) and
+                                                             re.fullmatch(r"[\w.]+:\w+", torch_twin))):
+        raise UserError(f"network {name}'s torch_twin is {torch_twin!r}; expected a function of n_classes or its "
+                        f"import path 'module:function'")
     _BUILDERS[_key(name)] = _Entry(name, builder, tuple(styles), int(image_size), torch_twin)
 
 
@@ -101,27 +106,10 @@ def builder_module(name):
     return getattr(getattr(builder, "func", builder), "__module__", None) or ""
 
 
-def torch_twin(name):
-    """The PyTorch twin builder (n_classes -> ``torch.nn.Module``) of network ``name``: the one given to
-    ``register_model``, else the built-in CIFAR networks' (``ats_ms.convert.torch_twins``).
-
-    Raises:
-        UserError: PyTorch is not installed, or the network has no twin.
-    """
-    canonical = resolve_name(name)
-    try:
-        from ats_ms.convert.torch_twins import TWINS
-    except ImportError:
-        from ats_ms.convert.torch_import import TORCH_HINT
-        raise UserError(f"a PyTorch twin needs PyTorch, which is not installed; {TORCH_HINT}")
-    given = _BUILDERS[_key(canonical)].torch_twin
-    if given is not None:
-        return resolve(given)
-    if canonical not in TWINS:
-        having = [n for n in list_models() if n in TWINS or _BUILDERS[_key(n)].torch_twin is not None]
-        raise UserError(f"network {canonical} has no PyTorch twin; expected one of {', '.join(having)} (a user's "
-                        f"network: register_model(..., torch_twin='module:function'))")
-    return TWINS[canonical]
+def registered_torch_twin(name):
+    """The ``torch_twin`` given to ``register_model`` for network ``name`` (None: none given); resolved by
+    ``ats_ms.convert.twins.torch_twin``."""
+    return _BUILDERS[_key(resolve_name(name))].torch_twin
 
 
 def image_size_of(name):

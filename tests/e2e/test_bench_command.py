@@ -25,7 +25,9 @@ def tiny_plugin(monkeypatch):
     assert NAME not in list_models()
     monkeypatch.delitem(sys.modules, PLUGIN_MODULE, raising=False)
     for loaded in ("_LOADED", "_MODULES"):
-        monkeypatch.setattr(plugins, loaded, dict(getattr(plugins, loaded)))
+        copy = dict(getattr(plugins, loaded))
+        copy.pop(PLUGIN_MODULE, None)
+        monkeypatch.setattr(plugins, loaded, copy)
     yield PLUGIN_MODULE
     unregister()
     sys.modules.pop(PLUGIN_MODULE, None)

@@ -40,8 +40,9 @@ def test_torch_row_of_a_network_without_a_twin_is_one_line(cli, role, never_comp
 
 def test_a_users_twin_is_found_by_its_import_path_and_a_network_without_one_is_refused(tiny_net):
     pytest.importorskip("torch")
+    from ats_ms.convert.twins import torch_twin
     from ats_ms.models import create_model
-    from ats_ms.models.registry import register_model, torch_twin
+    from ats_ms.models.registry import register_model
     from ats_ms.utils.errors import UserError
     twin = torch_twin(tiny_net.lower())(5)
     assert type(twin).__name__ == "Sequential" and twin[-1].out_features == 5  # tests/tiny_net.py's torch_build
@@ -63,3 +64,35 @@ def test_profile_of_a_network_registered_in_main_is_one_line(tiny_net, monkeypat
     with pytest.raises(UserError, match=r"^--profile times network TinyNet in a child process, which cannot import it "
                                         r"from the script that registered it \(__main__\)"):
         ats_ms.bench.run_bench(tiny_net, tiny_net, profile=True)
+
+
+def test_a_torch_twin_that_is_not_a_function_or_does_not_import_is_one_error_line(tiny_net):
+    from ats_ms.convert.twins import torch_twin
+    from ats_ms.models import create_model, registry
+    from ats_ms.utils.errors import UserError
+
+    def build(n_classes):
+        return create_model(tiny_net, n_classes)
+    with pytest.raises(UserError, match=r"^network Twinless's torch_twin is 'pkg.twins.my_net'; expected a function of "
+                                        r"n_classes or its import path 'module:function'$"):
+        registry.register_model("Twinless", build, torch_twin="pkg.twins.my_net")
+    assert "Twinless" not in registry.list_models()
+    registry.register_model("Twinless", build, torch_twin="no_such_twin_module:net")
+    try:
+        pytest.importorskip("torch")
+        with pytest.raises(UserError, match=r"^network Twinless's torch_twin 'no_such_twin_module:net' does not import "
+                                            r"\(ModuleNotFoundError: No module named 'no_such_twin_module'\)"):
+            torch_twin("twinless")
+    finally:
+        registry._BUILDERS.pop(registry._key("Twinless"))
+
+
+def test_a_twin_without_pytorch_is_one_error_line(monkeypatch):
+    """The Python API's path (the command line refuses ``--torch`` without PyTorch before it gets here)."""
+    from ats_ms.convert.twins import torch_twin
+    from ats_ms.utils.errors import UserError
+    monkeypatch.setitem(sys.modules, "torch", None)
+    monkeypatch.delitem(sys.modules, "ats_ms.convert.torch_twins", raising=False)
+    with pytest.raises(UserError, match=r"^a PyTorch twin needs PyTorch, which is not installed; pip install "
+                                        r"torch==2\.13\.0 --index-url https://download\.pytorch\.org/whl/cpu"):
+        torch_twin("ResNet8")

@@ -44,7 +44,7 @@ def test_converted_network_returns_pytorch_logits(tmp_path, name):
 
 
 def test_every_cifar_network_has_a_twin():
-    """``bench --torch`` and the conversion take any CIFAR network."""
+    """``bench --torch`` takes any CIFAR network (``FAMILIES`` and the VGG tests below compare the twins' layers)."""
     from ats_ms.models import list_models
     from ats_ms.models.registry import image_size_of
     assert {n for n in list_models() if image_size_of(n) == 32} <= set(torch_twins.TWINS)
