@@ -30,9 +30,8 @@ def register_model(name, builder, styles=("paper",), image_size=32, torch_twin=N
     ``image_size`` is the input side the network was designed for (32: CIFAR, 224: ImageNet). ``torch_twin`` (for
     ``bench --torch``): the network's PyTorch twin, a function of n_classes returning a ``torch.nn.Module``, or its
     import path ``"module:function"``, imported only when a twin is built (registering imports no torch;
-    ``ats_ms.convert.twins.torch_twin`` builds it). A user's
-    network may be registered at any time (the built-in ones are registered first); a name registered twice is a
-    UserError.
+    ``ats_ms.convert.twins.torch_twin`` builds it); anything else is a UserError. A user's network may be registered
+    at any time (the built-in ones are registered first); a name registered twice is a UserError.
     """
     _ensure_loaded()
     if _key(name) in _BUILDERS:
