@@ -38,10 +38,11 @@ def register():
     return True
 
 
-def unregister():
-    """Remove TinyNet from the registry (the tests' own clean-up; the registry has no public removal)."""
+def unregister(name=NAME):
+    """Remove network ``name`` (TinyNet, or another a test registered) from the registry: the tests' own clean-up
+    (the registry has no public removal)."""
     from ats_ms.models import registry
-    registry._BUILDERS.pop(registry._key(NAME), None)
+    registry._BUILDERS.pop(registry._key(name), None)
 
 
 @contextlib.contextmanager

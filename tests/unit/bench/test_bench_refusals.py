@@ -8,6 +8,8 @@ import pytest
 
 import ats_ms.bench
 
+from tiny_net import unregister
+
 
 def test_torch_row_without_pytorch_is_one_line(cli, monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # import torch raises ImportError
@@ -51,8 +53,7 @@ def test_a_users_twin_is_found_by_its_import_path_and_a_network_without_one_is_r
         with pytest.raises(UserError, match="network NoTwinNet has no PyTorch twin; expected one of .*TinyNet"):
             torch_twin("no_twin_net")
     finally:
-        from ats_ms.models import registry
-        registry._BUILDERS.pop(registry._key("NoTwinNet"))
+        unregister("NoTwinNet")
 
 
 def test_profile_of_a_network_registered_in_main_is_one_line(tiny_net, monkeypatch, never_compiles):
@@ -84,7 +85,7 @@ def test_a_torch_twin_that_is_not_a_function_or_does_not_import_is_one_error_lin
                                             r"\(ModuleNotFoundError: No module named 'no_such_twin_module'\)"):
             torch_twin("twinless")
     finally:
-        registry._BUILDERS.pop(registry._key("Twinless"))
+        unregister("Twinless")
 
 
 def test_a_twin_without_pytorch_is_one_error_line(monkeypatch):

@@ -11,6 +11,7 @@ import pytest
 import ats_ms
 
 from conftest import ROOT, TINY_KW, subprocess_env
+from tiny_net import unregister
 
 ms = pytest.importorskip("mindspore")
 
@@ -34,7 +35,6 @@ def plugin(tmp_path_factory, monkeypatch):
 
     from ats_ms.data import registry as datasets
     from ats_ms.losses import registry as methods
-    from ats_ms.models import registry as networks
     folder = tmp_path_factory.mktemp("plugin")
     (folder / f"{PLUGIN}.py").write_text(SOURCE)
     monkeypatch.syspath_prepend(str(folder))
@@ -43,7 +43,7 @@ def plugin(tmp_path_factory, monkeypatch):
     yield folder, module
     methods._METHODS.pop("ToyKD", None)
     methods._GENERATION[0] += 1
-    networks._BUILDERS.pop(networks._key("ToyNet"), None)
+    unregister("ToyNet")
     datasets._ENTRIES.pop("toy-digits", None)
     sys.modules.pop(PLUGIN, None)
     from ats_ms import plugins
